@@ -1,0 +1,611 @@
+//! The deterministic catalogue: which listings exist for a query at a given time, and what
+//! they cost then.
+//!
+//! A query has a fixed number of listing *slots* (50–500, from the phrase's hash). Each slot
+//! cycles through *generations* with its own period (3–14 days) and phase: generation `g` of
+//! slot `s` is one listing, seeded by `(query, s, g)`, which goes live a little after the
+//! generation starts and ends when it ends (auctions sooner). So at any instant about 40–400
+//! listings are alive, listings appear and end over time, and the set at time T is computed
+//! directly from T, with no state.
+//!
+//! A listing's asking price follows a seeded random walk with hourly steps. The walk is built
+//! top-down like a Brownian bridge over a 512-hour horizon, so its value after `k` hours is a
+//! sum of `log2(512) = 9` block sums, each derived from a hash, instead of `k` steps from the
+//! listing's start. Fixed prices also drift down slowly (sellers cut prices); auction bids rise
+//! towards a final price as the end approaches.
+//!
+//! Only the cheap core of each listing ([`Listing`]) is computed for filtering and sorting;
+//! titles, sellers and pictures ([`ListingDetail`]) are built for the returned page only.
+
+use crate::hash::{derive, fnv1a64, gaussian, mix, pick, range, unit};
+
+/// Seconds per hour.
+pub const HOUR: i64 = 3_600;
+/// Seconds per day.
+pub const DAY: i64 = 86_400;
+
+/// Levels of the dyadic random walk: 2^9 = 512 hours, longer than any listing lives.
+const WALK_LEVELS: u32 = 9;
+/// Standard deviation of one hourly log-price step (about 1 %).
+const HOURLY_SIGMA: f64 = 0.012;
+/// Hourly downward drift of fixed prices in log space (about -13 % over two weeks).
+const FIXED_PRICE_DRIFT: f64 = -0.0004;
+
+// Labels that keep the hash streams of different attributes apart.
+const TAG_SLOTS: u64 = 1;
+const TAG_BASE: u64 = 2;
+const TAG_SLOT: u64 = 3;
+const TAG_LISTING: u64 = 4;
+const TAG_WALK: u64 = 5;
+const TAG_SELLER: u64 = 6;
+
+/// Lower-cases and collapses whitespace, so `"  LEGO   42100"` and `"lego 42100"` are one query.
+pub fn normalise_query(query: &str) -> String {
+    query
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// eBay's condition groups, as the `conditions` filter names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConditionGroup {
+    /// New, new other.
+    New,
+    /// Used, refurbished, for parts.
+    Used,
+    /// The seller gave no condition.
+    Unspecified,
+}
+
+/// A listing's condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    /// `1000` New.
+    New,
+    /// `1500` New other (see details).
+    NewOther,
+    /// `2000` Certified - Refurbished.
+    CertifiedRefurbished,
+    /// `2500` Seller refurbished.
+    SellerRefurbished,
+    /// `3000` Used.
+    Used,
+    /// `7000` For parts or not working.
+    ForParts,
+    /// No condition given.
+    Unspecified,
+}
+
+impl Condition {
+    /// eBay's condition id.
+    pub fn id(self) -> Option<&'static str> {
+        match self {
+            Self::New => Some("1000"),
+            Self::NewOther => Some("1500"),
+            Self::CertifiedRefurbished => Some("2000"),
+            Self::SellerRefurbished => Some("2500"),
+            Self::Used => Some("3000"),
+            Self::ForParts => Some("7000"),
+            Self::Unspecified => None,
+        }
+    }
+
+    /// eBay's condition text.
+    pub fn label(self) -> Option<&'static str> {
+        match self {
+            Self::New => Some("New"),
+            Self::NewOther => Some("New other (see details)"),
+            Self::CertifiedRefurbished => Some("Certified - Refurbished"),
+            Self::SellerRefurbished => Some("Seller refurbished"),
+            Self::Used => Some("Used"),
+            Self::ForParts => Some("For parts or not working"),
+            Self::Unspecified => None,
+        }
+    }
+
+    /// The filter group it belongs to.
+    pub fn group(self) -> ConditionGroup {
+        match self {
+            Self::New | Self::NewOther => ConditionGroup::New,
+            Self::Unspecified => ConditionGroup::Unspecified,
+            _ => ConditionGroup::Used,
+        }
+    }
+
+    fn price_factor(self) -> f64 {
+        match self {
+            Self::New | Self::Unspecified => 1.0,
+            Self::NewOther => 0.9,
+            Self::CertifiedRefurbished => 0.8,
+            Self::SellerRefurbished => 0.72,
+            Self::Used => 0.62,
+            Self::ForParts => 0.3,
+        }
+    }
+
+    fn from_roll(roll: u64) -> Self {
+        match roll % 100 {
+            0..35 => Self::New,
+            35..43 => Self::NewOther,
+            43..47 => Self::CertifiedRefurbished,
+            47..52 => Self::SellerRefurbished,
+            52..92 => Self::Used,
+            92..97 => Self::ForParts,
+            _ => Self::Unspecified,
+        }
+    }
+}
+
+/// How a listing can be bought.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BuyingOptions {
+    /// Buy It Now.
+    pub fixed_price: bool,
+    /// Auction.
+    pub auction: bool,
+    /// Accepts offers.
+    pub best_offer: bool,
+}
+
+impl BuyingOptions {
+    fn from_roll(roll: u64) -> Self {
+        match roll % 100 {
+            0..55 => Self {
+                fixed_price: true,
+                ..Self::default()
+            },
+            55..70 => Self {
+                fixed_price: true,
+                best_offer: true,
+                ..Self::default()
+            },
+            70..90 => Self {
+                auction: true,
+                ..Self::default()
+            },
+            _ => Self {
+                fixed_price: true,
+                auction: true,
+                ..Self::default()
+            },
+        }
+    }
+
+    /// eBay's names, in eBay's order.
+    pub fn names(self) -> Vec<&'static str> {
+        let mut names = Vec::with_capacity(2);
+        if self.fixed_price {
+            names.push("FIXED_PRICE");
+        }
+        if self.auction {
+            names.push("AUCTION");
+        }
+        if self.best_offer {
+            names.push("BEST_OFFER");
+        }
+        names
+    }
+}
+
+/// What a query's catalogue is built from.
+#[derive(Debug, Clone)]
+pub struct QueryCatalogue {
+    seed: u64,
+    slots: u32,
+    /// Typical new price for this phrase, in currency units.
+    base_price: f64,
+    /// The phrase as it appears in titles ("Lego 42100").
+    title_core: String,
+    sellers: u64,
+}
+
+/// The cheap part of one live listing: enough to filter, sort and page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listing {
+    /// The listing's own seed.
+    pub seed: u64,
+    /// The legacy item number, 12 digits.
+    pub item_number: u64,
+    /// When it went live (Unix seconds).
+    pub start: i64,
+    /// When it ends (Unix seconds).
+    pub end: i64,
+    /// Its condition.
+    pub condition: Condition,
+    /// Its buying options.
+    pub options: BuyingOptions,
+    /// The asking price at the requested time, in cents (for a pure auction, the current bid).
+    pub price_cents: u64,
+    /// The current bid, in cents, for auctions.
+    pub bid_cents: Option<u64>,
+    /// Number of bids (auctions).
+    pub bid_count: u32,
+    /// Cheapest shipping, in cents (0 = free).
+    pub shipping_cents: u64,
+    /// `1` for a single item, `2` or `3` for a lot.
+    pub lot: u8,
+    /// Which of the query's sellers lists it.
+    pub seller_index: u64,
+    /// Stable "best match" rank key.
+    pub relevance: u64,
+}
+
+/// The presentational part of a listing, built only for listings on the returned page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListingDetail {
+    /// Title, at most 80 characters like eBay's.
+    pub title: String,
+    /// Picture URL.
+    pub image_url: String,
+    /// Seller user name.
+    pub seller_username: String,
+    /// Seller positive feedback, e.g. `"99.4"`.
+    pub seller_feedback_percentage: String,
+    /// Seller feedback score.
+    pub seller_feedback_score: u64,
+    /// Partial postal code like `951**`.
+    pub postal_code: String,
+}
+
+impl QueryCatalogue {
+    /// The catalogue of a (normalised) query.
+    pub fn new(normalised_query: &str) -> Self {
+        let seed = fnv1a64(normalised_query.as_bytes());
+        let slots = u32::try_from(range(derive(seed, &[TAG_SLOTS]), 50, 500)).unwrap_or(50);
+        // Log-uniform between $5 and $2000: cheap and expensive things are equally common.
+        let base_price = 5.0 * 400f64.powf(unit(derive(seed, &[TAG_BASE])));
+        Self {
+            seed,
+            slots,
+            base_price,
+            title_core: title_case(normalised_query),
+            sellers: u64::from(slots / 4).max(8),
+        }
+    }
+
+    /// The phrase's hash.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The typical price of the phrase.
+    pub fn base_price(&self) -> f64 {
+        self.base_price
+    }
+
+    /// Every listing alive at `now` (Unix seconds), priced as of then.
+    pub fn listings_at(&self, now: i64) -> Vec<Listing> {
+        let mut listings = Vec::with_capacity(self.slots as usize);
+        for slot in 0..u64::from(self.slots) {
+            if let Some(listing) = self.slot_listing(slot, now) {
+                listings.push(listing);
+            }
+        }
+        listings
+    }
+
+    fn slot_listing(&self, slot: u64, now: i64) -> Option<Listing> {
+        let slot_seed = derive(self.seed, &[TAG_SLOT, slot]);
+        let period = i64::try_from(range(slot_seed, 3 * DAY as u64, 14 * DAY as u64)).ok()?;
+        let phase = i64::try_from(range(mix(slot_seed), 0, (period - 1) as u64)).ok()?;
+        let generation = (now - phase).div_euclid(period);
+        let generation_start = phase + generation * period;
+        let seed = derive(self.seed, &[TAG_LISTING, slot, generation as u64]);
+        let attribute = |label: u64| derive(seed, &[label]);
+
+        // Listings go live up to 15 % into their generation, so slots are sometimes empty.
+        let gap = (unit(attribute(1)) * 0.15 * period as f64) as i64;
+        let start = generation_start + gap;
+        let options = BuyingOptions::from_roll(attribute(2));
+        let generation_end = generation_start + period;
+        let end = if options.auction {
+            let days = pick(attribute(3), &[3, 5, 7, 10]).unwrap_or(7);
+            (start + days * DAY).min(generation_end)
+        } else {
+            generation_end
+        };
+        if now < start || now >= end {
+            return None;
+        }
+
+        let condition = Condition::from_roll(attribute(4));
+        let lot: u8 = match attribute(5) % 100 {
+            0..6 => 2,
+            6..8 => 3,
+            _ => 1,
+        };
+        let lot_factor = match lot {
+            2 => 1.8,
+            3 => 2.5,
+            _ => 1.0,
+        };
+        let spread = (0.28 * gaussian(attribute(6))).exp();
+        let list_price = self.base_price * spread * condition.price_factor() * lot_factor;
+
+        let hours = u64::try_from(now.div_euclid(HOUR) - start.div_euclid(HOUR)).unwrap_or(0);
+        let walked = {
+            let log_change = random_walk(seed, hours, HOURLY_SIGMA) + FIXED_PRICE_DRIFT * hours as f64;
+            list_price * log_change.exp().clamp(0.35, 2.0)
+        };
+        let charm = unit(attribute(7)) < 0.5;
+        let fixed_cents = to_cents(walked, charm);
+
+        let (price_cents, bid_cents, bid_count) = if options.auction {
+            let progress = ((now - start) as f64 / (end - start).max(1) as f64).clamp(0.0, 1.0);
+            let max_bids = range(attribute(8), 3, 40) as f64;
+            let bids = (max_bids * progress.powf(1.7)).floor();
+            let opening = list_price * (0.15 + 0.35 * unit(attribute(9)));
+            let final_price = list_price * (0.75 + 0.45 * unit(attribute(10)));
+            let bid = if bids < 1.0 {
+                opening
+            } else {
+                opening + (final_price - opening).max(0.0) * (bids / max_bids).powf(1.2)
+            };
+            let bid_cents = to_cents(bid, false);
+            let price = if options.fixed_price {
+                // Auction with Buy It Now: the BIN price is the asking price.
+                fixed_cents.max(bid_cents + 100)
+            } else {
+                bid_cents
+            };
+            (price, Some(bid_cents), bids as u32)
+        } else {
+            (fixed_cents, None, 0)
+        };
+
+        let shipping_cents = if unit(attribute(11)) < 0.45 {
+            0
+        } else {
+            let base = 399 + range(attribute(12), 0, 11) * 100;
+            if self.base_price > 300.0 {
+                base + 1_000
+            } else {
+                base
+            }
+        };
+
+        Some(Listing {
+            seed,
+            item_number: 100_000_000_000 + attribute(13) % 900_000_000_000,
+            start,
+            end,
+            condition,
+            options,
+            price_cents,
+            bid_cents,
+            bid_count,
+            shipping_cents,
+            lot,
+            seller_index: attribute(14) % self.sellers,
+            relevance: attribute(15),
+        })
+    }
+
+    /// The seller user name of seller number `index` of this query.
+    pub fn seller_username(&self, index: u64) -> String {
+        let seed = derive(self.seed, &[TAG_SELLER, index]);
+        let first = pick(seed, SELLER_FIRST).unwrap_or("best");
+        let second = pick(mix(seed), SELLER_SECOND).unwrap_or("deals");
+        let number = range(mix(mix(seed)), 1, 999);
+        match seed % 3 {
+            0 => format!("{first}_{second}_{number}"),
+            1 => format!("{first}{second}{number}"),
+            _ => format!("{first}-{second}"),
+        }
+    }
+
+    /// Titles, seller and picture for one listing.
+    pub fn detail(&self, listing: &Listing) -> ListingDetail {
+        let attribute = |label: u64| derive(listing.seed, &[100 + label]);
+        let seller_seed = derive(self.seed, &[TAG_SELLER, listing.seller_index]);
+        let feedback_tenths = 1000 - range(mix(seller_seed ^ 7), 0, 60).min(range(mix(seller_seed ^ 9), 0, 60));
+        let feedback_score = (10.0 * 5_000f64.powf(unit(mix(seller_seed ^ 11)))) as u64;
+        ListingDetail {
+            title: self.title(listing, &attribute),
+            image_url: format!(
+                "https://i.ebayimg.com/images/g/{}/s-l225.jpg",
+                base62(attribute(1), attribute(2), 16)
+            ),
+            seller_username: self.seller_username(listing.seller_index),
+            seller_feedback_percentage: format!("{}.{}", feedback_tenths / 10, feedback_tenths % 10),
+            seller_feedback_score: feedback_score,
+            postal_code: format!("{:03}**", range(attribute(3), 10, 999)),
+        }
+    }
+
+    fn title(&self, listing: &Listing, attribute: &dyn Fn(u64) -> u64) -> String {
+        let prefix = match listing.lot {
+            2 => "Lot of 2 ",
+            3 => "Lot of 3 ",
+            _ => match listing.condition {
+                Condition::New => pick(attribute(10), NEW_PREFIXES).unwrap_or(""),
+                _ => pick(attribute(10), USED_PREFIXES).unwrap_or(""),
+            },
+        };
+        let descriptor = pick(attribute(11), DESCRIPTORS).unwrap_or("");
+        let suffix = match listing.condition {
+            Condition::New => pick(attribute(12), NEW_SUFFIXES),
+            Condition::NewOther => pick(attribute(12), NEW_OTHER_SUFFIXES),
+            Condition::CertifiedRefurbished | Condition::SellerRefurbished => {
+                pick(attribute(12), REFURBISHED_SUFFIXES)
+            }
+            Condition::Used => pick(attribute(12), USED_SUFFIXES),
+            Condition::ForParts => pick(attribute(12), PARTS_SUFFIXES),
+            Condition::Unspecified => pick(attribute(12), DESCRIPTORS),
+        }
+        .unwrap_or("");
+        let extra = if attribute(13).is_multiple_of(4) {
+            pick(attribute(14), SELLING_POINTS).unwrap_or("")
+        } else {
+            ""
+        };
+        let mut title = String::with_capacity(80);
+        for part in [prefix, &self.title_core, descriptor, suffix, extra] {
+            let part = part.trim();
+            if part.is_empty() {
+                continue;
+            }
+            if !title.is_empty() {
+                title.push(' ');
+            }
+            title.push_str(part);
+        }
+        truncate_title(title)
+    }
+}
+
+/// The walk's value after `hours` hourly steps (0 at the listing's start).
+///
+/// Block sums are generated top-down: the whole 512-step sum first, then each block's sum is
+/// split between its halves with Brownian-bridge noise (a half of `n` steps gets variance
+/// `n/4 · σ²` around half the parent). The prefix sum up to `hours` adds the left halves where
+/// the path goes right, so it costs `WALK_LEVELS` hashes and is consistent for every `hours`.
+pub fn random_walk(seed: u64, hours: u64, sigma: f64) -> f64 {
+    let horizon = 1u64 << WALK_LEVELS;
+    let hours = hours.min(horizon - 1);
+    let mut block_sum =
+        gaussian(derive(seed, &[TAG_WALK, u64::from(WALK_LEVELS) + 1, 0])) * sigma * (horizon as f64).sqrt();
+    let mut block = 0u64;
+    let mut prefix = 0.0;
+    for level in (1..=WALK_LEVELS).rev() {
+        let steps = (1u64 << level) as f64;
+        let left = block_sum / 2.0
+            + gaussian(derive(seed, &[TAG_WALK, u64::from(level), block])) * sigma * (steps / 4.0).sqrt();
+        if (hours >> (level - 1)) & 1 == 1 {
+            prefix += left;
+            block_sum -= left;
+            block = 2 * block + 1;
+        } else {
+            block_sum = left;
+            block *= 2;
+        }
+    }
+    prefix
+}
+
+/// Rounds a price to cents, at least 0.99; `charm` prices end in .99.
+fn to_cents(price: f64, charm: bool) -> u64 {
+    let cents = (price * 100.0).round().max(99.0) as u64;
+    if charm && cents >= 200 {
+        (cents / 100) * 100 + 99 - 100
+    } else {
+        cents
+    }
+}
+
+fn title_case(phrase: &str) -> String {
+    phrase
+        .split_whitespace()
+        .map(|word| {
+            let mut chars = word.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// eBay titles are at most 80 characters; cut at a word boundary.
+fn truncate_title(title: String) -> String {
+    const MAX: usize = 80;
+    if title.chars().count() <= MAX {
+        return title;
+    }
+    let mut cut = String::with_capacity(MAX);
+    for word in title.split(' ') {
+        let needed = if cut.is_empty() { word.chars().count() } else { word.chars().count() + 1 };
+        if cut.chars().count() + needed > MAX {
+            break;
+        }
+        if !cut.is_empty() {
+            cut.push(' ');
+        }
+        cut.push_str(word);
+    }
+    if cut.is_empty() {
+        title.chars().take(MAX).collect()
+    } else {
+        cut
+    }
+}
+
+fn base62(a: u64, b: u64, len: usize) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut out = String::with_capacity(len);
+    let mut state = [a, b];
+    for i in 0..len {
+        let word = &mut state[i % 2];
+        out.push(char::from(ALPHABET[(*word % 62) as usize]));
+        *word = mix(*word);
+    }
+    out
+}
+
+const NEW_PREFIXES: &[&str] = &[
+    "", "", "", "", "NEW", "Brand New", "Genuine", "Authentic", "Original", "Sealed", "OEM",
+];
+const USED_PREFIXES: &[&str] = &["", "", "", "", "Vintage", "Rare", "Genuine", "Authentic", "Original"];
+const DESCRIPTORS: &[&str] = &[
+    "", "", "", "Set", "Bundle", "Kit", "Complete", "with Box", "w/ Manual", "Limited Edition",
+    "Black", "Silver", "Collector's Edition", "Original Packaging", "2-Pack",
+];
+const NEW_SUFFIXES: &[&str] = &[
+    "", "- Brand New Sealed", "NIB", "BNIB", "Factory Sealed", "- New in Box", "NEW",
+];
+const NEW_OTHER_SUFFIXES: &[&str] = &["- Open Box", "New (Other)", "Open Box, Never Used", "Box Damaged"];
+const REFURBISHED_SUFFIXES: &[&str] = &["- Refurbished", "Certified Refurbished", "Renewed", "Refurb, Warranty"];
+const USED_SUFFIXES: &[&str] = &[
+    "- Used, Good Condition", "Tested Working", "Pre-owned", "- Excellent Condition", "(Used)",
+    "Lightly Used", "Great Shape",
+];
+const PARTS_SUFFIXES: &[&str] = &["- For Parts / Not Working", "AS-IS Parts Only", "For Repair"];
+const SELLING_POINTS: &[&str] = &["Free Shipping", "Fast Ship", "US Seller", "Ships Today", "Free Returns"];
+const SELLER_FIRST: &[&str] = &[
+    "retro", "bargain", "prime", "golden", "happy", "quick", "north", "urban", "vintage", "blue",
+    "smart", "treasure", "maple", "silver", "rapid",
+];
+const SELLER_SECOND: &[&str] = &[
+    "finds", "deals", "outlet", "store", "trader", "emporium", "goods", "supply", "market",
+    "closet", "depot", "shop",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_walk_is_zero_at_the_start_and_consistent_step_by_step() {
+        let seed = 42;
+        assert_eq!(random_walk(seed, 0, 0.01), 0.0);
+        // The prefix sums of a fixed seed must not depend on how they are reached.
+        let values: Vec<f64> = (0..512).map(|k| random_walk(seed, k, 0.01)).collect();
+        let steps: Vec<f64> = values.windows(2).map(|w| w[1] - w[0]).collect();
+        let mean = steps.iter().sum::<f64>() / steps.len() as f64;
+        let variance = steps.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / steps.len() as f64;
+        // Hourly steps should have roughly sigma 0.01 (loose bounds: one sample path).
+        assert!(variance.sqrt() > 0.004 && variance.sqrt() < 0.02, "sd {}", variance.sqrt());
+    }
+
+    #[test]
+    fn titles_never_exceed_eighty_characters() {
+        let catalogue = QueryCatalogue::new(&normalise_query(
+            "extremely long search phrase about a vintage mechanical wristwatch with box and papers",
+        ));
+        for listing in catalogue.listings_at(1_800_000_000) {
+            let title = catalogue.detail(&listing).title;
+            assert!(title.chars().count() <= 80, "{title}");
+            assert!(!title.is_empty());
+        }
+    }
+
+    #[test]
+    fn charm_prices_end_in_ninety_nine_cents() {
+        assert_eq!(to_cents(23.47, true), 2299);
+        assert_eq!(to_cents(23.47, false), 2347);
+        assert_eq!(to_cents(0.10, false), 99);
+    }
+}
