@@ -326,7 +326,8 @@ impl QueryCatalogue {
 
         let hours = u64::try_from(now.div_euclid(HOUR) - start.div_euclid(HOUR)).unwrap_or(0);
         let walked = {
-            let log_change = random_walk(seed, hours, HOURLY_SIGMA) + FIXED_PRICE_DRIFT * hours as f64;
+            let log_change =
+                random_walk(seed, hours, HOURLY_SIGMA) + FIXED_PRICE_DRIFT * hours as f64;
             list_price * log_change.exp().clamp(0.35, 2.0)
         };
         let charm = unit(attribute(7)) < 0.5;
@@ -400,7 +401,8 @@ impl QueryCatalogue {
     pub fn detail(&self, listing: &Listing) -> ListingDetail {
         let attribute = |label: u64| derive(listing.seed, &[100 + label]);
         let seller_seed = derive(self.seed, &[TAG_SELLER, listing.seller_index]);
-        let feedback_tenths = 1000 - range(mix(seller_seed ^ 7), 0, 60).min(range(mix(seller_seed ^ 9), 0, 60));
+        let feedback_tenths =
+            1000 - range(mix(seller_seed ^ 7), 0, 60).min(range(mix(seller_seed ^ 9), 0, 60));
         let feedback_score = (10.0 * 5_000f64.powf(unit(mix(seller_seed ^ 11)))) as u64;
         ListingDetail {
             title: self.title(listing, &attribute),
@@ -409,7 +411,11 @@ impl QueryCatalogue {
                 base62(attribute(1), attribute(2), 16)
             ),
             seller_username: self.seller_username(listing.seller_index),
-            seller_feedback_percentage: format!("{}.{}", feedback_tenths / 10, feedback_tenths % 10),
+            seller_feedback_percentage: format!(
+                "{}.{}",
+                feedback_tenths / 10,
+                feedback_tenths % 10
+            ),
             seller_feedback_score: feedback_score,
             postal_code: format!("{:03}**", range(attribute(3), 10, 999)),
         }
@@ -465,14 +471,17 @@ impl QueryCatalogue {
 pub fn random_walk(seed: u64, hours: u64, sigma: f64) -> f64 {
     let horizon = 1u64 << WALK_LEVELS;
     let hours = hours.min(horizon - 1);
-    let mut block_sum =
-        gaussian(derive(seed, &[TAG_WALK, u64::from(WALK_LEVELS) + 1, 0])) * sigma * (horizon as f64).sqrt();
+    let mut block_sum = gaussian(derive(seed, &[TAG_WALK, u64::from(WALK_LEVELS) + 1, 0]))
+        * sigma
+        * (horizon as f64).sqrt();
     let mut block = 0u64;
     let mut prefix = 0.0;
     for level in (1..=WALK_LEVELS).rev() {
         let steps = (1u64 << level) as f64;
         let left = block_sum / 2.0
-            + gaussian(derive(seed, &[TAG_WALK, u64::from(level), block])) * sigma * (steps / 4.0).sqrt();
+            + gaussian(derive(seed, &[TAG_WALK, u64::from(level), block]))
+                * sigma
+                * (steps / 4.0).sqrt();
         if (hours >> (level - 1)) & 1 == 1 {
             prefix += left;
             block_sum -= left;
@@ -517,7 +526,11 @@ fn truncate_title(title: String) -> String {
     }
     let mut cut = String::with_capacity(MAX);
     for word in title.split(' ') {
-        let needed = if cut.is_empty() { word.chars().count() } else { word.chars().count() + 1 };
+        let needed = if cut.is_empty() {
+            word.chars().count()
+        } else {
+            word.chars().count() + 1
+        };
         if cut.chars().count() + needed > MAX {
             break;
         }
@@ -546,24 +559,88 @@ fn base62(a: u64, b: u64, len: usize) -> String {
 }
 
 const NEW_PREFIXES: &[&str] = &[
-    "", "", "", "", "NEW", "Brand New", "Genuine", "Authentic", "Original", "Sealed", "OEM",
+    "",
+    "",
+    "",
+    "",
+    "NEW",
+    "Brand New",
+    "Genuine",
+    "Authentic",
+    "Original",
+    "Sealed",
+    "OEM",
 ];
-const USED_PREFIXES: &[&str] = &["", "", "", "", "Vintage", "Rare", "Genuine", "Authentic", "Original"];
+const USED_PREFIXES: &[&str] = &[
+    "",
+    "",
+    "",
+    "",
+    "Vintage",
+    "Rare",
+    "Genuine",
+    "Authentic",
+    "Original",
+];
 const DESCRIPTORS: &[&str] = &[
-    "", "", "", "Set", "Bundle", "Kit", "Complete", "with Box", "w/ Manual", "Limited Edition",
-    "Black", "Silver", "Collector's Edition", "Original Packaging", "2-Pack",
+    "",
+    "",
+    "",
+    "Set",
+    "Bundle",
+    "Kit",
+    "Complete",
+    "with Box",
+    "w/ Manual",
+    "Limited Edition",
+    "Black",
+    "Silver",
+    "Collector's Edition",
+    "Original Packaging",
+    "2-Pack",
 ];
 const NEW_SUFFIXES: &[&str] = &[
-    "", "- Brand New Sealed", "NIB", "BNIB", "Factory Sealed", "- New in Box", "NEW",
+    "",
+    "- Brand New Sealed",
+    "NIB",
+    "BNIB",
+    "Factory Sealed",
+    "- New in Box",
+    "NEW",
 ];
-const NEW_OTHER_SUFFIXES: &[&str] = &["- Open Box", "New (Other)", "Open Box, Never Used", "Box Damaged"];
-const REFURBISHED_SUFFIXES: &[&str] = &["- Refurbished", "Certified Refurbished", "Renewed", "Refurb, Warranty"];
+const NEW_OTHER_SUFFIXES: &[&str] = &[
+    "- Open Box",
+    "New (Other)",
+    "Open Box, Never Used",
+    "Box Damaged",
+];
+const REFURBISHED_SUFFIXES: &[&str] = &[
+    "- Refurbished",
+    "Certified Refurbished",
+    "Renewed",
+    "Refurb, Warranty",
+];
 const USED_SUFFIXES: &[&str] = &[
-    "- Used, Good Condition", "Tested Working", "Pre-owned", "- Excellent Condition", "(Used)",
-    "Lightly Used", "Great Shape",
+    "- Used, Good Condition",
+    "Tested Working",
+    "Pre-owned",
+    "- Excellent Condition",
+    "(Used)",
+    "Lightly Used",
+    "Great Shape",
 ];
-const PARTS_SUFFIXES: &[&str] = &["- For Parts / Not Working", "AS-IS Parts Only", "For Repair"];
-const SELLING_POINTS: &[&str] = &["Free Shipping", "Fast Ship", "US Seller", "Ships Today", "Free Returns"];
+const PARTS_SUFFIXES: &[&str] = &[
+    "- For Parts / Not Working",
+    "AS-IS Parts Only",
+    "For Repair",
+];
+const SELLING_POINTS: &[&str] = &[
+    "Free Shipping",
+    "Fast Ship",
+    "US Seller",
+    "Ships Today",
+    "Free Returns",
+];
 const SELLER_FIRST: &[&str] = &[
     "retro", "bargain", "prime", "golden", "happy", "quick", "north", "urban", "vintage", "blue",
     "smart", "treasure", "maple", "silver", "rapid",
@@ -587,7 +664,11 @@ mod tests {
         let mean = steps.iter().sum::<f64>() / steps.len() as f64;
         let variance = steps.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / steps.len() as f64;
         // Hourly steps should have roughly sigma 0.01 (loose bounds: one sample path).
-        assert!(variance.sqrt() > 0.004 && variance.sqrt() < 0.02, "sd {}", variance.sqrt());
+        assert!(
+            variance.sqrt() > 0.004 && variance.sqrt() < 0.02,
+            "sd {}",
+            variance.sqrt()
+        );
     }
 
     #[test]

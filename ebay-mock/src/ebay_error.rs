@@ -127,13 +127,15 @@ pub fn too_many_requests(retry_after_secs: u64) -> HttpResponse {
             error_id: ids::TOO_MANY_REQUESTS,
             domain: "ACCESS",
             category: "REQUEST",
-            message: "There are too many requests. The request limit has been reached for the resource."
-                .to_owned(),
+            message:
+                "There are too many requests. The request limit has been reached for the resource."
+                    .to_owned(),
             long_message: None,
             parameters: Vec::new(),
         }],
     );
-    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&retry_after_secs.to_string()) {
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&retry_after_secs.to_string())
+    {
         response
             .headers_mut()
             .insert(actix_web::http::header::RETRY_AFTER, value);

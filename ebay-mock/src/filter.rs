@@ -191,13 +191,16 @@ fn parse_price(value: &str) -> Result<(Option<u64>, Option<u64>), String> {
         if text.is_empty() {
             return Ok(None);
         }
-        let amount = Decimal::from_str(text)
-            .map_err(|_| format!("'{text}' is not a price."))?;
+        let amount = Decimal::from_str(text).map_err(|_| format!("'{text}' is not a price."))?;
         if amount.is_sign_negative() {
             return Err(format!("'{text}' is negative."));
         }
         let cents = amount * Decimal::from(100);
-        let cents = if round_up { cents.ceil() } else { cents.floor() };
+        let cents = if round_up {
+            cents.ceil()
+        } else {
+            cents.floor()
+        };
         cents
             .to_u64()
             .map(Some)
@@ -309,7 +312,10 @@ mod tests {
         );
         assert_eq!(
             filter.buying_options,
-            Some(vec![BuyingOptionName::FixedPrice, BuyingOptionName::Auction])
+            Some(vec![
+                BuyingOptionName::FixedPrice,
+                BuyingOptionName::Auction
+            ])
         );
     }
 

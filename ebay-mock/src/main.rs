@@ -45,7 +45,12 @@ struct Cli {
     faults_on_token: bool,
 
     /// Start the mock clock this many seconds away from real time (negative = the past).
-    #[arg(long, env = "EBAY_MOCK_CLOCK_OFFSET_SECS", default_value_t = 0, allow_negative_numbers = true)]
+    #[arg(
+        long,
+        env = "EBAY_MOCK_CLOCK_OFFSET_SECS",
+        default_value_t = 0,
+        allow_negative_numbers = true
+    )]
     clock_offset_secs: i64,
 
     /// HTTP worker threads (default: one per CPU).
@@ -93,7 +98,10 @@ async fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             use clap::error::ErrorKind;
-            if matches!(error.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+            if matches!(
+                error.kind(),
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+            ) {
                 let _ = error.print();
                 return ExitCode::SUCCESS;
             }

@@ -37,7 +37,7 @@ pub struct FaultPlan {
 }
 
 impl FaultPlan {
-    /// Parses `429`, `500`, `503`, `latency=200`, `retry-after=2`, comma-separated
+    /// Parses `401`, `429`, `500`, `503`, `latency=200`, `retry-after=2`, comma-separated
     /// (the `X-Mock-Fault` header and the fault queue use this syntax).
     pub fn parse(spec: &str) -> Result<Self, String> {
         let mut plan = Self::default();
@@ -74,8 +74,10 @@ impl FaultPlan {
 
 fn status_code(number: u64) -> Result<u16, String> {
     match u16::try_from(number) {
-        Ok(code @ (429 | 500..=599)) => Ok(code),
-        _ => Err(format!("{number} is not an injectable status (429 or 5xx)")),
+        Ok(code @ (401 | 429 | 500..=599)) => Ok(code),
+        _ => Err(format!(
+            "{number} is not an injectable status (401, 429 or 5xx)"
+        )),
     }
 }
 

@@ -25,7 +25,11 @@ pub fn build_http_client(config: &EbayConfig) -> Result<reqwest::Client, EbayErr
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(config.request_timeout)
-        .connect_timeout(config.request_timeout.min(std::time::Duration::from_secs(5)))
+        .connect_timeout(
+            config
+                .request_timeout
+                .min(std::time::Duration::from_secs(5)),
+        )
         .user_agent(concat!("ebay-alerts-sdk/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| EbayError::Config(format!("cannot build the HTTP client: {e}")))

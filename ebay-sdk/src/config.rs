@@ -276,7 +276,10 @@ impl EbayConfig {
 
     /// `{base}/buy/browse/v1/item_summary/search`.
     pub fn search_url(&self) -> Result<Url, EbayError> {
-        join(&self.resolved_base_url()?, "buy/browse/v1/item_summary/search")
+        join(
+            &self.resolved_base_url()?,
+            "buy/browse/v1/item_summary/search",
+        )
     }
 }
 

@@ -189,7 +189,10 @@ impl EbayError {
                 is_retryable_status(*status)
             }
             Self::Transport { source } => {
-                source.is_timeout() || source.is_connect() || source.is_request() || source.is_body()
+                source.is_timeout()
+                    || source.is_connect()
+                    || source.is_request()
+                    || source.is_body()
             }
             Self::Token { retryable, .. } => *retryable,
             Self::RetriesExhausted { last, .. } => last.is_retryable(),

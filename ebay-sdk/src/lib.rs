@@ -50,9 +50,7 @@ pub mod token;
 pub use client::{CollectedResults, EbayClient, MARKETPLACE_HEADER, SearchPager};
 pub use config::{API_SCOPE, DEFAULT_MARKETPLACE, EbayConfig, Environment, Secret};
 pub use error::{ApiErrorDetail, EbayError, ErrorParameter};
-pub use model::{
-    Amount, Image, ItemLocation, ItemSummary, SearchResponse, Seller, ShippingOption,
-};
+pub use model::{Amount, Image, ItemLocation, ItemSummary, SearchResponse, Seller, ShippingOption};
 pub use retry::RetryPolicy;
 pub use search::{
     BuyingOption, Condition, MAX_LIMIT, MAX_RESULT_WINDOW, PriceRange, SearchRequest, SortOrder,

@@ -418,10 +418,7 @@ mod tests {
                 SearchRequest::new("x").with_price(usd(Some(dec!(9.99)), Some(dec!(10.50)))),
                 Some("price:[9.99..10.5],priceCurrency:USD"),
             ),
-            (
-                SearchRequest::new("x").with_price(usd(None, None)),
-                None,
-            ),
+            (SearchRequest::new("x").with_price(usd(None, None)), None),
             (
                 SearchRequest::new("x").with_conditions([Condition::New]),
                 Some("conditions:{NEW}"),
@@ -484,8 +481,11 @@ mod tests {
     #[test]
     fn buying_options_sort_in_declaration_order_not_alphabetically() {
         // FIXED_PRICE before AUCTION matches eBay's own documentation examples.
-        let request = SearchRequest::new("x")
-            .with_buying_options([BuyingOption::BestOffer, BuyingOption::Auction, BuyingOption::FixedPrice]);
+        let request = SearchRequest::new("x").with_buying_options([
+            BuyingOption::BestOffer,
+            BuyingOption::Auction,
+            BuyingOption::FixedPrice,
+        ]);
 
         assert_eq!(
             request.filter().as_deref(),

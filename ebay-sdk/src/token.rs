@@ -158,10 +158,7 @@ impl TokenProvider {
     /// Shares the token with every replica using the same Redis and `key_prefix`
     /// (e.g. `"ebay-alerts:"`). The key is `{key_prefix}ebay:token:{client_id}`.
     pub fn with_shared_cache(mut self, conn: ConnectionManager, key_prefix: &str) -> Self {
-        let key = format!(
-            "{key_prefix}ebay:token:{}",
-            self.oauth.client_id().as_str()
-        );
+        let key = format!("{key_prefix}ebay:token:{}", self.oauth.client_id().as_str());
         self.shared = Some(SharedCache {
             conn,
             lock_key: format!("{key}:lock"),
@@ -427,7 +424,9 @@ async fn with_timeout<T>(
 ) -> Result<T, SharedError> {
     match tokio::time::timeout(REDIS_TIMEOUT, future).await {
         Ok(result) => result.map_err(SharedError::from),
-        Err(_) => Err(SharedError::Redis("Redis did not answer in time".to_owned())),
+        Err(_) => Err(SharedError::Redis(
+            "Redis did not answer in time".to_owned(),
+        )),
     }
 }
 
@@ -552,10 +551,7 @@ impl<'c> AsyncHttpClient<'c> for TokenHttp {
             let status = response.status();
             self.status.store(status.as_u16(), Ordering::Relaxed);
             let headers = response.headers().clone();
-            let body = response
-                .bytes()
-                .await
-                .map_err(TokenHttpError::Transport)?;
+            let body = response.bytes().await.map_err(TokenHttpError::Transport)?;
             if is_retryable_status(status.as_u16()) {
                 return Err(TokenHttpError::Unavailable {
                     status: status.as_u16(),

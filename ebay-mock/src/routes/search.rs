@@ -149,6 +149,8 @@ async fn respond(req: &HttpRequest, state: &MockState) -> HttpResponse {
     if let Some(status) = apply_fault(state, &plan).await {
         return if status == 429 {
             too_many_requests(plan.retry_after_secs.unwrap_or(state.default_retry_after()))
+        } else if status == 401 {
+            invalid_token()
         } else {
             server_error(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
         };
@@ -292,7 +294,8 @@ async fn respond(req: &HttpRequest, state: &MockState) -> HttpResponse {
         .collect();
 
     let page_url = |offset: u32| search_href(req, &params, limit, offset);
-    let next = (u64::from(offset) + u64::from(limit) < total as u64).then(|| page_url(offset + limit));
+    let next =
+        (u64::from(offset) + u64::from(limit) < total as u64).then(|| page_url(offset + limit));
     let prev = (offset > 0).then(|| page_url(offset.saturating_sub(limit)));
     HttpResponse::Ok().json(SearchBody {
         href: page_url(offset),

@@ -44,6 +44,12 @@ async fn respond(req: &HttpRequest, body: &[u8], state: &MockState) -> HttpRespo
     if let Some(status) = apply_fault(state, &plan).await {
         return if status == 429 {
             too_many_requests(plan.retry_after_secs.unwrap_or(state.default_retry_after()))
+        } else if status == 401 {
+            oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "client authentication failed",
+            )
         } else {
             server_error(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
         };
@@ -54,9 +60,10 @@ async fn respond(req: &HttpRequest, body: &[u8], state: &MockState) -> HttpRespo
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+            v.split(';').next().is_some_and(|mime| {
+                mime.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
         });
     if !form_encoded {
         return oauth_error(
