@@ -1,0 +1,21 @@
+# eBay Alerts — the two commands of the quick start, and a few for development.
+.PHONY: run test lint bench services
+
+## Run the whole system with zero setup (see README).
+run:
+	@scripts/run.sh
+
+## Run every test (starts PostgreSQL and Redis when they are not running).
+test:
+	@scripts/test.sh
+
+## cargo fmt --check, clippy -D warnings (and the dashboard's linter).
+lint:
+	@scripts/lint.sh
+
+## Benchmarks; figures go to BENCHMARKS.md by hand, with the machine's caveats.
+bench: services
+	cargo bench -p pubsub
+
+services:
+	@scripts/services.sh

@@ -1,0 +1,101 @@
+//! Sample events for tests and benchmarks of this crate and of the services.
+
+use chrono::{TimeZone, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::event::Event;
+use crate::payload::{
+    AlertChanged, AlertDeleted, AlertSnapshot, BuyingOptionsFilter, ConditionFilter, Money,
+    ObservedItem, Payload, ProductsObserved,
+};
+
+/// A plausible alert at `revision`.
+pub fn alert(id: Uuid, revision: u64) -> AlertSnapshot {
+    let created = Utc
+        .with_ymd_and_hms(2026, 11, 21, 10, 0, 0)
+        .single()
+        .unwrap_or_default();
+    AlertSnapshot {
+        id,
+        owner_id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0001),
+        owner_email: "ada@example.com".into(),
+        search_phrase: "lego 42100".into(),
+        frequency_minutes: 10,
+        min_price: Some(Decimal::new(10_000, 2)),
+        max_price: Some(Decimal::new(45_000, 2)),
+        currency: "USD".into(),
+        condition: ConditionFilter::New,
+        buying_options: BuyingOptionsFilter::Any,
+        target_price: Some(Decimal::new(29_999, 2)),
+        paused: false,
+        revision,
+        created_at: created,
+        updated_at: created + chrono::Duration::minutes(revision as i64),
+    }
+}
+
+/// `alert.created` for a new alert.
+pub fn alert_created(id: Uuid) -> Event {
+    Event::new(
+        "alerts-service",
+        Some(id.to_string()),
+        Payload::AlertCreated(AlertChanged {
+            alert: alert(id, 1),
+        }),
+    )
+}
+
+/// `alert.updated` at `revision`.
+pub fn alert_updated(id: Uuid, revision: u64) -> Event {
+    Event::new(
+        "alerts-service",
+        Some(id.to_string()),
+        Payload::AlertUpdated(AlertChanged {
+            alert: alert(id, revision),
+        }),
+    )
+}
+
+/// `alert.deleted` at `revision`.
+pub fn alert_deleted(id: Uuid, revision: u64) -> Event {
+    Event::new(
+        "alerts-service",
+        Some(id.to_string()),
+        Payload::AlertDeleted(AlertDeleted {
+            alert_id: id,
+            revision,
+        }),
+    )
+}
+
+/// A `products.observed` event with `n` listings of realistic size.
+pub fn products_observed(alert_id: Uuid, n: usize) -> Event {
+    let items = (0..n)
+        .map(|i| ObservedItem {
+            item_id: format!("v1|{}|0", 110_000_000_000u64 + i as u64),
+            title: format!(
+                "LEGO Technic 42100 Liebherr R 9800 Excavator - listing {i} - sealed box"
+            ),
+            price: Money::new(Decimal::new(39_999 + (i as i64 * 137) % 9_000, 2), "USD"),
+            shipping_cost: (i % 3 != 0).then(|| Money::new(Decimal::new(1_299, 2), "USD")),
+            condition: Some(if i % 2 == 0 { "New" } else { "Used" }.into()),
+            buying_options: vec!["FIXED_PRICE".into(), "BEST_OFFER".into()],
+            item_url: format!("https://www.ebay.com/itm/{}", 110_000_000_000u64 + i as u64),
+            image_url: Some(format!("https://i.ebayimg.com/images/g/{i:06}/s-l1600.jpg")),
+            seller: Some(format!("brickseller_{}", i % 17)),
+        })
+        .collect();
+    Event::new(
+        "alerts-service",
+        Some(alert_id.to_string()),
+        Payload::ProductsObserved(ProductsObserved {
+            alert_id,
+            run_id: Uuid::now_v7(),
+            search_phrase: "lego 42100".into(),
+            marketplace: "EBAY_US".into(),
+            observed_at: Utc::now(),
+            items,
+        }),
+    )
+}

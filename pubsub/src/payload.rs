@@ -1,0 +1,309 @@
+//! The typed `data` of each event (DESIGN §7), shared by the producer and the consumers.
+//!
+//! # Version policy
+//!
+//! A payload type is a public contract between services that are deployed independently:
+//!
+//! * **Additive changes** (a new optional field, a new enum value that old consumers may treat
+//!   as unknown) keep the event type. Consumers never use `deny_unknown_fields`, and new fields
+//!   carry `#[serde(default)]`, so old and new builds interoperate in both directions.
+//! * **Breaking changes** (removing or renaming a field, changing a field's meaning or type) get
+//!   a new event type with a version suffix, e.g. `alert.created.v2`. The producer publishes both
+//!   types for one release so consumers can be upgraded first; old consumers see the new type as
+//!   [`Payload::Unknown`] and dead-letter it instead of misreading it.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::event::event_type;
+use crate::topic;
+
+/// The largest price either service accepts; anything above is a data error, not a listing.
+pub const MAX_PRICE: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+/// The most listings one `products.observed` event may carry.
+pub const MAX_ITEMS_PER_OBSERVATION: usize = 10_000;
+
+/// The typed `data` of an event; the variant is the CloudEvents `type`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    /// `alert.created`
+    AlertCreated(AlertChanged),
+    /// `alert.updated`
+    AlertUpdated(AlertChanged),
+    /// `alert.deleted`
+    AlertDeleted(AlertDeleted),
+    /// `products.observed`
+    ProductsObserved(ProductsObserved),
+    /// A type this build does not know (e.g. from a newer producer), kept verbatim.
+    Unknown {
+        /// The CloudEvents `type` as received.
+        event_type: String,
+        /// The `data` as received.
+        data: serde_json::Value,
+    },
+}
+
+impl Payload {
+    /// The CloudEvents `type` of this payload.
+    pub fn event_type(&self) -> &str {
+        match self {
+            Payload::AlertCreated(_) => event_type::ALERT_CREATED,
+            Payload::AlertUpdated(_) => event_type::ALERT_UPDATED,
+            Payload::AlertDeleted(_) => event_type::ALERT_DELETED,
+            Payload::ProductsObserved(_) => event_type::PRODUCTS_OBSERVED,
+            Payload::Unknown { event_type, .. } => event_type,
+        }
+    }
+
+    /// The topic this payload is published on, or `None` for unknown types.
+    pub fn topic(&self) -> Option<&'static str> {
+        match self {
+            Payload::AlertCreated(_) | Payload::AlertUpdated(_) | Payload::AlertDeleted(_) => {
+                Some(topic::ALERT_CONFIG)
+            }
+            Payload::ProductsObserved(_) => Some(topic::PRODUCT_PRICES),
+            Payload::Unknown { .. } => None,
+        }
+    }
+
+    /// Checks the invariants serde cannot express; the error is a human sentence.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            Payload::AlertCreated(d) | Payload::AlertUpdated(d) => d.alert.validate(),
+            Payload::AlertDeleted(d) => {
+                if d.revision == 0 {
+                    return Err("revision must be at least 1".into());
+                }
+                Ok(())
+            }
+            Payload::ProductsObserved(d) => d.validate(),
+            Payload::Unknown { .. } => Ok(()),
+        }
+    }
+}
+
+/// `data` of `alert.created` and `alert.updated`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertChanged {
+    /// The alert as it is after the change.
+    pub alert: AlertSnapshot,
+}
+
+/// The full state of an alert at one revision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertSnapshot {
+    /// The alert's id.
+    pub id: Uuid,
+    /// The owning user's id.
+    pub owner_id: Uuid,
+    /// Where the owner's emails go; analytics needs it for insight emails.
+    pub owner_email: String,
+    /// What the user searches for, trimmed.
+    pub search_phrase: String,
+    /// How often the alert runs, in minutes.
+    pub frequency_minutes: u32,
+    /// Lower bound of the price filter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_price: Option<Decimal>,
+    /// Upper bound of the price filter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_price: Option<Decimal>,
+    /// ISO 4217 currency of the price filter and target price.
+    pub currency: String,
+    /// Listing condition filter.
+    pub condition: ConditionFilter,
+    /// Buying option filter.
+    pub buying_options: BuyingOptionsFilter,
+    /// Notify when a listing is at or under this price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_price: Option<Decimal>,
+    /// A paused alert neither runs nor sends insight emails.
+    pub paused: bool,
+    /// Increases by one with every change; consumers ignore older revisions.
+    pub revision: u64,
+    /// When the alert was created.
+    pub created_at: DateTime<Utc>,
+    /// When this revision was made.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl AlertSnapshot {
+    fn validate(&self) -> Result<(), String> {
+        if self.revision == 0 {
+            return Err("alert.revision must be at least 1".into());
+        }
+        if self.search_phrase.trim().is_empty() {
+            return Err("alert.search_phrase must not be empty".into());
+        }
+        if self.frequency_minutes == 0 {
+            return Err("alert.frequency_minutes must be positive".into());
+        }
+        if !self.owner_email.contains('@') {
+            return Err("alert.owner_email is not an email address".into());
+        }
+        check_currency("alert.currency", &self.currency)?;
+        for (field, value) in [
+            ("alert.min_price", self.min_price),
+            ("alert.max_price", self.max_price),
+            ("alert.target_price", self.target_price),
+        ] {
+            if let Some(v) = value {
+                check_price(field, v)?;
+            }
+        }
+        if let (Some(min), Some(max)) = (self.min_price, self.max_price)
+            && min > max
+        {
+            return Err("alert.min_price is greater than alert.max_price".into());
+        }
+        Ok(())
+    }
+}
+
+/// Which listing conditions an alert wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ConditionFilter {
+    /// Any condition.
+    #[default]
+    Any,
+    /// New only.
+    New,
+    /// Used only.
+    Used,
+}
+
+/// Which buying options an alert wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum BuyingOptionsFilter {
+    /// Buy It Now listings only (eBay's default when no filter is given).
+    #[default]
+    FixedPrice,
+    /// Auctions only.
+    Auction,
+    /// Both.
+    Any,
+}
+
+/// `data` of `alert.deleted`: a tombstone that outranks every lower revision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertDeleted {
+    /// The deleted alert.
+    pub alert_id: Uuid,
+    /// The revision the deletion created (one more than the last update).
+    pub revision: u64,
+}
+
+/// `data` of `products.observed`: everything one alert run saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductsObserved {
+    /// The alert that ran.
+    pub alert_id: Uuid,
+    /// The run; with `item_id` it identifies one observation.
+    pub run_id: Uuid,
+    /// The phrase searched, as the alert had it during the run.
+    pub search_phrase: String,
+    /// eBay marketplace searched, e.g. `EBAY_US`.
+    pub marketplace: String,
+    /// When eBay answered.
+    pub observed_at: DateTime<Utc>,
+    /// All listings seen in the run, not only the new ones.
+    pub items: Vec<ObservedItem>,
+}
+
+impl ProductsObserved {
+    fn validate(&self) -> Result<(), String> {
+        if self.items.len() > MAX_ITEMS_PER_OBSERVATION {
+            return Err(format!(
+                "{} items is more than the {MAX_ITEMS_PER_OBSERVATION} one observation may carry",
+                self.items.len()
+            ));
+        }
+        for (i, item) in self.items.iter().enumerate() {
+            if item.item_id.trim().is_empty() {
+                return Err(format!("items[{i}].item_id must not be empty"));
+            }
+            check_money(&format!("items[{i}].price"), &item.price)?;
+            if let Some(shipping) = &item.shipping_cost {
+                check_money(&format!("items[{i}].shipping_cost"), shipping)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One listing as seen in one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObservedItem {
+    /// eBay's item id, e.g. `v1|110012345678|0`.
+    pub item_id: String,
+    /// Listing title.
+    pub title: String,
+    /// Asking price (current bid for auctions).
+    pub price: Money,
+    /// Cheapest shipping option, when eBay reports one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_cost: Option<Money>,
+    /// eBay's condition label, e.g. `New` or `Used`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// eBay's buying options, e.g. `FIXED_PRICE`, `AUCTION`, `BEST_OFFER`.
+    #[serde(default)]
+    pub buying_options: Vec<String>,
+    /// The listing's page on eBay.
+    pub item_url: String,
+    /// Main picture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    /// Seller's user name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seller: Option<String>,
+}
+
+/// An amount in a currency; the value travels as a decimal string, never a float.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    /// The amount, e.g. `"12.99"`.
+    #[serde(with = "rust_decimal::serde::str")]
+    pub value: Decimal,
+    /// ISO 4217 code, e.g. `USD`.
+    pub currency: String,
+}
+
+impl Money {
+    /// An amount in a currency.
+    pub fn new(value: Decimal, currency: impl Into<String>) -> Self {
+        Self {
+            value,
+            currency: currency.into(),
+        }
+    }
+}
+
+fn check_money(field: &str, money: &Money) -> Result<(), String> {
+    check_price(field, money.value)?;
+    check_currency(&format!("{field}.currency"), &money.currency)
+}
+
+fn check_price(field: &str, value: Decimal) -> Result<(), String> {
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(format!("{field} must not be negative (got {value})"));
+    }
+    if value > MAX_PRICE {
+        return Err(format!("{field} of {value} is beyond any real listing"));
+    }
+    Ok(())
+}
+
+fn check_currency(field: &str, code: &str) -> Result<(), String> {
+    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{field} must be a three-letter ISO 4217 code (got {code:?})"
+        ))
+    }
+}

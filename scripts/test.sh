@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every test of the project: the Rust workspace (against real PostgreSQL and Redis, which
+# this script starts when needed) and, once it exists, the dashboard's tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/services.sh
+
+echo "==> Rust tests"
+cargo test --workspace --locked
+
+if [ -f frontend/package.json ]; then
+  echo "==> Dashboard tests"
+  (cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test)
+fi

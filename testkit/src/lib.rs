@@ -1,0 +1,221 @@
+//! Test harness shared by the workspace's integration tests.
+//!
+//! Every test gets its own resources so tests run in parallel and leave nothing behind:
+//!
+//! * [`TestDatabase`] — a fresh Postgres database, dropped when the value is dropped.
+//! * [`TestRedis`] — a unique key prefix on the shared Redis, whose keys are deleted on drop.
+//! * [`RedisServer`] — a private `redis-server` on a free port, for tests that stop and restart
+//!   Redis without disturbing anyone else.
+//!
+//! Where the servers are comes from `TEST_DATABASE_ADMIN_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`) and `TEST_REDIS_URL` (default
+//! `redis://127.0.0.1:6379`).
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use sea_orm::{ConnectionTrait, Database};
+
+/// The Postgres server tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("TEST_DATABASE_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// The shared Redis server.
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// A short random name part.
+pub fn unique_suffix() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..12].to_owned()
+}
+
+/// A fresh, empty Postgres database that is dropped (with any open connections) on drop.
+#[derive(Debug)]
+pub struct TestDatabase {
+    /// Connection URL of the new database.
+    pub url: String,
+    /// Its name.
+    pub name: String,
+    admin_url: String,
+}
+
+impl TestDatabase {
+    /// Creates `ebay_alerts_test_<random>`.
+    pub async fn create() -> anyhow::Result<Self> {
+        let admin_url = postgres_admin_url();
+        let name = format!("ebay_alerts_test_{}", unique_suffix());
+        let admin = Database::connect(&admin_url).await.with_context(|| {
+            format!("cannot reach Postgres at {admin_url} (is it running? `make test` starts it)")
+        })?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .with_context(|| format!("cannot create test database {name}"))?;
+        admin.close().await.ok();
+        let url = match admin_url.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{name}"),
+            None => bail!("TEST_DATABASE_ADMIN_URL has no database part: {admin_url}"),
+        };
+        Ok(Self {
+            url,
+            name,
+            admin_url,
+        })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime, which cannot be blocked on; a helper thread with
+        // its own runtime does the async clean-up.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let admin = Database::connect(&admin_url).await?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await?;
+                admin.close().await?;
+                anyhow::Ok(())
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("warning: could not drop test database {}", self.name);
+        }
+    }
+}
+
+/// A unique key prefix on the shared Redis; every key under it is deleted on drop.
+#[derive(Debug)]
+pub struct TestRedis {
+    /// The Redis URL.
+    pub url: String,
+    /// The prefix, e.g. `test:3f9c…:`.
+    pub prefix: String,
+}
+
+impl TestRedis {
+    /// A new prefix on the Redis at [`redis_url`].
+    pub fn new() -> Self {
+        Self::on(&redis_url())
+    }
+
+    /// A new prefix on the Redis at `url`.
+    pub fn on(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            prefix: format!("test:{}:", unique_suffix()),
+        }
+    }
+
+    /// Deletes every key under the prefix.
+    pub fn clean(&self) -> anyhow::Result<()> {
+        let client = redis::Client::open(self.url.as_str())?;
+        let mut conn = client.get_connection_with_timeout(Duration::from_secs(2))?;
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", self.prefix))
+            .query(&mut conn)?;
+        if !keys.is_empty() {
+            redis::cmd("DEL").arg(&keys).query::<()>(&mut conn)?;
+        }
+        Ok(())
+    }
+}
+
+impl Default for TestRedis {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for TestRedis {
+    fn drop(&mut self) {
+        // The server may be gone on purpose (restart tests); nothing to clean then.
+        let _ = self.clean();
+    }
+}
+
+/// A free TCP port on loopback (racy by nature, but good enough for tests).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port on 127.0.0.1")
+}
+
+/// A private `redis-server` process (no persistence) that tests may stop and restart.
+#[derive(Debug)]
+pub struct RedisServer {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    /// Starts a server on a free port and waits until it answers.
+    pub fn start() -> anyhow::Result<Self> {
+        let mut server = Self {
+            port: free_port(),
+            child: None,
+        };
+        server.restart()?;
+        Ok(server)
+    }
+
+    /// `redis://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server (like a crash: nothing is saved).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same port (empty, as after a crash without persistence).
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        self.stop();
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start redis-server (is it installed?)")?;
+        self.child = Some(child);
+        let client = redis::Client::open(self.url())?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(mut conn) = client.get_connection_with_timeout(Duration::from_millis(200))
+                && redis::cmd("PING").query::<String>(&mut conn).is_ok()
+            {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("redis-server on port {} did not start", self.port);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
