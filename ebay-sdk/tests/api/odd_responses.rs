@@ -1,0 +1,468 @@
+//! Responses the real eBay (or a proxy in front of it) can send that the mock never does,
+//! scripted with wiremock.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use ebay_sdk::{
+    Condition, EbayClient, EbayConfig, EbayError, Environment, PriceRange, RetryPolicy,
+    SearchRequest,
+};
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use serde_json::{Value, json};
+use url::Url;
+use wiremock::matchers::{body_string_contains, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SEARCH_PATH: &str = "/buy/browse/v1/item_summary/search";
+const TOKEN_PATH: &str = "/identity/v1/oauth2/token";
+
+fn token_body(token: &str) -> Value {
+    json!({"access_token": token, "expires_in": 7200, "token_type": "Application Access Token"})
+}
+
+/// A wiremock server that issues token `tok-1`.
+async fn ebay_with_token() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body("tok-1")))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn client_for(server: &MockServer, retry: RetryPolicy) -> Result<EbayClient> {
+    let config = EbayConfig::new(Environment::Mock, "app-id", "cert-secret")
+        .with_base_url(Url::parse(&server.uri())?)
+        .with_retry(retry);
+    Ok(EbayClient::new(config)?)
+}
+
+fn quick() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(5),
+        max_backoff: Duration::from_millis(20),
+        multiplier: 2.0,
+        max_elapsed: Duration::from_secs(10),
+    }
+}
+
+async fn search_answers(
+    template: ResponseTemplate,
+) -> Result<Result<ebay_sdk::SearchResponse, EbayError>> {
+    let server = ebay_with_token().await;
+    Mock::given(method("GET"))
+        .and(path(SEARCH_PATH))
+        .respond_with(template)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, RetryPolicy::none())?;
+    Ok(client.search(&SearchRequest::new("lego")).await)
+}
+
+#[tokio::test]
+async fn the_request_carries_bearer_token_marketplace_filter_and_paging() -> Result<()> {
+    // Arrange
+    let server = ebay_with_token().await;
+    Mock::given(method("GET"))
+        .and(path(SEARCH_PATH))
+        .and(header("authorization", "Bearer tok-1"))
+        .and(header("x-ebay-c-marketplace-id", "EBAY_GB"))
+        .and(query_param("q", "lego 42100"))
+        .and(query_param(
+            "filter",
+            "price:[10..50],priceCurrency:GBP,conditions:{USED}",
+        ))
+        .and(query_param("limit", "100"))
+        .and(query_param("offset", "200"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total": 0})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, RetryPolicy::none())?;
+    let request = SearchRequest::new("lego 42100")
+        .with_price(PriceRange::new(Some(dec!(10)), Some(dec!(50)), "GBP"))
+        .with_conditions([Condition::Used])
+        .with_limit(100)
+        .with_offset(200)
+        .with_marketplace("EBAY_GB");
+
+    // Act
+    let page = client.search(&request).await?;
+
+    // Assert
+    assert_eq!(page.total, 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_token_request_uses_basic_auth_the_client_credentials_grant_and_the_api_scope()
+-> Result<()> {
+    let server = MockServer::start().await;
+    // base64("app-id:cert-secret")
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .and(header("authorization", "Basic YXBwLWlkOmNlcnQtc2VjcmV0"))
+        .and(header("content-type", "application/x-www-form-urlencoded"))
+        .and(body_string_contains("grant_type=client_credentials"))
+        .and(body_string_contains(
+            "scope=https%3A%2F%2Fapi.ebay.com%2Foauth%2Fapi_scope",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body("tok-9")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, RetryPolicy::none())?;
+
+    let token = client.token_provider().access_token().await?;
+
+    assert_eq!(token.secret(), "tok-9");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_response_without_item_summaries_is_an_empty_page() -> Result<()> {
+    let page = search_answers(
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"href": "x", "total": 0, "limit": 50, "offset": 0})),
+    )
+    .await??;
+
+    assert!(page.item_summaries.is_empty());
+    assert!(page.warnings.is_empty());
+    assert_eq!(page.total, 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn items_with_only_an_id_and_a_title_parse_and_nulls_count_as_absent() -> Result<()> {
+    let page = search_answers(ResponseTemplate::new(200).set_body_json(json!({
+        "total": 2,
+        "itemSummaries": [
+            {"itemId": "v1|1|0", "title": "bare"},
+            {"itemId": "v1|2|0", "title": "nulls", "price": null, "buyingOptions": null,
+             "shippingOptions": null, "seller": {"username": "s", "feedbackPercentage": null}}
+        ]
+    })))
+    .await??;
+
+    assert_eq!(page.item_summaries.len(), 2);
+    let bare = &page.item_summaries[0];
+    assert_eq!(bare.price, None);
+    assert!(bare.buying_options.is_empty());
+    assert_eq!(bare.shipping_cost(), None);
+    assert_eq!(bare.item_creation_date, None);
+    assert_eq!(bare.legacy_item_id(), Some("1"));
+    let nulls = &page.item_summaries[1];
+    assert_eq!(
+        nulls.seller.as_ref().and_then(|s| s.feedback_percentage),
+        None
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn string_prices_keep_their_exact_decimal_value() -> Result<()> {
+    let page = search_answers(ResponseTemplate::new(200).set_body_json(json!({
+        "total": 3,
+        "itemSummaries": [
+            {"itemId": "a", "title": "a", "price": {"value": "19.99", "currency": "USD"}},
+            {"itemId": "b", "title": "b", "price": {"value": "0.123456789012345678901234", "currency": "USD"}},
+            {"itemId": "c", "title": "c", "price": {"value": 7.5, "currency": "USD"},
+             "shippingOptions": [{"shippingCostType": "FIXED", "shippingCost": {"value": "4.990", "currency": "USD"}}],
+             "seller": {"username": "s", "feedbackPercentage": "99.8", "feedbackScore": 1234}}
+        ]
+    })))
+    .await??;
+
+    let price = |i: usize| page.item_summaries[i].price.as_ref().map(|p| p.value);
+    assert_eq!(price(0), Some(dec!(19.99)));
+    assert_eq!(price(1), Some(dec!(0.123456789012345678901234)));
+    assert_eq!(price(2), Some(dec!(7.5)));
+    let item = &page.item_summaries[2];
+    assert_eq!(item.shipping_cost().map(|a| a.value), Some(dec!(4.99)));
+    assert_eq!(
+        item.seller.as_ref().and_then(|s| s.feedback_percentage),
+        Some(dec!(99.8))
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_price_that_is_not_a_number_is_a_decode_error() -> Result<()> {
+    let result = search_answers(ResponseTemplate::new(200).set_body_json(json!({
+        "itemSummaries": [{"itemId": "a", "title": "a", "price": {"value": "cheap", "currency": "USD"}}]
+    })))
+    .await?;
+
+    let error = result.err().context("should fail")?;
+    assert!(
+        matches!(error, EbayError::Decode { status: 200, .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("cheap"), "{error}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn unknown_fields_are_ignored() -> Result<()> {
+    let page = search_answers(ResponseTemplate::new(200).set_body_json(json!({
+        "total": 1,
+        "brandNewTopLevelField": {"x": [1, 2, 3]},
+        "itemSummaries": [{"itemId": "a", "title": "a", "epid": "123", "thumbnailImages": [{"imageUrl": "u"}],
+                           "price": {"value": "1.00", "currency": "USD", "convertedFromValue": "0.9"}}]
+    })))
+    .await??;
+
+    assert_eq!(page.item_summaries.len(), 1);
+    assert_eq!(
+        page.item_summaries[0].price.as_ref().map(|p| p.value),
+        Some(Decimal::ONE)
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn warnings_that_come_with_a_200_are_returned_to_the_caller() -> Result<()> {
+    let page = search_answers(ResponseTemplate::new(200).set_body_json(json!({
+        "total": 0,
+        "warnings": [{"errorId": 12501, "domain": "API_BROWSE", "category": "REQUEST",
+                      "message": "The filter was ignored.",
+                      "parameters": [{"name": "filter", "value": "colour:{RED}"}]}]
+    })))
+    .await??;
+
+    assert_eq!(page.warnings.len(), 1);
+    assert_eq!(page.warnings[0].error_id, Some(12501));
+    assert_eq!(
+        page.warnings[0].parameters[0].value.as_deref(),
+        Some("colour:{RED}")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_html_error_page_gives_a_clear_error_with_status_and_snippet() -> Result<()> {
+    let result = search_answers(ResponseTemplate::new(502).set_body_raw(
+        "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        "text/html",
+    ))
+    .await?;
+
+    let error = result.err().context("should fail")?;
+    assert!(
+        matches!(&error, EbayError::UnexpectedBody { status: 502, content_type, .. } if content_type == "text/html"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("502 Bad Gateway"), "{error}");
+    assert!(error.is_retryable());
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_html_page_with_status_200_is_an_unexpected_body() -> Result<()> {
+    let result = search_answers(
+        ResponseTemplate::new(200)
+            .set_body_raw("<!doctype html><p>captive portal</p>", "text/html"),
+    )
+    .await?;
+
+    let error = result.err().context("should fail")?;
+    assert!(
+        matches!(error, EbayError::UnexpectedBody { status: 200, .. }),
+        "{error}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn truncated_json_is_a_decode_error_not_a_panic() -> Result<()> {
+    let result = search_answers(ResponseTemplate::new(200).set_body_raw(
+        r#"{"total": 5, "itemSummaries": [{"itemId": "v1|1|0", "title": "x", "pri"#,
+        "application/json",
+    ))
+    .await?;
+
+    let error = result.err().context("should fail")?;
+    assert!(
+        matches!(error, EbayError::Decode { status: 200, .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("could not decode"), "{error}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn ebay_error_bodies_become_api_errors_and_are_not_retried() -> Result<()> {
+    let server = ebay_with_token().await;
+    Mock::given(method("GET"))
+        .and(path(SEARCH_PATH))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"errors": [{
+            "errorId": 12001, "domain": "API_BROWSE", "category": "REQUEST",
+            "message": "The call must have a valid 'q' parameter.",
+            "longMessage": "Long form.", "parameters": [{"name": "q", "value": ""}]
+        }]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, quick())?;
+
+    let error = client
+        .search(&SearchRequest::new("lego"))
+        .await
+        .err()
+        .context("should fail")?;
+
+    assert_eq!(error.status(), Some(400));
+    let details = error.api_errors();
+    assert_eq!(details[0].error_id, Some(12001));
+    assert_eq!(details[0].category.as_deref(), Some("REQUEST"));
+    assert_eq!(details[0].long_message.as_deref(), Some("Long form."));
+    assert_eq!(details[0].parameters[0].name.as_deref(), Some("q"));
+    assert!(!error.is_retryable());
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_500_then_a_200_is_retried_and_succeeds() -> Result<()> {
+    // Arrange
+    let server = ebay_with_token().await;
+    Mock::given(method("GET"))
+        .and(path(SEARCH_PATH))
+        .respond_with(
+            ResponseTemplate::new(500).set_body_json(json!({"errors": [{"errorId": 12000}]})),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SEARCH_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total": 7})))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, quick())?;
+
+    // Act
+    let page = client.search(&SearchRequest::new("lego")).await?;
+
+    // Assert
+    assert_eq!(page.total, 7);
+    let searches = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == SEARCH_PATH)
+        .count();
+    assert_eq!(searches, 2);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_slow_response_times_out_and_is_retried() -> Result<()> {
+    let server = ebay_with_token().await;
+    Mock::given(method("GET"))
+        .and(path(SEARCH_PATH))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"total": 1}))
+                .set_delay(Duration::from_secs(5)),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SEARCH_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total": 2})))
+        .mount(&server)
+        .await;
+    let config = EbayConfig::new(Environment::Mock, "app-id", "cert-secret")
+        .with_base_url(Url::parse(&server.uri())?)
+        .with_retry(quick())
+        .with_request_timeout(Duration::from_millis(500));
+    let client = EbayClient::new(config)?;
+
+    let page = client.search(&SearchRequest::new("lego")).await?;
+
+    assert_eq!(page.total, 2);
+    Ok(())
+}
+
+#[tokio::test]
+async fn refused_credentials_give_a_token_error_naming_the_oauth_error() -> Result<()> {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "error": "invalid_client", "error_description": "client authentication failed"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, quick())?;
+
+    let error = client
+        .search(&SearchRequest::new("lego"))
+        .await
+        .err()
+        .context("should fail")?;
+
+    assert!(
+        matches!(&error, EbayError::Token { status: Some(401), error, .. } if error == "invalid_client"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("client authentication failed"));
+    assert!(!error.to_string().contains("cert-secret"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_token_endpoint_503_is_retried() -> Result<()> {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(503).set_body_raw("<html>down</html>", "text/html"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body("tok-2")))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, quick())?;
+
+    let token = client.token_provider().access_token().await?;
+
+    assert_eq!(token.secret(), "tok-2");
+    assert_eq!(client.token_provider().token_requests(), 2);
+    Ok(())
+}
+
+#[tokio::test]
+async fn invalid_requests_are_refused_without_calling_ebay() -> Result<()> {
+    let server = MockServer::start().await;
+    let client = client_for(&server, quick())?;
+
+    let error = client
+        .search(&SearchRequest::new("lego").with_limit(500))
+        .await
+        .err()
+        .context("should fail")?;
+
+    assert!(matches!(error, EbayError::InvalidRequest(_)), "{error}");
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    Ok(())
+}
