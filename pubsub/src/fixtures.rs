@@ -32,6 +32,9 @@ pub fn alert(id: Uuid, revision: u64) -> AlertSnapshot {
         revision,
         created_at: created,
         updated_at: created + chrono::Duration::minutes(revision as i64),
+        unsubscribe_url: Some(format!(
+            "https://alerts.example.com/unsubscribe?token=t-{id}"
+        )),
     }
 }
 

@@ -127,6 +127,10 @@ pub struct AlertSnapshot {
     pub created_at: DateTime<Utc>,
     /// When this revision was made.
     pub updated_at: DateTime<Utc>,
+    /// One-click unsubscribe link for this alert's emails, signed by alerts-service, so
+    /// analytics-service can put it in insight emails without sharing a signing secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsubscribe_url: Option<String>,
 }
 
 impl AlertSnapshot {

@@ -6,6 +6,7 @@
 //! * [`TestRedis`] — a unique key prefix on the shared Redis, whose keys are deleted on drop.
 //! * [`RedisServer`] — a private `redis-server` on a free port, for tests that stop and restart
 //!   Redis without disturbing anyone else.
+//! * [`SmtpSink`] — a real SMTP server on a free port that keeps what it receives.
 //!
 //! Where the servers are comes from `TEST_DATABASE_ADMIN_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`) and `TEST_REDIS_URL` (default
@@ -19,6 +20,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use sea_orm::{ConnectionTrait, Database};
+
+mod smtp;
+pub use smtp::{ReceivedMail, SmtpSink};
 
 /// The Postgres server tests create their databases on.
 pub fn postgres_admin_url() -> String {
