@@ -43,7 +43,11 @@ async fn run() -> anyhow::Result<()> {
 
     let page = client.search(&request).await?;
 
-    println!("{} listings match; showing {}", page.total, page.item_summaries.len());
+    println!(
+        "{} listings match; showing {}",
+        page.total,
+        page.item_summaries.len()
+    );
     for item in &page.item_summaries {
         let price = item
             .price

@@ -115,8 +115,12 @@ pub struct TokenProvider {
     margin: Duration,
     lock_wait: Duration,
     cache: RwLock<Option<CachedToken>>,
-    /// Held by the one caller that is refreshing; others re-check the cache after it.
-    refresh: Mutex<()>,
+    /// Held by the one caller that is refreshing; others re-check the cache after it. Holds the
+    /// failure of the latest refresh so callers that queued behind it share that failure
+    /// instead of each calling the rate-limited token endpoint again.
+    refresh: Mutex<Option<RefreshFailure>>,
+    /// Refreshes finished so far; tells a waiting caller whether one ran while it waited.
+    refresh_attempts: AtomicU64,
     shared: Option<SharedCache>,
     /// Token endpoint calls made by this provider (each attempt counts).
     fetches: AtomicU64,
@@ -149,7 +153,8 @@ impl TokenProvider {
             margin: config.token_refresh_margin,
             lock_wait: config.token_lock_wait,
             cache: RwLock::new(None),
-            refresh: Mutex::new(()),
+            refresh: Mutex::new(None),
+            refresh_attempts: AtomicU64::new(0),
             shared: None,
             fetches: AtomicU64::new(0),
         })
@@ -191,7 +196,8 @@ impl TokenProvider {
 
         // Single flight. While a still-valid token is being replaced, don't queue behind the
         // refresh: keep using the old one.
-        let _guard = match &still_valid {
+        let attempts_seen = self.refresh_attempts.load(Ordering::Acquire);
+        let mut guard = match &still_valid {
             Some(token) => match self.refresh.try_lock() {
                 Ok(guard) => guard,
                 Err(_) => return Ok(token.clone()),
@@ -206,10 +212,22 @@ impl TokenProvider {
             return Ok(cached.token.clone());
         }
 
-        match self.acquire().await {
+        // A refresh ran and failed while we waited: share its outcome rather than hammering
+        // the token endpoint once per queued caller.
+        if self.refresh_attempts.load(Ordering::Acquire) != attempts_seen
+            && let Some(failure) = guard.as_ref()
+        {
+            return Err(failure.to_error());
+        }
+
+        let outcome = self.acquire().await;
+        // Counted when finished, so callers that queued during this attempt see the change.
+        self.refresh_attempts.fetch_add(1, Ordering::AcqRel);
+        match outcome {
             Ok(fresh) => {
                 let token = fresh.token.clone();
                 *self.cache.write().await = Some(fresh);
+                *guard = None;
                 Ok(token)
             }
             Err(error) => match still_valid {
@@ -217,7 +235,10 @@ impl TokenProvider {
                     tracing::warn!(%error, "token refresh failed; using the current token until it expires");
                     Ok(token)
                 }
-                _ => Err(error),
+                _ => {
+                    *guard = Some(RefreshFailure::from(&error));
+                    Err(error)
+                }
             },
         }
     }
@@ -395,6 +416,41 @@ impl TokenProvider {
             },
             refresh_at: expires_at - margin,
         })
+    }
+}
+
+/// What a failed refresh tells the callers that waited for it (an [`EbayError`] itself is
+/// not `Clone`).
+struct RefreshFailure {
+    status: Option<u16>,
+    message: String,
+    retryable: bool,
+    retry_after: Option<Duration>,
+}
+
+impl From<&EbayError> for RefreshFailure {
+    fn from(error: &EbayError) -> Self {
+        Self {
+            status: error.status(),
+            message: error.to_string(),
+            retryable: error.is_retryable(),
+            retry_after: error.retry_after(),
+        }
+    }
+}
+
+impl RefreshFailure {
+    fn to_error(&self) -> EbayError {
+        EbayError::Token {
+            status: self.status,
+            error: "token_unavailable".to_owned(),
+            description: Some(format!(
+                "a concurrent token refresh just failed: {}",
+                self.message
+            )),
+            retry_after: self.retry_after,
+            retryable: self.retryable,
+        }
     }
 }
 

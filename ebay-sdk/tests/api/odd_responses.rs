@@ -370,7 +370,7 @@ async fn a_slow_response_times_out_and_is_retried() -> Result<()> {
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_json(json!({"total": 1}))
-                .set_delay(Duration::from_secs(5)),
+                .set_delay(Duration::from_secs(30)),
         )
         .up_to_n_times(1)
         .with_priority(1)
@@ -384,7 +384,8 @@ async fn a_slow_response_times_out_and_is_retried() -> Result<()> {
     let config = EbayConfig::new(Environment::Mock, "app-id", "cert-secret")
         .with_base_url(Url::parse(&server.uri())?)
         .with_retry(quick())
-        .with_request_timeout(Duration::from_millis(500));
+        // Generous against a loaded machine, far below the 30 s stall.
+        .with_request_timeout(Duration::from_millis(1_500));
     let client = EbayClient::new(config)?;
 
     let page = client.search(&SearchRequest::new("lego")).await?;
@@ -463,6 +464,33 @@ async fn invalid_requests_are_refused_without_calling_ebay() -> Result<()> {
             .await
             .unwrap_or_default()
             .is_empty()
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn callers_queued_behind_a_failed_token_refresh_share_its_failure() -> Result<()> {
+    // Arrange: a token endpoint that refuses; ten callers ask at once.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": "invalid_request", "error_description": "nope"
+        })))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, RetryPolicy::none())?;
+    let provider = client.token_provider();
+
+    // Act: join_all polls every call before any response arrives, so nine queue on the lock.
+    let results = futures::future::join_all((0..10).map(|_| provider.access_token())).await;
+
+    // Assert
+    assert!(results.iter().all(Result::is_err));
+    assert_eq!(
+        provider.token_requests(),
+        1,
+        "one call to the rate-limited endpoint"
     );
     Ok(())
 }
