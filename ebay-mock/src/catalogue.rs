@@ -471,17 +471,17 @@ impl QueryCatalogue {
 pub fn random_walk(seed: u64, hours: u64, sigma: f64) -> f64 {
     let horizon = 1u64 << WALK_LEVELS;
     let hours = hours.min(horizon - 1);
-    let mut block_sum = gaussian(derive(seed, &[TAG_WALK, u64::from(WALK_LEVELS) + 1, 0]))
-        * sigma
-        * (horizon as f64).sqrt();
+    // One derived stream for the walk; each node then costs two mixes (hot path: every live
+    // listing of every search evaluates this).
+    let walk_seed = derive(seed, &[TAG_WALK]);
+    let node =
+        |level: u32, block: u64| gaussian(mix(walk_seed ^ mix((u64::from(level) << 48) | block)));
+    let mut block_sum = node(WALK_LEVELS + 1, 0) * sigma * (horizon as f64).sqrt();
     let mut block = 0u64;
     let mut prefix = 0.0;
     for level in (1..=WALK_LEVELS).rev() {
         let steps = (1u64 << level) as f64;
-        let left = block_sum / 2.0
-            + gaussian(derive(seed, &[TAG_WALK, u64::from(level), block]))
-                * sigma
-                * (steps / 4.0).sqrt();
+        let left = block_sum / 2.0 + node(level, block) * sigma * (steps / 4.0).sqrt();
         if (hours >> (level - 1)) & 1 == 1 {
             prefix += left;
             block_sum -= left;
