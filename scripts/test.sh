@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/services.sh
 
 echo "==> Rust tests"
-cargo test --workspace --locked
+cargo test --workspace
 
 if [ -f frontend/package.json ]; then
   echo "==> Dashboard tests"

@@ -1,0 +1,286 @@
+//! The alert store: every change to an alert and its event are committed in one transaction.
+
+use chrono::{DateTime, Utc};
+use pubsub::{AlertChanged, AlertDeleted, Event, Payload};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, Set, TransactionTrait,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::{CurrentUser, Secret};
+use crate::db::entities::alert;
+use crate::db::sql;
+use crate::domain::{
+    AlertChanges, AlertDraft, BuyingOptions, Condition, Currency, Frequency, Price, PriceFilter,
+    SearchPhrase,
+};
+use crate::error::ApiError;
+use crate::outbox;
+use crate::state::AppState;
+
+/// An alert as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema, FromQueryResult)]
+pub struct AlertView {
+    /// Alert id.
+    pub id: Uuid,
+    /// What is searched.
+    pub search_phrase: String,
+    /// Minutes between runs: 2, 10, 30, 60 or 1440.
+    pub frequency_minutes: i32,
+    /// Lower price bound, decimal string.
+    pub min_price: Option<String>,
+    /// Upper price bound, decimal string.
+    pub max_price: Option<String>,
+    /// ISO 4217 currency of the prices.
+    pub currency: String,
+    /// `any`, `new` or `used`.
+    pub condition: String,
+    /// `fixed_price`, `auction` or `any`.
+    pub buying_options: String,
+    /// Notify when a listing is at or under this price.
+    pub target_price: Option<String>,
+    /// A paused alert neither runs nor emails.
+    pub paused: bool,
+    /// Increases with every change.
+    pub revision: i64,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Last completed run.
+    pub last_run_at: Option<DateTime<Utc>>,
+    /// Next scheduled run.
+    pub next_run_at: DateTime<Utc>,
+    /// Outcome of the last run: `ok`, `no_new_listings` or `error`.
+    pub last_run_status: Option<String>,
+    /// Why the last run failed.
+    pub last_run_error: Option<String>,
+}
+
+impl From<alert::Model> for AlertView {
+    fn from(m: alert::Model) -> Self {
+        Self {
+            id: m.id,
+            search_phrase: m.search_phrase,
+            frequency_minutes: m.frequency_minutes,
+            min_price: m.min_price,
+            max_price: m.max_price,
+            currency: m.currency,
+            condition: m.condition,
+            buying_options: m.buying_options,
+            target_price: m.target_price,
+            paused: m.paused,
+            revision: m.revision,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            last_run_at: m.last_run_at,
+            next_run_at: m.next_run_at,
+            last_run_status: m.last_run_status,
+            last_run_error: m.last_run_error,
+        }
+    }
+}
+
+/// Columns of [`AlertView`], for hand-written queries.
+const VIEW_COLUMNS: &str = "id, search_phrase, frequency_minutes, min_price, max_price, currency, condition, \
+     buying_options, target_price, paused, revision, created_at, updated_at, last_run_at, next_run_at, \
+     last_run_status, last_run_error";
+
+/// The stored alert as a valid draft (stored values were validated when written).
+pub fn draft_of(m: &alert::Model) -> Result<AlertDraft, ApiError> {
+    let price = |p: &Option<String>| p.as_deref().map(Price::parse).transpose();
+    let corrupt = |e: String| ApiError::internal(format!("stored alert {} is invalid: {e}", m.id));
+    Ok(AlertDraft {
+        search_phrase: SearchPhrase::parse(&m.search_phrase).map_err(corrupt)?,
+        frequency: Frequency::parse(i64::from(m.frequency_minutes)).map_err(corrupt)?,
+        prices: PriceFilter {
+            min_price: price(&m.min_price).map_err(corrupt)?,
+            max_price: price(&m.max_price).map_err(corrupt)?,
+            target_price: price(&m.target_price).map_err(corrupt)?,
+            currency: Currency::parse(&m.currency).map_err(corrupt)?,
+        },
+        condition: Condition::parse(&m.condition).map_err(corrupt)?,
+        buying_options: BuyingOptions::parse(&m.buying_options).map_err(corrupt)?,
+        paused: m.paused,
+    })
+}
+
+fn write_draft(active: &mut alert::ActiveModel, draft: &AlertDraft) {
+    let price = |p: Option<Price>| p.map(Price::to_canonical);
+    active.search_phrase = Set(draft.search_phrase.as_str().to_owned());
+    active.normalised_phrase = Set(draft.search_phrase.normalised());
+    active.frequency_minutes = Set(i32::try_from(draft.frequency.minutes()).unwrap_or(i32::MAX));
+    active.min_price = Set(price(draft.prices.min_price));
+    active.max_price = Set(price(draft.prices.max_price));
+    active.target_price = Set(price(draft.prices.target_price));
+    active.currency = Set(draft.prices.currency.as_str().to_owned());
+    active.condition = Set(draft.condition.as_str().to_owned());
+    active.buying_options = Set(draft.buying_options.as_str().to_owned());
+    active.paused = Set(draft.paused);
+}
+
+fn changed_event(state: &AppState, m: &alert::Model, owner_email: &str, created: bool) -> Event {
+    let changed = AlertChanged {
+        alert: outbox::snapshot(m, owner_email, &state.settings),
+    };
+    let payload = if created {
+        Payload::AlertCreated(changed)
+    } else {
+        Payload::AlertUpdated(changed)
+    };
+    Event::new(outbox::SOURCE, Some(m.id.to_string()), payload)
+}
+
+/// Creates an alert (and its `alert.created` event); its first run is due at once.
+pub async fn create(
+    state: &AppState,
+    owner: &CurrentUser,
+    draft: &AlertDraft,
+) -> Result<alert::Model, ApiError> {
+    let now = Utc::now();
+    let mut active = alert::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(owner.id),
+        revision: Set(1),
+        unsubscribe_token: Set(Secret::generate("").expose().to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        last_run_at: Set(None),
+        next_run_at: Set(now),
+        last_run_status: Set(None),
+        last_run_error: Set(None),
+        leased_until: Set(None),
+        ..Default::default()
+    };
+    write_draft(&mut active, draft);
+    let txn = state.db.begin().await?;
+    let model = active.insert(&txn).await?;
+    outbox::enqueue(&txn, &changed_event(state, &model, &owner.email, true)).await?;
+    txn.commit().await?;
+    state.wake_relay.notify_one();
+    Ok(model)
+}
+
+/// The caller's alert, or 404 (also for another user's alert).
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    owner: &CurrentUser,
+    id: Uuid,
+) -> Result<alert::Model, ApiError> {
+    alert::Entity::find_by_id(id)
+        .filter(alert::Column::UserId.eq(owner.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("alert"))
+}
+
+/// Applies a partial update (with `alert.updated`).
+pub async fn update(
+    state: &AppState,
+    owner: &CurrentUser,
+    id: Uuid,
+    changes: &AlertChanges,
+) -> Result<alert::Model, ApiError> {
+    let txn = state.db.begin().await?;
+    let current = find_for_update(&txn, owner, id).await?;
+    let next = changes.apply_to(&draft_of(&current)?)?;
+    let now = Utc::now();
+    let mut active: alert::ActiveModel = current.clone().into();
+    write_draft(&mut active, &next);
+    active.revision = Set(current.revision + 1);
+    active.updated_at = Set(now);
+    if next.frequency != draft_of(&current)?.frequency || (current.paused && !next.paused) {
+        // A new frequency counts from the last run; a resumed alert runs at once if overdue.
+        let base = current.last_run_at.unwrap_or(now);
+        let due = base + chrono::Duration::from_std(next.frequency.interval()).unwrap_or_default();
+        active.next_run_at = Set(due.max(now).min(current.next_run_at.max(now)));
+    }
+    let model = active.update(&txn).await?;
+    outbox::enqueue(&txn, &changed_event(state, &model, &owner.email, false)).await?;
+    txn.commit().await?;
+    state.wake_relay.notify_one();
+    Ok(model)
+}
+
+/// Deletes an alert; `alert.deleted` carries the next revision as a tombstone.
+pub async fn delete(state: &AppState, owner: &CurrentUser, id: Uuid) -> Result<(), ApiError> {
+    let txn = state.db.begin().await?;
+    let current = find_for_update(&txn, owner, id).await?;
+    alert::Entity::delete_by_id(current.id).exec(&txn).await?;
+    let event = Event::new(
+        outbox::SOURCE,
+        Some(current.id.to_string()),
+        Payload::AlertDeleted(AlertDeleted {
+            alert_id: current.id,
+            revision: u64::try_from(current.revision + 1).unwrap_or(u64::MAX),
+        }),
+    );
+    outbox::enqueue(&txn, &event).await?;
+    txn.commit().await?;
+    state.wake_relay.notify_one();
+    Ok(())
+}
+
+/// Locks the row for the rest of the transaction (Postgres), so concurrent updates of one
+/// alert get consecutive revisions instead of the same one twice.
+async fn find_for_update<C: ConnectionTrait>(
+    db: &C,
+    owner: &CurrentUser,
+    id: Uuid,
+) -> Result<alert::Model, ApiError> {
+    let backend = db.get_database_backend();
+    let lock = if backend == DbBackend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    alert::Model::find_by_statement(sql(
+        backend,
+        &format!("SELECT * FROM alerts WHERE id = $1 AND user_id = $2{lock}"),
+        [id.into(), owner.id.into()],
+    ))
+    .one(db)
+    .await?
+    .ok_or_else(|| ApiError::not_found("alert"))
+}
+
+/// One page of the caller's alerts, newest first, and the total.
+pub async fn list(
+    state: &AppState,
+    owner: &CurrentUser,
+    page: u64,
+    per_page: u64,
+) -> Result<(Vec<AlertView>, u64), ApiError> {
+    #[derive(FromQueryResult)]
+    struct Count {
+        total: i64,
+    }
+    let backend = state.db.get_database_backend();
+    let offset = (page - 1) * per_page;
+    let items = AlertView::find_by_statement(sql(
+        backend,
+        &format!(
+            "SELECT {VIEW_COLUMNS} FROM alerts WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT {per_page} OFFSET {offset}"
+        ),
+        [owner.id.into()],
+    ))
+    .all(&state.db)
+    .await?;
+    // The count is skipped when the page shows everything there is.
+    let total = if page == 1 && (items.len() as u64) < per_page {
+        items.len() as u64
+    } else {
+        Count::find_by_statement(sql(
+            backend,
+            "SELECT COUNT(*) AS total FROM alerts WHERE user_id = $1",
+            [owner.id.into()],
+        ))
+        .one(&state.db)
+        .await?
+        .map_or(0, |c| u64::try_from(c.total).unwrap_or(0))
+    };
+    Ok((items, total))
+}

@@ -1,0 +1,155 @@
+//! Settings from flags, environment variables (DESIGN §4) and an optional `.env`, validated at
+//! start-up so a bad value stops the process with one actionable line instead of failing later.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Args;
+use pubsub::{TransportKind, TransportSettings};
+
+/// Everything `alerts-service` needs to run.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Database: `postgres://user@host/db` or `sqlite://path/alerts.db?mode=rwc`.
+    #[arg(long, env = "ALERTS_DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+
+    /// Redis for events and cross-replica counters; `memory://` only in the one-process mode.
+    #[arg(
+        long,
+        env = "REDIS_URL",
+        default_value = "redis://127.0.0.1:6379",
+        hide_env_values = true
+    )]
+    pub redis_url: String,
+
+    /// `streams` (durable, default) or `pubsub` (fire-and-forget, as the original system).
+    #[arg(long, env = "PUBSUB_TRANSPORT", default_value = "streams")]
+    pub pubsub_transport: TransportKind,
+
+    /// Prefix for every Redis key this service writes (lets several deployments share a Redis).
+    #[arg(long, env = "REDIS_KEY_PREFIX", default_value = "")]
+    pub redis_key_prefix: String,
+
+    /// Where emails go: `smtp://host:port`, `smtps://user:pass@host:465` or `file://DIR`.
+    #[arg(
+        long,
+        env = "SMTP_URL",
+        default_value = "smtp://127.0.0.1:1025",
+        hide_env_values = true
+    )]
+    pub smtp_url: String,
+
+    /// Sender address of every email, e.g. `eBay Alerts <alerts@example.com>`.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "eBay Alerts <alerts@localhost>"
+    )]
+    pub mail_from: String,
+
+    /// Base URL of the dashboard as users reach it; used in email links and the CSRF check.
+    #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    pub public_url: url::Url,
+
+    /// Address the HTTP API listens on.
+    #[arg(long, env = "ALERTS_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Where analytics-service's read API is.
+    #[arg(long, env = "ANALYTICS_URL", default_value = "http://127.0.0.1:8081")]
+    pub analytics_url: url::Url,
+
+    /// Shared secret presented to analytics-service's read API.
+    #[arg(long, env = "ANALYTICS_API_TOKEN", hide_env_values = true)]
+    pub analytics_api_token: Option<String>,
+
+    /// Directory of the dashboard's production build, served at `/`.
+    #[arg(long, env = "FRONTEND_DIST", default_value = "frontend/dist")]
+    pub frontend_dist: std::path::PathBuf,
+
+    /// Largest number of database connections this process opens.
+    #[arg(long, env = "ALERTS_DATABASE_MAX_CONNECTIONS", default_value_t = 20)]
+    pub database_max_connections: u32,
+}
+
+impl Settings {
+    /// Checks what clap cannot; the error is one sentence naming the variable.
+    pub fn validate(&self) -> Result<(), String> {
+        let db = self.database_url.trim();
+        if !(db.starts_with("postgres://")
+            || db.starts_with("postgresql://")
+            || db.starts_with("sqlite:"))
+        {
+            return Err("ALERTS_DATABASE_URL must start with postgres:// or sqlite:".into());
+        }
+        if !matches!(self.public_url.scheme(), "http" | "https") {
+            return Err(format!(
+                "PUBLIC_URL must be an http(s) URL (got {})",
+                self.public_url
+            ));
+        }
+        if !matches!(self.analytics_url.scheme(), "http" | "https") {
+            return Err(format!(
+                "ANALYTICS_URL must be an http(s) URL (got {})",
+                self.analytics_url
+            ));
+        }
+        self.transport_settings()
+            .map(|_| ())
+            .map_err(|e| e.to_string())?;
+        mailer::Mailer::new(&self.smtp_url, &self.mail_from).map_err(|e| e.to_string())?;
+        if self.database_max_connections == 0 {
+            return Err("ALERTS_DATABASE_MAX_CONNECTIONS must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// Transport settings for `pubsub`.
+    pub fn transport_settings(&self) -> Result<TransportSettings, pubsub::TransportError> {
+        let settings = TransportSettings::new(self.redis_url.trim())
+            .with_kind(self.pubsub_transport)
+            .with_key_prefix(self.redis_key_prefix.clone());
+        pubsub::Transport::connect(&settings)?;
+        Ok(settings)
+    }
+
+    /// The origin (`scheme://host[:port]`) browsers send with requests from the dashboard.
+    pub fn public_origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+
+    /// Whether cookies must be `Secure`.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// An absolute URL under `PUBLIC_URL`.
+    pub fn public_link(&self, path_and_query: &str) -> String {
+        format!(
+            "{}{}",
+            self.public_url.as_str().trim_end_matches('/'),
+            path_and_query
+        )
+    }
+}
+
+/// Fixed policies that are not worth a setting.
+pub mod policy {
+    use super::Duration;
+
+    /// How long a sign-in link works.
+    pub const SIGN_IN_LINK_TTL: Duration = Duration::from_secs(15 * 60);
+    /// How long a dashboard session lasts.
+    pub const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+    /// Sign-in emails per address per window.
+    pub const LOGIN_PER_ADDRESS: u32 = 5;
+    /// Sign-in requests per client IP per window.
+    pub const LOGIN_PER_IP: u32 = 30;
+    /// The rate-limit window of sign-in requests.
+    pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+    /// Largest JSON body accepted.
+    pub const MAX_JSON_BODY: usize = 16 * 1024;
+    /// Published outbox rows are kept this long, for inspection.
+    pub const OUTBOX_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+}

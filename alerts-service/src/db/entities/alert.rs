@@ -1,0 +1,59 @@
+//! Saved searches. Prices are canonical decimal strings (exact on every backend).
+
+use sea_orm::entity::prelude::*;
+
+/// One row of `alerts`.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "alerts")]
+pub struct Model {
+    /// Alert id (UUID v7).
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Owner.
+    pub user_id: Uuid,
+    /// The phrase as written (trimmed).
+    pub search_phrase: String,
+    /// Lower-cased, single-spaced phrase; with the filters it identifies one eBay query.
+    pub normalised_phrase: String,
+    /// Minutes between runs.
+    pub frequency_minutes: i32,
+    /// Lower price bound, e.g. "10.00".
+    pub min_price: Option<String>,
+    /// Upper price bound.
+    pub max_price: Option<String>,
+    /// Target price.
+    pub target_price: Option<String>,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// any, new, used.
+    pub condition: String,
+    /// fixed_price, auction, any.
+    pub buying_options: String,
+    /// Paused alerts neither run nor email.
+    pub paused: bool,
+    /// Increases with every change; carried by events.
+    pub revision: i64,
+    /// Secret in one-click unsubscribe links.
+    #[sea_orm(unique)]
+    pub unsubscribe_token: String,
+    /// Creation time.
+    pub created_at: DateTimeUtc,
+    /// Last change.
+    pub updated_at: DateTimeUtc,
+    /// Last completed run.
+    pub last_run_at: Option<DateTimeUtc>,
+    /// When the scheduler runs it next.
+    pub next_run_at: DateTimeUtc,
+    /// ok, no_new_listings or error.
+    pub last_run_status: Option<String>,
+    /// The reason of the last failed run.
+    pub last_run_error: Option<String>,
+    /// A runner holds the alert until then (crash-safe lease).
+    pub leased_until: Option<DateTimeUtc>,
+}
+
+/// No relations are navigated through sea-orm; joins are explicit where needed.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,92 @@
+//! Database access: connection, migrations and entities.
+
+pub mod entities;
+pub mod migration;
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm_migration::MigratorTrait;
+
+/// Connects with a bounded pool; for SQLite, enables WAL and foreign keys.
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    let is_sqlite = url.starts_with("sqlite:");
+    options
+        // SQLite allows one writer: a small pool avoids "database is locked" storms.
+        .max_connections(if is_sqlite {
+            max_connections.min(4)
+        } else {
+            max_connections
+        })
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
+        .sqlx_logging(false);
+    let db = Database::connect(options).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared(
+            "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
+        )
+        .await?;
+    }
+    Ok(db)
+}
+
+/// Applies pending migrations.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    migration::Migrator::up(db, None).await
+}
+
+/// `FOR UPDATE SKIP LOCKED` where the backend has it (Postgres); SQLite serialises writers, so
+/// a plain select inside the write transaction is already exclusive there.
+pub fn skip_locked(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+        _ => "",
+    }
+}
+
+/// A raw statement written with Postgres placeholders (`$1`, `$2`, … each used once, in order),
+/// rewritten to `?` for SQLite, so hot-path SQL is written once for both backends.
+pub fn sql<I>(backend: DbBackend, text: &str, values: I) -> sea_orm::Statement
+where
+    I: IntoIterator<Item = sea_orm::Value>,
+{
+    let text = match backend {
+        DbBackend::Postgres => text.to_owned(),
+        _ => {
+            let mut out = String::with_capacity(text.len());
+            let mut chars = text.chars().peekable();
+            while let Some(c) = chars.next() {
+                if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+                    while chars.peek().is_some_and(char::is_ascii_digit) {
+                        chars.next();
+                    }
+                    out.push('?');
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        }
+    };
+    sea_orm::Statement::from_sql_and_values(backend, text, values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_placeholders_become_question_marks_for_sqlite() {
+        let s = sql(
+            DbBackend::Sqlite,
+            "SELECT a FROM t WHERE b = $1 AND c > $12",
+            [1.into(), 2.into()],
+        );
+        assert_eq!(s.sql, "SELECT a FROM t WHERE b = ? AND c > ?");
+        let p = sql(DbBackend::Postgres, "SELECT $1", [1.into()]);
+        assert_eq!(p.sql, "SELECT $1");
+    }
+}

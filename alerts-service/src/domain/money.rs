@@ -1,0 +1,136 @@
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+/// A non-negative amount with at most two decimal places, below a billion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Price(Decimal);
+
+impl Price {
+    /// Parses a JSON value: a decimal string (`"12.50"`, preferred) or a number.
+    pub fn parse_json(value: &serde_json::Value) -> Result<Self, String> {
+        let text = match value {
+            serde_json::Value::String(s) => s.trim().to_owned(),
+            serde_json::Value::Number(n) => n.to_string(),
+            _ => return Err("must be a decimal string like \"12.50\"".into()),
+        };
+        Self::parse(&text)
+    }
+
+    /// Parses a decimal string.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        // Plain notation only: `1e3` or `0x10` are not how people write prices.
+        let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+        if digits.is_empty()
+            || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            || digits.matches('.').count() > 1
+        {
+            return Err("must be a decimal string like \"12.50\"".into());
+        }
+        let value = Decimal::from_str(text)
+            .map_err(|_| "must be a decimal string like \"12.50\"".to_owned())?;
+        if value.is_sign_negative() && !value.is_zero() {
+            return Err("must not be negative".into());
+        }
+        if value.normalize().scale() > 2 {
+            return Err("must have at most two decimal places".into());
+        }
+        if value >= Decimal::from(1_000_000_000) {
+            return Err("must be below 1000000000".into());
+        }
+        Ok(Self(value.normalize().abs()))
+    }
+
+    /// The amount.
+    pub fn value(self) -> Decimal {
+        self.0
+    }
+
+    /// Canonical text with two decimals, as stored and sent (`"12.50"`).
+    pub fn to_canonical(self) -> String {
+        format!("{:.2}", self.0)
+    }
+}
+
+impl fmt::Display for Price {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.2}", self.0)
+    }
+}
+
+/// An ISO 4217 currency code, upper-case.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Currency(String);
+
+impl Currency {
+    /// Parses a code (case-insensitive).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let code = text.trim().to_ascii_uppercase();
+        if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+            Ok(Self(code))
+        } else {
+            Err("must be a three-letter ISO 4217 code such as USD".into())
+        }
+    }
+
+    /// The code.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for Currency {
+    fn default() -> Self {
+        Self("USD".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn prices_accept_decimal_strings_and_numbers() {
+        assert_eq!(
+            Price::parse_json(&json!("12.5")).unwrap().to_canonical(),
+            "12.50"
+        );
+        assert_eq!(
+            Price::parse_json(&json!(" 0 ")).unwrap().to_canonical(),
+            "0.00"
+        );
+        assert_eq!(
+            Price::parse_json(&json!(19.99)).unwrap().to_canonical(),
+            "19.99"
+        );
+        assert_eq!(
+            Price::parse_json(&json!("100.000")).unwrap().to_canonical(),
+            "100.00"
+        );
+    }
+
+    #[test]
+    fn impossible_prices_are_rejected_with_a_reason() {
+        for (bad, reason) in [
+            (json!("-1"), "negative"),
+            (json!("1.234"), "two decimal places"),
+            (json!("abc"), "decimal string"),
+            (json!(true), "decimal string"),
+            (json!("1000000000"), "below"),
+            (json!("1e3"), "decimal string"),
+        ] {
+            let error = Price::parse_json(&bad).unwrap_err();
+            assert!(error.contains(reason), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn currencies_are_upper_cased_three_letter_codes() {
+        assert_eq!(Currency::parse("eur").unwrap().as_str(), "EUR");
+        for bad in ["", "US", "USDD", "U$D", "12A"] {
+            assert!(Currency::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Delivers the email outbox.
+//!
+//! Rows are leased (`sending`, `leased_until`) in a short transaction with
+//! `FOR UPDATE SKIP LOCKED`, so replicas never pick the same row; then sent outside any
+//! transaction, then marked `sent`. If a process dies between sending and marking, the lease
+//! expires and the row is sent again with the same Message-ID — the most SMTP allows — so a
+//! duplicate is possible only in that window and recognisable by receivers.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::StreamExt;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set,
+    TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+};
+use uuid::Uuid;
+
+use crate::db::entities::email_outbox;
+use crate::db::{skip_locked, sql};
+use crate::state::AppState;
+
+/// Waiting for delivery.
+pub const QUEUED: &str = "queued";
+/// Leased by a sender.
+pub const SENDING: &str = "sending";
+/// Delivered to the SMTP server.
+pub const SENT: &str = "sent";
+/// Given up.
+pub const FAILED: &str = "failed";
+
+/// Attempts before giving up on transient failures (about a day with the backoff below).
+pub const MAX_ATTEMPTS: i32 = 12;
+/// How long a sender may hold a row before another may retry it.
+const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+/// Rows leased per round.
+const BATCH: usize = 50;
+
+/// What one round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryOutcome {
+    /// Delivered.
+    pub sent: usize,
+    /// Failed now, will be retried.
+    pub retrying: usize,
+    /// Failed for good.
+    pub failed: usize,
+}
+
+#[derive(FromQueryResult)]
+struct Due {
+    id: Uuid,
+}
+
+/// Leases due rows and delivers them.
+pub async fn deliver_due_once(state: &AppState) -> Result<DeliveryOutcome, DbErr> {
+    let backend = state.db.get_database_backend();
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    let due = Due::find_by_statement(sql(
+        backend,
+        &format!(
+            "SELECT id FROM email_outbox WHERE (status = $1 AND next_attempt_at <= $2) \
+             OR (status = $3 AND leased_until < $4) ORDER BY created_at LIMIT {BATCH}{}",
+            skip_locked(backend)
+        ),
+        [QUEUED.into(), now.into(), SENDING.into(), now.into()],
+    ))
+    .all(&txn)
+    .await?;
+    let ids: Vec<Uuid> = due.into_iter().map(|d| d.id).collect();
+    if ids.is_empty() {
+        txn.commit().await?;
+        return Ok(DeliveryOutcome::default());
+    }
+    email_outbox::Entity::update_many()
+        .col_expr(email_outbox::Column::Status, Expr::value(SENDING))
+        .col_expr(email_outbox::Column::LeasedUntil, Expr::value(now + LEASE))
+        .col_expr(
+            email_outbox::Column::Attempts,
+            Expr::col(email_outbox::Column::Attempts).add(1),
+        )
+        .filter(email_outbox::Column::Id.is_in(ids.clone()))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+
+    let rows = email_outbox::Entity::find()
+        .filter(email_outbox::Column::Id.is_in(ids))
+        .all(&state.db)
+        .await?;
+    let results: Vec<Result<Disposition, DbErr>> = futures::stream::iter(rows)
+        .map(|row| deliver(state, row))
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let mut outcome = DeliveryOutcome::default();
+    for result in results {
+        match result? {
+            Disposition::Sent => outcome.sent += 1,
+            Disposition::Retrying => outcome.retrying += 1,
+            Disposition::Failed => outcome.failed += 1,
+        }
+    }
+    Ok(outcome)
+}
+
+enum Disposition {
+    Sent,
+    Retrying,
+    Failed,
+}
+
+async fn deliver(state: &AppState, row: email_outbox::Model) -> Result<Disposition, DbErr> {
+    let email = mailer::OutgoingEmail {
+        to: row.recipient.clone(),
+        subject: row.subject.clone(),
+        text: row.text_body.clone(),
+        html: row.html_body.clone(),
+        inline_images: Vec::new(),
+        unsubscribe_url: row.unsubscribe_url.clone(),
+        message_id: Some(row.message_id.clone()),
+    };
+    let attempts = row.attempts;
+    let mut update: email_outbox::ActiveModel = row.into();
+    update.leased_until = Set(None);
+    let disposition = match state.mailer.send(&email).await {
+        Ok(_) => {
+            update.status = Set(SENT.to_owned());
+            update.sent_at = Set(Some(Utc::now()));
+            update.last_error = Set(None);
+            state.metrics.emails_sent.inc();
+            Disposition::Sent
+        }
+        Err(error) if error.is_transient() && attempts < MAX_ATTEMPTS => {
+            tracing::warn!(%error, attempts, "email delivery failed; will retry");
+            update.status = Set(QUEUED.to_owned());
+            update.next_attempt_at = Set(Utc::now() + backoff(attempts));
+            update.last_error = Set(Some(error.to_string()));
+            state.metrics.email_failures.inc();
+            Disposition::Retrying
+        }
+        Err(error) => {
+            tracing::error!(%error, attempts, "email delivery failed for good");
+            update.status = Set(FAILED.to_owned());
+            update.last_error = Set(Some(error.to_string()));
+            state.metrics.email_failures.inc();
+            Disposition::Failed
+        }
+    };
+    update.update(&state.db).await?;
+    Ok(disposition)
+}
+
+/// 10 s, 20 s, 40 s … capped at two hours.
+fn backoff(attempts: i32) -> chrono::Duration {
+    let secs = std::cmp::min(10i64.saturating_mul(1i64 << attempts.clamp(0, 20)), 7_200);
+    chrono::Duration::seconds(secs)
+}
+
+/// Runs the sender until shutdown: woken when an email is queued, polling every 2 s otherwise.
+pub async fn run(state: &AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        match deliver_due_once(state).await {
+            Ok(outcome) if outcome.sent + outcome.retrying + outcome.failed == BATCH => continue,
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "email sender could not reach the database"),
+        }
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            () = state.wake_sender.notified() => {}
+            () = tokio::time::sleep(Duration::from_secs(2)) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_two_hours() {
+        assert_eq!(backoff(1).num_seconds(), 20);
+        assert_eq!(backoff(3).num_seconds(), 80);
+        assert_eq!(backoff(30).num_seconds(), 7_200);
+    }
+}

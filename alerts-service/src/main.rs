@@ -1,0 +1,173 @@
+//! `alerts-service` command line (DESIGN §5).
+
+use std::process::ExitCode;
+
+use alerts_service::config::Settings;
+use alerts_service::startup::{Application, Roles, build_state};
+use alerts_service::{db, domain::EmailAddress, routes::tokens, telemetry};
+use clap::{Parser, Subcommand};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+/// eBay Alerts: accounts, alerts, scheduler, alert emails and event outbox.
+#[derive(Debug, Parser)]
+#[command(name = "alerts-service", version, about)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API and run the workers (applies pending migrations first).
+    Serve {
+        /// Do not publish the event outbox in this process.
+        #[arg(long)]
+        no_relay: bool,
+        /// Do not deliver emails in this process.
+        #[arg(long)]
+        no_email_sender: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Personal API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Print a new API token for a user (creating the user if needed).
+    Create {
+        /// The user's email address.
+        #[arg(long)]
+        email: String,
+        /// A label for the token.
+        #[arg(long, default_value = "command line")]
+        name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    telemetry::init();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("alerts-service: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Migrate => {
+            cli.settings.validate()?;
+            let db = db::connect(&cli.settings.database_url, 2)
+                .await
+                .map_err(|e| format!("database: {e}"))?;
+            db::migrate(&db)
+                .await
+                .map_err(|e| format!("migrations: {e}"))?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { email, name },
+        } => {
+            let email = EmailAddress::parse(&email).map_err(|e| format!("--email {e}"))?;
+            let state = build_state(cli.settings, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            let user = create_user_if_needed(&state, &email)
+                .await
+                .map_err(|e| format!("database: {e}"))?;
+            let created = tokens::issue(&state, user, &name)
+                .await
+                .map_err(|e| format!("database: {e}"))?;
+            println!("{}", created.token);
+            Ok(())
+        }
+        Command::Serve {
+            no_relay,
+            no_email_sender,
+        } => {
+            let state = build_state(cli.settings, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            let roles = Roles {
+                relay: !no_relay,
+                email_sender: !no_email_sender,
+            };
+            let app = Application::build(state.clone(), roles)
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!(port = app.port(), public_url = %state.settings.public_url, "alerts-service listening");
+            app.run_until_stopped(shutdown_signal())
+                .await
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+async fn create_user_if_needed(
+    state: &alerts_service::state::AppState,
+    email: &EmailAddress,
+) -> Result<uuid::Uuid, sea_orm::DbErr> {
+    use alerts_service::db::entities::user;
+    if let Some(found) = user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_str()))
+        .one(&state.db)
+        .await?
+    {
+        return Ok(found.id);
+    }
+    let now = chrono::Utc::now();
+    let created = user::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        email: Set(email.to_string()),
+        created_at: Set(now),
+        last_sign_in_at: Set(now),
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(created.id)
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,74 @@
+//! The transactional event outbox: a change and its CloudEvent are committed together, and the
+//! [`relay`] publishes committed events to the transport, so an event is never lost (Redis down)
+//! nor published for a change that rolled back.
+
+pub mod relay;
+
+use chrono::Utc;
+use pubsub::{AlertSnapshot, Event};
+use rust_decimal::Decimal;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use std::str::FromStr;
+
+use crate::config::Settings;
+use crate::db::entities::{alert, event_outbox};
+
+/// The `source` of every event this service produces.
+pub const SOURCE: &str = "alerts-service";
+
+/// Writes `event` to the outbox inside the caller's transaction.
+pub async fn enqueue<C: ConnectionTrait>(db: &C, event: &Event) -> Result<(), DbErr> {
+    let topic = event
+        .payload
+        .topic()
+        .ok_or_else(|| DbErr::Custom(format!("event type {} has no topic", event.event_type())))?;
+    let payload = event.encode().map_err(|e| DbErr::Custom(e.to_string()))?;
+    let payload = String::from_utf8(payload).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let now = Utc::now();
+    event_outbox::ActiveModel {
+        topic: Set(topic.to_owned()),
+        event_id: Set(event.id.clone()),
+        payload: Set(payload),
+        created_at: Set(now),
+        published_at: Set(None),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        last_error: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The alert as carried by `alert.created` / `alert.updated`.
+pub fn snapshot(alert: &alert::Model, owner_email: &str, settings: &Settings) -> AlertSnapshot {
+    let price = |p: &Option<String>| p.as_deref().and_then(|v| Decimal::from_str(v).ok());
+    AlertSnapshot {
+        id: alert.id,
+        owner_id: alert.user_id,
+        owner_email: owner_email.to_owned(),
+        search_phrase: alert.search_phrase.clone(),
+        frequency_minutes: u32::try_from(alert.frequency_minutes).unwrap_or_default(),
+        min_price: price(&alert.min_price),
+        max_price: price(&alert.max_price),
+        currency: alert.currency.clone(),
+        condition: crate::domain::Condition::parse(&alert.condition)
+            .unwrap_or_default()
+            .into(),
+        buying_options: crate::domain::BuyingOptions::parse(&alert.buying_options)
+            .unwrap_or_default()
+            .into(),
+        target_price: price(&alert.target_price),
+        paused: alert.paused,
+        revision: u64::try_from(alert.revision).unwrap_or_default(),
+        created_at: alert.created_at,
+        updated_at: alert.updated_at,
+        unsubscribe_url: Some(unsubscribe_url(settings, &alert.unsubscribe_token)),
+    }
+}
+
+/// The one-click unsubscribe link of an alert.
+pub fn unsubscribe_url(settings: &Settings, token: &str) -> String {
+    settings.public_link(&format!("/unsubscribe?token={token}"))
+}

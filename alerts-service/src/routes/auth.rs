@@ -1,0 +1,268 @@
+//! Passwordless sign-in: an emailed single-use link creates a session cookie.
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::auth::{CurrentUser, SESSION_COOKIE, Secret, hash_token};
+use crate::config::policy;
+use crate::db::entities::{session, sign_in_link, user};
+use crate::domain::EmailAddress;
+use crate::email::{self, QueuedEmail};
+use crate::error::{ApiError, ErrorBody, FieldError};
+use crate::state::AppState;
+
+/// Mounts the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(login).service(verify).service(logout);
+}
+
+/// Body of `POST /api/v1/auth/login`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// Where to send the sign-in link.
+    pub email: String,
+}
+
+/// Answer of `POST /api/v1/auth/login`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginAccepted {
+    /// What happens next.
+    pub message: String,
+}
+
+/// Emails a single-use sign-in link (valid 15 minutes).
+///
+/// Always 202 for a well-formed address, whether or not an account exists, so addresses cannot
+/// be probed. Rate-limited per address and per client IP.
+#[utoipa::path(
+    tag = "account",
+    request_body = LoginRequest,
+    responses(
+        (status = 202, body = LoginAccepted),
+        (status = 400, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)
+    )
+)]
+#[post("/api/v1/auth/login")]
+async fn login(
+    req: HttpRequest,
+    body: web::Json<serde_json::Value>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let email = match body.get("email").and_then(|v| v.as_str()) {
+        Some(text) => EmailAddress::parse(text)
+            .map_err(|m| ApiError::validation(vec![FieldError::new("email", m)]))?,
+        None => {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "email",
+                "is required",
+            )]));
+        }
+    };
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    state
+        .limiter
+        .hit(
+            &format!("login:ip:{ip}"),
+            policy::LOGIN_PER_IP,
+            policy::LOGIN_WINDOW,
+        )
+        .await
+        .map_err(ApiError::too_many_requests)?;
+    state
+        .limiter
+        .hit(
+            &format!("login:email:{email}"),
+            policy::LOGIN_PER_ADDRESS,
+            policy::LOGIN_WINDOW,
+        )
+        .await
+        .map_err(ApiError::too_many_requests)?;
+
+    let token = Secret::generate("");
+    let link = state
+        .settings
+        .public_link(&format!("/auth/verify?token={}", token.expose()));
+    let mut context = tera::Context::new();
+    context.insert("email", email.as_str());
+    context.insert("link", &link);
+    let (text, html) = state
+        .templates
+        .render("sign_in", &context)
+        .map_err(ApiError::internal)?;
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    sign_in_link::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        token_hash: Set(token.hash()),
+        email: Set(email.to_string()),
+        created_at: Set(now),
+        expires_at: Set(
+            now + chrono::Duration::from_std(policy::SIGN_IN_LINK_TTL).unwrap_or_default()
+        ),
+        used_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    email::enqueue(
+        &txn,
+        &state.mailer,
+        QueuedEmail {
+            kind: "sign_in",
+            run_id: None,
+            recipient: email.to_string(),
+            subject: "Your eBay Alerts sign-in link".into(),
+            text,
+            html: Some(html),
+            unsubscribe_url: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state.wake_sender.notify_one();
+    tracing::info!("sign-in link issued");
+    Ok(HttpResponse::Accepted().json(LoginAccepted {
+        message:
+            "If the address is valid, a sign-in link is on its way. It works once, for 15 minutes."
+                .into(),
+    }))
+}
+
+/// Query of `GET /auth/verify`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct VerifyQuery {
+    /// The token from the emailed link.
+    pub token: Option<String>,
+}
+
+/// Consumes a sign-in link: creates the user on first sign-in, sets the session cookie and
+/// redirects to the dashboard. A used, expired or unknown link redirects to the sign-in page
+/// with `?error=invalid_link` and sets nothing.
+#[utoipa::path(
+    tag = "account",
+    params(VerifyQuery),
+    responses((status = 303, description = "to the dashboard (signed in) or back to sign-in"))
+)]
+#[get("/auth/verify")]
+async fn verify(
+    query: web::Query<VerifyQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let invalid = || {
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/sign-in?error=invalid_link"))
+            .finish()
+    };
+    let Some(token) = query
+        .token
+        .as_deref()
+        .filter(|t| !t.is_empty() && t.len() < 200)
+    else {
+        return Ok(invalid());
+    };
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    // Mark used only if still unused and unexpired: of two concurrent clicks exactly one wins.
+    let claimed = sign_in_link::Entity::update_many()
+        .col_expr(sign_in_link::Column::UsedAt, Expr::value(now))
+        .filter(sign_in_link::Column::TokenHash.eq(hash_token(token)))
+        .filter(sign_in_link::Column::UsedAt.is_null())
+        .filter(sign_in_link::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        txn.rollback().await?;
+        return Ok(invalid());
+    }
+    let link = sign_in_link::Entity::find()
+        .filter(sign_in_link::Column::TokenHash.eq(hash_token(token)))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::internal("claimed sign-in link vanished"))?;
+    let existing = user::Entity::find()
+        .filter(user::Column::Email.eq(link.email.clone()))
+        .one(&txn)
+        .await?;
+    let user_id = match existing {
+        Some(found) => {
+            let mut active: user::ActiveModel = found.into();
+            active.last_sign_in_at = Set(now);
+            active.update(&txn).await?.id
+        }
+        None => {
+            user::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                email: Set(link.email.clone()),
+                created_at: Set(now),
+                last_sign_in_at: Set(now),
+            }
+            .insert(&txn)
+            .await?
+            .id
+        }
+    };
+    // A new session id at every sign-in: a cookie planted before sign-in never becomes valid.
+    let cookie_value = Secret::generate("");
+    session::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        token_hash: Set(cookie_value.hash()),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        expires_at: Set(now + chrono::Duration::from_std(policy::SESSION_TTL).unwrap_or_default()),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/"))
+        .cookie(session_cookie(
+            &state,
+            cookie_value.expose().to_owned(),
+            policy::SESSION_TTL.as_secs() as i64,
+        ))
+        .finish())
+}
+
+fn session_cookie(state: &AppState, value: String, max_age_secs: i64) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.secure_cookies())
+        .max_age(CookieDuration::seconds(max_age_secs))
+        .finish()
+}
+
+/// Ends the current session (and clears the cookie). With an API token it does nothing: revoke
+/// the token instead.
+#[utoipa::path(
+    tag = "account",
+    responses((status = 204, description = "signed out"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("session" = []))
+)]
+#[post("/api/v1/auth/logout")]
+async fn logout(
+    req: HttpRequest,
+    _user: CurrentUser,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(cookie) = req.cookie(SESSION_COOKIE) {
+        session::Entity::delete_many()
+            .filter(session::Column::TokenHash.eq(hash_token(cookie.value())))
+            .exec(&state.db)
+            .await?;
+    }
+    Ok(HttpResponse::NoContent()
+        .cookie(session_cookie(&state, String::new(), 0))
+        .finish())
+}

@@ -1,0 +1,48 @@
+//! `GET /api/v1/me`.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use sea_orm::EntityTrait;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::CurrentUser;
+use crate::db::entities::user;
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+/// The signed-in user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// User id.
+    pub id: Uuid,
+    /// Verified email address; alert emails go here.
+    pub email: String,
+    /// First sign-in.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Mounts the route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(me);
+}
+
+/// The signed-in user.
+#[utoipa::path(
+    tag = "account",
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)),
+    security(("session" = []), ("bearer" = []))
+)]
+#[get("/api/v1/me")]
+async fn me(user: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let row = user::Entity::find_by_id(user.id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    Ok(HttpResponse::Ok().json(Me {
+        id: row.id,
+        email: row.email,
+        created_at: row.created_at,
+    }))
+}

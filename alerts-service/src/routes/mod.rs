@@ -1,0 +1,20 @@
+//! HTTP routes, one module per resource, each exposing `configure`.
+
+pub mod alerts;
+pub mod auth;
+pub mod docs;
+pub mod health;
+pub mod me;
+pub mod tokens;
+
+use actix_web::web;
+
+/// Mounts every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    health::configure(cfg);
+    docs::configure(cfg);
+    auth::configure(cfg);
+    me::configure(cfg);
+    tokens::configure(cfg);
+    alerts::configure(cfg);
+}

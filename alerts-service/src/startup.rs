@@ -1,0 +1,219 @@
+//! Builds the application: database, transport, mailer, HTTP server and background workers.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::dev::{Server, Service};
+use actix_web::{App, HttpServer, web};
+use futures::FutureExt;
+use tokio::sync::watch;
+use tracing_actix_web::TracingLogger;
+
+use crate::auth::RateLimiter;
+use crate::config::{Settings, policy};
+use crate::error::{json_error_handler, path_error_handler, query_error_handler};
+use crate::state::AppState;
+use crate::{db, email, outbox, routes};
+
+/// Which background workers this process runs (so operators can scale API and workers apart).
+#[derive(Debug, Clone, Copy)]
+pub struct Roles {
+    /// Publish the event outbox.
+    pub relay: bool,
+    /// Deliver the email outbox.
+    pub email_sender: bool,
+}
+
+impl Default for Roles {
+    fn default() -> Self {
+        Self {
+            relay: true,
+            email_sender: true,
+        }
+    }
+}
+
+/// Why start-up failed; one line each.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// A setting is invalid.
+    #[error("{0}")]
+    Config(String),
+    /// The database cannot be reached or migrated.
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Builds the shared state from settings: connects, migrates, prepares transport and mailer.
+pub async fn build_state(
+    settings: Settings,
+    transport: Option<pubsub::Transport>,
+) -> Result<Arc<AppState>, StartupError> {
+    settings.validate().map_err(StartupError::Config)?;
+    let db = db::connect(&settings.database_url, settings.database_max_connections).await?;
+    db::migrate(&db).await?;
+    let transport = match transport {
+        Some(t) => t,
+        None => {
+            let transport_settings = settings
+                .transport_settings()
+                .map_err(|e| StartupError::Config(e.to_string()))?;
+            pubsub::Transport::connect(&transport_settings)
+                .map_err(|e| StartupError::Config(e.to_string()))?
+        }
+    };
+    let limiter = if settings.redis_url.starts_with("memory:") {
+        RateLimiter::local()
+    } else {
+        let client = redis::Client::open(settings.redis_url.as_str())
+            .map_err(|e| StartupError::Config(format!("REDIS_URL: {e}")))?;
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(std::time::Duration::from_secs(2)))
+            .set_response_timeout(Some(std::time::Duration::from_secs(2)))
+            .set_number_of_retries(1);
+        RateLimiter::Redis {
+            conn: redis::aio::ConnectionManager::new_lazy_with_config(client, config)
+                .map_err(|e| StartupError::Config(format!("REDIS_URL: {e}")))?,
+            prefix: settings.redis_key_prefix.clone(),
+        }
+    };
+    let mailer = mailer::Mailer::new(&settings.smtp_url, &settings.mail_from)
+        .map_err(|e| StartupError::Config(e.to_string()))?;
+    let state =
+        AppState::new(settings, db, transport, mailer, limiter).map_err(StartupError::Config)?;
+    Ok(Arc::new(state))
+}
+
+/// A running application: HTTP server plus workers, stoppable as one.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: Arc<AppState>,
+    stop_workers: watch::Sender<bool>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Application {
+    /// Binds the listener (port 0 picks a free one) and starts the workers named in `roles`.
+    pub async fn build(state: Arc<AppState>, roles: Roles) -> Result<Self, StartupError> {
+        let addr = state.settings.listen;
+        let listener = TcpListener::bind(addr).map_err(|source| StartupError::Listen {
+            addr: addr.to_string(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Listen {
+                addr: addr.to_string(),
+                source,
+            })?
+            .port();
+        let data = web::Data::from(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap_fn(|req, srv| {
+                    // Record by route pattern (not raw path) so ids don't explode label sets.
+                    let started = Instant::now();
+                    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+                    let method = req.method().to_string();
+                    let metrics = req
+                        .app_data::<web::Data<AppState>>()
+                        .map(|s| s.metrics.clone());
+                    srv.call(req).map(move |result| {
+                        if let (Some(metrics), Ok(response)) = (metrics, &result) {
+                            let status = response.status().as_u16().to_string();
+                            metrics
+                                .requests
+                                .with_label_values(&[
+                                    route.as_str(),
+                                    method.as_str(),
+                                    status.as_str(),
+                                ])
+                                .inc();
+                            metrics
+                                .latency
+                                .with_label_values(&[route.as_str()])
+                                .observe(started.elapsed().as_secs_f64());
+                        }
+                        result
+                    })
+                })
+                .wrap(TracingLogger::default())
+                .app_data(data.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(policy::MAX_JSON_BODY)
+                        .error_handler(json_error_handler),
+                )
+                .app_data(web::QueryConfig::default().error_handler(query_error_handler))
+                .app_data(web::PathConfig::default().error_handler(path_error_handler))
+                .configure(routes::configure)
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Listen {
+            addr: addr.to_string(),
+            source,
+        })?
+        .shutdown_timeout(20)
+        .disable_signals()
+        .run();
+
+        let (stop_workers, stop_rx) = watch::channel(false);
+        let mut workers = Vec::new();
+        if roles.relay {
+            let (state, rx) = (state.clone(), stop_rx.clone());
+            workers.push(tokio::spawn(
+                async move { outbox::relay::run(&state, rx).await },
+            ));
+        }
+        if roles.email_sender {
+            let (state, rx) = (state.clone(), stop_rx.clone());
+            workers.push(tokio::spawn(
+                async move { email::sender::run(&state, rx).await },
+            ));
+        }
+        Ok(Self {
+            port,
+            server,
+            state,
+            stop_workers,
+            workers,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (tests use it to drive workers directly).
+    pub fn state(&self) -> Arc<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish and stops workers.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let server = tokio::spawn(self.server);
+        shutdown.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        handle.stop(true).await;
+        let _ = self.stop_workers.send(true);
+        for worker in self.workers {
+            let _ = worker.await;
+        }
+        server.await.map_err(std::io::Error::other)?
+    }
+}

@@ -1,0 +1,9 @@
+//! API tests of alerts-service against real Postgres, Redis and an SMTP server.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod alerts;
+mod helpers;
+mod operations;
+mod outbox;
