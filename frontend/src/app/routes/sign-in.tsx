@@ -1,0 +1,99 @@
+import { useEffect, useRef, useState } from 'react';
+import { Link, Navigate, useLocation, useSearchParams } from 'react-router';
+
+import { Button } from '@/components/ui/button';
+import { Loading, Notice } from '@/components/ui/states';
+import { useLogin } from '@/features/auth/api/login';
+import { useMe } from '@/features/auth/api/get-me';
+import { SignInForm } from '@/features/auth/components/sign-in-form';
+import { useOutboxAvailable } from '@/features/outbox/api/get-outbox';
+import { errorMessage } from '@/lib/api-client';
+
+const LINK_ERRORS: Record<string, string> = {
+  invalid_link:
+    'That sign-in link can’t be used. Links work once and only for 15 minutes; it may have expired, been used already, or been cut short when copied. Enter your address to get a new one.',
+};
+
+function CheckEmail({ email, onBack }: { email: string; onBack: () => void }) {
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const outbox = useOutboxAvailable();
+  const resend = useLogin();
+
+  useEffect(() => headingRef.current?.focus(), []);
+
+  return (
+    <div className="stack">
+      <h1 ref={headingRef} tabIndex={-1}>
+        Check your email
+      </h1>
+      <p>
+        We sent a sign-in link to <strong>{email}</strong>. Open it on this device to sign in. It works once, within 15
+        minutes.
+      </p>
+      <p className="muted">Nothing after a few minutes? Check your spam folder, or send another link.</p>
+      {outbox && (
+        <Notice tone="info">
+          This server runs in the zero-setup mode and keeps its emails instead of sending them:{' '}
+          <Link to="/outbox">open the outbox</Link> to find your link.
+        </Notice>
+      )}
+      <div role="status">
+        {resend.isSuccess && 'Another link is on its way.'}
+      </div>
+      {resend.isError && <Notice tone="error">{errorMessage(resend.error)}</Notice>}
+      <div className="button-row">
+        <Button onClick={() => resend.mutate({ email })} isLoading={resend.isPending}>
+          Send another link
+        </Button>
+        <Button variant="ghost" onClick={onBack}>
+          Use a different address
+        </Button>
+      </div>
+    </div>
+  );
+}
+
+export function Component() {
+  const me = useMe();
+  const [params] = useSearchParams();
+  const location = useLocation();
+  const [sentTo, setSentTo] = useState<string>();
+  const [lastEmail, setLastEmail] = useState('');
+
+  if (me.isPending) return <Loading label="Checking your session…" />;
+  if (me.data) return <Navigate to="/" replace />;
+
+  const linkError = params.get('error');
+  const signedOut = (location.state as { signedOut?: boolean } | null)?.signedOut;
+
+  return (
+    <div className="narrow">
+      <title>Sign in · eBay Alerts</title>
+      {sentTo ? (
+        <CheckEmail
+          email={sentTo}
+          onBack={() => {
+            setSentTo(undefined);
+          }}
+        />
+      ) : (
+        <div className="stack">
+          <h1>Sign in</h1>
+          {linkError && <Notice tone="error">{LINK_ERRORS[linkError] ?? 'That sign-in link did not work. Ask for a new one.'}</Notice>}
+          {signedOut && !linkError && <Notice tone="success">You are signed out.</Notice>}
+          <p>
+            eBay Alerts watches eBay searches for you and emails you new listings and price drops. Enter your email
+            address and we’ll send you a link to sign in; there is no password.
+          </p>
+          <SignInForm
+            initialEmail={lastEmail}
+            onSent={(email) => {
+              setLastEmail(email);
+              setSentTo(email);
+            }}
+          />
+        </div>
+      )}
+    </div>
+  );
+}

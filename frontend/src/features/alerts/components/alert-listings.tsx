@@ -1,0 +1,89 @@
+import { ErrorState, Loading } from '@/components/ui/states';
+import { formatDateTime, formatMoney, formatPercent, formatRelative } from '@/lib/format';
+import { useNow } from '@/lib/use-now';
+
+import { useAlertItems, type AlertItem } from '../api/get-alert-items';
+
+function safeUrl(url: string | null | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.toString() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function PriceChange({ item, currency }: { item: AlertItem; currency: string }) {
+  const pct = item.change_pct !== null && item.change_pct !== undefined ? Number(item.change_pct) : undefined;
+  if (pct === undefined || !Number.isFinite(pct) || pct === 0) {
+    return item.previous_price && item.previous_price !== item.price ? (
+      <span>was {formatMoney(item.previous_price, currency)}</span>
+    ) : (
+      <span className="muted">—</span>
+    );
+  }
+  return (
+    <span className={pct < 0 ? 'text-success' : 'text-danger'}>
+      {formatPercent(pct)}
+      {item.previous_price && <span className="muted"> (was {formatMoney(item.previous_price, currency)})</span>}
+    </span>
+  );
+}
+
+/** The listings an alert matched recently, newest first, each linking to eBay. */
+export function AlertListings({ alertId, currency }: { alertId: string; currency: string }) {
+  const items = useAlertItems(alertId);
+  const now = useNow();
+
+  if (items.isPending) return <Loading label="Loading listings…" />;
+  if (items.isError) {
+    return (
+      <ErrorState
+        error={items.error}
+        title="Could not load the listings"
+        onRetry={() => void items.refetch()}
+        isRetrying={items.isFetching}
+      />
+    );
+  }
+  if (items.data.length === 0) {
+    return <p className="muted">No listings yet. They appear after the alert’s first run; use “Run now” to search at once.</p>;
+  }
+  return (
+    <ul className="listings" aria-label="Recent listings">
+      {items.data.map((item) => {
+        const href = safeUrl(item.item_url);
+        const image = safeUrl(item.image_url);
+        const itemCurrency = item.currency ?? currency;
+        return (
+          <li key={item.item_id} className="listing">
+            {image ? <img className="listing__image" src={image} alt="" loading="lazy" width={64} height={64} /> : <span className="listing__image listing__image--none" aria-hidden="true" />}
+            <div className="listing__body">
+              {href ? (
+                <a href={href} target="_blank" rel="noopener noreferrer" className="listing__title">
+                  {item.title}
+                  <span className="visually-hidden"> (opens eBay in a new tab)</span>
+                </a>
+              ) : (
+                <span className="listing__title">{item.title}</span>
+              )}
+              <p className="listing__meta">
+                <strong className="listing__price">{formatMoney(item.price, itemCurrency)}</strong>{' '}
+                <PriceChange item={item} currency={itemCurrency} />
+              </p>
+              {item.first_seen_at && (
+                <p className="listing__meta muted">
+                  First seen{' '}
+                  <time dateTime={item.first_seen_at} title={formatDateTime(item.first_seen_at)}>
+                    {formatRelative(item.first_seen_at, now)}
+                  </time>
+                </p>
+              )}
+            </div>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

@@ -1,0 +1,49 @@
+import { ErrorState, Loading } from '@/components/ui/states';
+import { formatDateTime } from '@/lib/format';
+
+import { INSIGHT_DAYS, useInsights } from '../api/get-insights';
+
+import { InsightsSummary } from './insights-summary';
+import { PriceChart } from './price-chart';
+
+const MIN_DAYS = 3;
+
+/** The price history of one alert: chart and summary, or an honest "not enough data yet". */
+export function AlertInsights({ alertId }: { alertId: string }) {
+  const insights = useInsights(alertId, INSIGHT_DAYS);
+
+  if (insights.isPending) return <Loading label="Loading price history…" />;
+  if (insights.isError) {
+    return (
+      <ErrorState
+        error={insights.error}
+        title="Price history is unavailable right now"
+        onRetry={() => void insights.refetch()}
+        isRetrying={insights.isFetching}
+      />
+    );
+  }
+
+  const report = insights.data;
+  if (!report.enough_data) {
+    const days = report.days_with_data ?? report.series.length;
+    return (
+      <div className="notice notice--info">
+        <p className="notice__title">Not enough data yet</p>
+        <p>
+          {report.message ??
+            `Price insights need observations on at least ${MIN_DAYS} different days; this alert has ${days === 1 ? '1 day' : `${days} days`} so far.`}
+        </p>
+        <p className="muted">The chart appears once the alert has run on a few different days.</p>
+      </div>
+    );
+  }
+
+  return (
+    <div className="stack">
+      <PriceChart series={report.series} currency={report.currency} windowStart={report.window_start} windowEnd={report.window_end} />
+      <InsightsSummary report={report} />
+      {report.generated_at && <p className="muted small">Computed {formatDateTime(report.generated_at)}.</p>}
+    </div>
+  );
+}

@@ -1,0 +1,34 @@
+import { formatDateTime, formatRelative } from '@/lib/format';
+
+import { useQuota } from '../api/get-quota';
+
+/** eBay calls used today against the daily budget; renders nothing where the server has no quota endpoint. */
+export function QuotaUsage() {
+  const quota = useQuota();
+  if (!quota.data) return null;
+  const { daily_budget: budget, calls_today: used, resets_at: resetsAt } = quota.data;
+  const percent = budget > 0 ? Math.min(100, Math.round((used / budget) * 100)) : 100;
+  return (
+    <section className="card stack" aria-labelledby="quota-title">
+      <h2 id="quota-title">eBay usage today</h2>
+      <label className="quota">
+        <span>
+          {used.toLocaleString('en-US')} of {budget.toLocaleString('en-US')} searches used ({percent}%)
+        </span>
+        <progress max={budget || 1} value={Math.min(used, budget)}>
+          {percent}%
+        </progress>
+      </label>
+      <p className="muted small">
+        The budget is shared by every alert on this server; when it runs short, runs are spread out rather than
+        dropped.
+        {resetsAt && (
+          <>
+            {' '}
+            It resets <time dateTime={resetsAt} title={formatDateTime(resetsAt)}>{formatRelative(resetsAt)}</time>.
+          </>
+        )}
+      </p>
+    </section>
+  );
+}

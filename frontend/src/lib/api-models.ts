@@ -1,0 +1,27 @@
+/**
+ * Names for the API's shapes, taken from the generated `api-types.ts` (npm run gen:api), so the
+ * rest of the code does not spell out `components['schemas'][...]`.
+ */
+import type { components } from './api-types';
+
+type Schemas = components['schemas'];
+
+/**
+ * An alert as the server returns it. `effective_interval_minutes` comes with the runner (the
+ * daily eBay budget may stretch the schedule); until then it is simply absent.
+ */
+export type Alert = Schemas['AlertView'] & { effective_interval_minutes?: number | null };
+export type AlertPage = Omit<Schemas['AlertPage'], 'items'> & { items: Alert[] };
+export type AlertInput = Schemas['AlertInput'];
+export type Me = Schemas['Me'];
+export type ApiToken = Schemas['TokenView'];
+export type CreatedToken = Schemas['CreatedToken'];
+export type TokenList = Schemas['TokenList'];
+export type ErrorBody = Schemas['ErrorBody'];
+
+export type Condition = 'any' | 'new' | 'used';
+export type BuyingOptions = 'fixed_price' | 'auction' | 'any';
+
+/** The run frequencies the server accepts, in minutes. */
+export const FREQUENCIES = [2, 10, 30, 60, 1440] as const;
+export type Frequency = (typeof FREQUENCIES)[number];

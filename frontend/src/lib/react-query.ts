@@ -1,0 +1,53 @@
+import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
+
+import { ApiError, isUnauthorized } from './api-client';
+
+declare module '@tanstack/react-query' {
+  interface Register {
+    defaultError: Error;
+    queryMeta: QueryMeta;
+    mutationMeta: QueryMeta;
+  }
+}
+
+interface QueryMeta extends Record<string, unknown> {
+  /** A 401 from this request means "not available", not "signed out" (the dev outbox). */
+  ignoreUnauthorized?: boolean;
+}
+
+/** The signed-in user's query key; `null` data means signed out. */
+export const ME_KEY = ['me'] as const;
+
+/**
+ * A session that ends anywhere (expired, signed out in another tab) sends the person back to
+ * sign-in: the user query becomes `null`, the protected layout redirects, and nothing that
+ * belonged to the old session stays cached.
+ */
+export function signOutLocally(client: QueryClient): void {
+  client.setQueryData(ME_KEY, null);
+  client.removeQueries({ predicate: (query) => query.queryKey[0] !== ME_KEY[0] });
+}
+
+interface Options {
+  /** Tests turn retries off to see failures at once. */
+  retry?: boolean;
+}
+
+export function createQueryClient({ retry = true }: Options = {}): QueryClient {
+  const onError = (error: Error, meta: QueryMeta | undefined) => {
+    if (isUnauthorized(error) && !meta?.ignoreUnauthorized) signOutLocally(client);
+  };
+  const client: QueryClient = new QueryClient({
+    queryCache: new QueryCache({ onError: (error, query) => onError(error, query.meta) }),
+    mutationCache: new MutationCache({ onError: (error, _vars, _ctx, mutation) => onError(error, mutation.meta) }),
+    defaultOptions: {
+      queries: {
+        staleTime: 10_000,
+        // Only faults that may pass are retried; a 4xx will answer the same again.
+        retry: retry ? (count, error) => error instanceof ApiError && error.isTransient && count < 2 : false,
+      },
+      mutations: { retry: false },
+    },
+  });
+  return client;
+}

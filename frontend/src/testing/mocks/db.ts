@@ -1,0 +1,52 @@
+/** The mock server's state, reset after every test. Tests arrange it directly. */
+import type { Alert, CreatedToken, Me } from '@/lib/api-models';
+
+import { buildMe, resetIds, type buildInsights, type MockItem } from './data';
+
+export interface MockEmail {
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  created_at: string;
+}
+
+export interface MockDb {
+  /** The signed-in user, or null when the session cookie is missing/expired. */
+  session: Me | null;
+  /** The user who signs in by email in the sign-in flow. */
+  account: Me;
+  alerts: Alert[];
+  items: Record<string, MockItem[]>;
+  insights: Record<string, ReturnType<typeof buildInsights>>;
+  tokens: CreatedToken[];
+  /** `null` = not in the zero-setup mode (404). */
+  outbox: MockEmail[] | null;
+  quota: { daily_budget: number; calls_today: number; resets_at: string } | null;
+  runOutcome: { items_found: number; new_items: number; email_sent: boolean };
+  loginRequests: string[];
+}
+
+function fresh(): MockDb {
+  resetIds();
+  const account = buildMe();
+  return {
+    session: null,
+    account,
+    alerts: [],
+    items: {},
+    insights: {},
+    tokens: [],
+    outbox: null,
+    quota: null,
+    runOutcome: { items_found: 12, new_items: 3, email_sent: true },
+    loginRequests: [],
+  };
+}
+
+export const db: MockDb = fresh();
+
+export function resetDb(): void {
+  Object.assign(db, fresh());
+}
