@@ -18,14 +18,20 @@ interface QueryMeta extends Record<string, unknown> {
 /** The signed-in user's query key; `null` data means signed out. */
 export const ME_KEY = ['me'] as const;
 
+/** Why the sign-in page is showing: the person signed out, or their session ended under them. */
+export type SessionNotice = 'signed_out' | 'expired';
+export const SESSION_NOTICE_KEY = ['session-notice'] as const;
+
 /**
  * A session that ends anywhere (expired, signed out in another tab) sends the person back to
  * sign-in: the user query becomes `null`, the protected layout redirects, and nothing that
- * belonged to the old session stays cached.
+ * belonged to the old session stays cached. The reason waits in the cache for the sign-in page.
  */
-export function signOutLocally(client: QueryClient): void {
-  client.setQueryData(ME_KEY, null);
+export function signOutLocally(client: QueryClient, notice: SessionNotice): void {
+  const wasSignedIn = Boolean(client.getQueryData(ME_KEY));
   client.removeQueries({ predicate: (query) => query.queryKey[0] !== ME_KEY[0] });
+  if (wasSignedIn || notice === 'signed_out') client.setQueryData(SESSION_NOTICE_KEY, notice);
+  client.setQueryData(ME_KEY, null);
 }
 
 interface Options {
@@ -35,7 +41,7 @@ interface Options {
 
 export function createQueryClient({ retry = true }: Options = {}): QueryClient {
   const onError = (error: Error, meta: QueryMeta | undefined) => {
-    if (isUnauthorized(error) && !meta?.ignoreUnauthorized) signOutLocally(client);
+    if (isUnauthorized(error) && !meta?.ignoreUnauthorized) signOutLocally(client, 'expired');
   };
   const client: QueryClient = new QueryClient({
     queryCache: new QueryCache({ onError: (error, query) => onError(error, query.meta) }),

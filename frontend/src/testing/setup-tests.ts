@@ -23,6 +23,7 @@ beforeEach(() => {
 afterEach(() => {
   cleanup();
   server.resetHandlers();
+  server.events.removeAllListeners();
   resetDb();
   expect(consoleProblems, 'console.error/console.warn calls').toEqual([]);
 });

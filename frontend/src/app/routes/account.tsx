@@ -1,5 +1,3 @@
-import { useNavigate } from 'react-router';
-
 import { Button } from '@/components/ui/button';
 import { ErrorState, Loading, Notice } from '@/components/ui/states';
 import { useMe } from '@/features/auth/api/get-me';
@@ -12,7 +10,6 @@ import { formatDateTime } from '@/lib/format';
 export function Component() {
   const me = useMe();
   const logout = useLogout();
-  const navigate = useNavigate();
 
   if (me.isPending) return <Loading />;
   if (me.isError) return <ErrorState error={me.error} onRetry={() => void me.refetch()} />;
@@ -38,7 +35,8 @@ export function Component() {
         {logout.isError && <Notice tone="error">Could not sign out: {errorMessage(logout.error)}</Notice>}
         <div>
           <Button
-            onClick={() => logout.mutate(undefined, { onSuccess: () => void navigate('/sign-in', { state: { signedOut: true } }) })}
+            // Once signed out, the protected layout sends the person to sign-in.
+            onClick={() => logout.mutate()}
             isLoading={logout.isPending}
           >
             Sign out

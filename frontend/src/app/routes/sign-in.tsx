@@ -1,10 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
-import { Link, Navigate, useLocation, useSearchParams } from 'react-router';
+import { Link, Navigate, useSearchParams } from 'react-router';
 
 import { Button } from '@/components/ui/button';
 import { Loading, Notice } from '@/components/ui/states';
 import { useLogin } from '@/features/auth/api/login';
-import { useMe } from '@/features/auth/api/get-me';
+import { useMe, useSessionNotice } from '@/features/auth/api/get-me';
 import { SignInForm } from '@/features/auth/components/sign-in-form';
 import { useOutboxAvailable } from '@/features/outbox/api/get-outbox';
 import { errorMessage } from '@/lib/api-client';
@@ -56,7 +56,7 @@ function CheckEmail({ email, onBack }: { email: string; onBack: () => void }) {
 export function Component() {
   const me = useMe();
   const [params] = useSearchParams();
-  const location = useLocation();
+  const notice = useSessionNotice();
   const [sentTo, setSentTo] = useState<string>();
   const [lastEmail, setLastEmail] = useState('');
 
@@ -64,7 +64,6 @@ export function Component() {
   if (me.data) return <Navigate to="/" replace />;
 
   const linkError = params.get('error');
-  const signedOut = (location.state as { signedOut?: boolean } | null)?.signedOut;
 
   return (
     <div className="narrow">
@@ -80,7 +79,10 @@ export function Component() {
         <div className="stack">
           <h1>Sign in</h1>
           {linkError && <Notice tone="error">{LINK_ERRORS[linkError] ?? 'That sign-in link did not work. Ask for a new one.'}</Notice>}
-          {signedOut && !linkError && <Notice tone="success">You are signed out.</Notice>}
+          {notice === 'signed_out' && !linkError && <Notice tone="success">You are signed out.</Notice>}
+          {notice === 'expired' && !linkError && (
+            <Notice tone="info">Your session has ended. Sign in again to continue.</Notice>
+          )}
           <p>
             eBay Alerts watches eBay searches for you and emails you new listings and price drops. Enter your email
             address and we’ll send you a link to sign in; there is no password.

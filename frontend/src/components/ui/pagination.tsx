@@ -16,8 +16,8 @@ export function Pagination({ page, perPage, total, hrefFor }: PaginationProps) {
   return (
     <nav className="pagination" aria-label="Pagination">
       {page > 1 ? (
-        <Link className={buttonClass('secondary', 'sm')} to={hrefFor(page - 1)} rel="prev">
-          Previous<span className="visually-hidden"> page</span>
+        <Link className={buttonClass('secondary', 'sm')} to={hrefFor(page - 1)} rel="prev" aria-label="Previous page">
+          Previous
         </Link>
       ) : (
         <span className={`${buttonClass('secondary', 'sm')} is-disabled`} aria-hidden="true">
@@ -28,8 +28,8 @@ export function Pagination({ page, perPage, total, hrefFor }: PaginationProps) {
         Page {page} of {pages}
       </span>
       {page < pages ? (
-        <Link className={buttonClass('secondary', 'sm')} to={hrefFor(page + 1)} rel="next">
-          Next<span className="visually-hidden"> page</span>
+        <Link className={buttonClass('secondary', 'sm')} to={hrefFor(page + 1)} rel="next" aria-label="Next page">
+          Next
         </Link>
       ) : (
         <span className={`${buttonClass('secondary', 'sm')} is-disabled`} aria-hidden="true">

@@ -9,6 +9,7 @@ describe('signing in', () => {
 
     await findHeading('Sign in');
     expect(router.state.location.pathname).toBe('/sign-in');
+    expect(screen.queryByText(/session has ended/)).not.toBeInTheDocument();
 
     await user.type(screen.getByLabelText('Email address'), '  ada@example.com ');
     await user.click(screen.getByRole('button', { name: 'Email me a sign-in link' }));

@@ -11,6 +11,6 @@ export function useLogout() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: logout,
-    onSuccess: () => signOutLocally(client),
+    onSuccess: () => signOutLocally(client, 'signed_out'),
   });
 }

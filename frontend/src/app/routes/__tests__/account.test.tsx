@@ -1,0 +1,86 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+
+import { db, findHeading, renderApp } from '@/testing/test-utils';
+
+describe('the account page', () => {
+  it('shows the signed-in address', async () => {
+    renderApp('/account');
+    await findHeading('Account');
+    expect(screen.getByText('ada@example.com')).toBeInTheDocument();
+  });
+
+  it('creates an API token and shows its secret only once', async () => {
+    const { user } = renderApp('/account');
+    await findHeading('Account');
+    expect(await screen.findByText('You have no API tokens.')).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'Create token' }));
+    expect(screen.getByLabelText('Token name')).toHaveAccessibleDescription(/Give the token a name/);
+
+    await user.type(screen.getByLabelText('Token name'), 'backup script');
+    await user.click(screen.getByRole('button', { name: 'Create token' }));
+
+    const secret = await screen.findByLabelText('New API token');
+    const token = db.tokens[0]!.token;
+    expect(secret).toHaveTextContent(token);
+    expect(screen.getByText(/it is shown only once/)).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'Copy token' }));
+    expect(await screen.findByText('Copied to the clipboard.')).toBeInTheDocument();
+    expect(await navigator.clipboard.readText()).toBe(token);
+
+    const list = within(await screen.findByRole('list', { name: 'API tokens' }));
+    expect(list.getByText('backup script')).toBeInTheDocument();
+    expect(list.queryByText(token)).not.toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'I’ve saved it' }));
+    expect(screen.queryByLabelText('New API token')).not.toBeInTheDocument();
+    expect(document.body).not.toHaveTextContent(token);
+  });
+
+  it('revokes a token after confirmation', async () => {
+    db.tokens = [
+      { id: 't1', name: 'backup script', prefix: 'eat_1a2b3c', created_at: '2026-11-02T08:00:00Z', last_used_at: '2026-11-20T08:00:00Z', token: 'eat_secret1' },
+      { id: 't2', name: 'grafana', prefix: 'eat_4d5e6f', created_at: '2026-11-03T08:00:00Z', last_used_at: null, token: 'eat_secret2' },
+    ];
+    const { user } = renderApp('/account');
+
+    const list = within(await screen.findByRole('list', { name: 'API tokens' }));
+    expect(list.getByText(/never used/)).toBeInTheDocument();
+    await user.click(list.getByRole('button', { name: 'Revoke “backup script”' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Revoke this token?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Revoke token' }));
+
+    expect(await screen.findByText('Token “backup script” revoked.')).toBeInTheDocument();
+    await waitFor(() => expect(screen.queryByText('backup script')).not.toBeInTheDocument());
+    expect(db.tokens.map((t) => t.id)).toEqual(['t2']);
+  });
+
+  it('shows today’s eBay usage where the server reports it', async () => {
+    db.quota = { daily_budget: 5000, calls_today: 1250, resets_at: new Date(Date.now() + 5 * 3_600_000).toISOString() };
+    renderApp('/account');
+    const quota = within(await screen.findByRole('region', { name: 'eBay usage today' }));
+    expect(quota.getByText('1,250 of 5,000 searches used (25%)')).toBeInTheDocument();
+    expect(quota.getByRole('progressbar')).toHaveAttribute('value', '1250');
+    expect(quota.getByText(/The budget is shared/)).toHaveTextContent(/It resets in 5 hours\./);
+  });
+
+  it('hides the eBay usage where the server has no quota endpoint', async () => {
+    renderApp('/account');
+    await screen.findByRole('list', { name: 'API tokens' }).catch(() => screen.findByText('You have no API tokens.'));
+    expect(screen.queryByRole('region', { name: 'eBay usage today' })).not.toBeInTheDocument();
+  });
+
+  it('signs out', async () => {
+    const { user, router } = renderApp('/account');
+    await findHeading('Account');
+    await user.click(screen.getByRole('button', { name: 'Sign out' }));
+
+    await findHeading('Sign in');
+    expect(router.state.location.pathname).toBe('/sign-in');
+    expect(screen.getByText('You are signed out.')).toBeInTheDocument();
+    expect(db.session).toBeNull();
+    expect(screen.queryByRole('link', { name: 'Account' })).not.toBeInTheDocument();
+  });
+});

@@ -1,0 +1,138 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
+import { describe, expect, it } from 'vitest';
+
+import { apiError, buildAlert, buildInsights, buildItem, db, findHeading, renderApp, server } from '@/testing/test-utils';
+
+function section(name: string) {
+  return within(screen.getByRole('region', { name }));
+}
+
+describe('the alert page', () => {
+  it('charts two weeks of prices with the summary when there is enough data', async () => {
+    const alert = buildAlert({ search_phrase: 'lego 42100' });
+    db.alerts = [alert];
+    db.insights[alert.id] = buildInsights(alert.id, { enough: true });
+    renderApp(`/alerts/${alert.id}`);
+
+    await findHeading('lego 42100');
+    const history = section('Price history, last 14 days');
+    const chart = await history.findByRole('img', { name: /Daily asking prices/ });
+    expect(chart).toHaveAccessibleName(/Median asking price from \$400\.00 on Nov 8 to \$361\.00 on Nov 21/);
+    expect(chart.querySelector('.chart__median')).not.toBeNull();
+    expect(chart.querySelector('.chart__range')).not.toBeNull();
+    expect(chart.querySelectorAll('.chart__point')).toHaveLength(14);
+    // The same numbers as a table.
+    expect(history.getAllByRole('row')).toHaveLength(15);
+
+    expect(history.getByText('Down 5.4%')).toBeInTheDocument();
+    expect(history.getByText(/first week against second week \(\$391\.00 → \$370\.00\)/)).toBeInTheDocument();
+    expect(history.getByText('12 new listings in the last 14 days.')).toBeInTheDocument();
+    const lowest = within(history.getByRole('region', { name: 'Lowest seen' }));
+    expect(lowest.getByText('$321.00')).toBeInTheDocument();
+    expect(lowest.getByRole('link', { name: /LEGO 42100 sealed box/ })).toHaveAttribute('href', 'https://www.ebay.com/itm/111');
+    const deals = within(history.getByRole('region', { name: 'Good deals now' }));
+    expect(deals.getByRole('link', { name: /LEGO Technic 42100 new/ })).toHaveAttribute('rel', 'noopener noreferrer');
+    const drops = within(history.getByRole('region', { name: 'Biggest price drops' }));
+    expect(drops.getByText(/\(−14\.3%\)/)).toBeInTheDocument();
+  });
+
+  it('says honestly when there is not enough data yet', async () => {
+    const alert = buildAlert({ search_phrase: 'lego 42100' });
+    db.alerts = [alert];
+    db.insights[alert.id] = buildInsights(alert.id, { enough: false });
+    renderApp(`/alerts/${alert.id}`);
+
+    await findHeading('lego 42100');
+    const history = section('Price history, last 14 days');
+    expect(await history.findByText('Not enough data yet')).toBeInTheDocument();
+    expect(history.getByText(/insights need at least 3/)).toBeInTheDocument();
+    expect(history.queryByRole('img')).not.toBeInTheDocument();
+  });
+
+  it('explains when price history is unavailable and retries', async () => {
+    const alert = buildAlert({ search_phrase: 'lego 42100' });
+    db.alerts = [alert];
+    let down = true;
+    server.use(
+      http.get('*/api/v1/alerts/:id/insights', () => (down ? apiError(502, 'analytics_unavailable', 'upstream') : undefined)),
+    );
+    const { user } = renderApp(`/alerts/${alert.id}`);
+
+    await findHeading('lego 42100');
+    const history = section('Price history, last 14 days');
+    const problem = await history.findByRole('alert');
+    expect(problem).toHaveTextContent('Price history is unavailable right now');
+    down = false;
+    await user.click(within(problem).getByRole('button', { name: 'Try again' }));
+    expect(await history.findByText('Not enough data yet')).toBeInTheDocument();
+  });
+
+  it('lists recent listings with price, change and first seen, linking to eBay in a new tab', async () => {
+    const alert = buildAlert({ search_phrase: 'lego 42100' });
+    db.alerts = [alert];
+    db.items[alert.id] = [
+      buildItem({ item_id: 'v1|1|0', title: 'LEGO 42100 complete', price: '350.00', previous_price: '400.00', change_pct: '-12.5', first_seen_at: new Date(Date.now() - 3 * 3_600_000).toISOString() }),
+      buildItem({ item_id: 'v1|2|0', title: 'Liebherr 42100 used', price: '289.00', image_url: 'https://i.ebayimg.com/2.jpg' }),
+    ];
+    renderApp(`/alerts/${alert.id}`);
+
+    const listings = within(await screen.findByRole('list', { name: 'Recent listings' }));
+    const first = listings.getByRole('link', { name: /LEGO 42100 complete/ });
+    expect(first).toHaveAttribute('href', 'https://www.ebay.com/itm/v1%7C1%7C0');
+    expect(first).toHaveAttribute('target', '_blank');
+    expect(first).toHaveAttribute('rel', 'noopener noreferrer');
+    expect(listings.getByText('$350.00')).toBeInTheDocument();
+    expect(listings.getByText('−12.5%')).toBeInTheDocument();
+    expect(listings.getByText('(was $400.00)')).toBeInTheDocument();
+    expect(listings.getAllByText(/First seen/)[0]).toHaveTextContent('First seen 3 hours ago');
+    expect(listings.getByText('$289.00')).toBeInTheDocument();
+  });
+
+  it('says when there are no listings yet, also before the server has the endpoint', async () => {
+    const alert = buildAlert({ search_phrase: 'lego 42100' });
+    db.alerts = [alert];
+    server.use(http.get('*/api/v1/alerts/:id/items', () => apiError(404, 'not_found', 'No route.')));
+    renderApp(`/alerts/${alert.id}`);
+    expect(await screen.findByText(/No listings yet/)).toBeInTheDocument();
+  });
+
+  it('runs the alert from its page and refreshes its listings', async () => {
+    const alert = buildAlert({ search_phrase: 'lego 42100' });
+    db.alerts = [alert];
+    const { user } = renderApp(`/alerts/${alert.id}`);
+    expect(await screen.findByText(/No listings yet/)).toBeInTheDocument();
+
+    db.items[alert.id] = [buildItem({ title: 'LEGO 42100 boxed' })];
+    await user.click(screen.getByRole('button', { name: 'Run “lego 42100” now' }));
+    expect(await screen.findByText('Found 12 listings, 3 new. An email is on its way.')).toBeInTheDocument();
+    expect(await screen.findByRole('link', { name: /LEGO 42100 boxed/ })).toBeInTheDocument();
+  });
+
+  it('goes back to the list after deleting the alert', async () => {
+    const alert = buildAlert({ search_phrase: 'lego 42100' });
+    db.alerts = [alert];
+    const { user, router } = renderApp(`/alerts/${alert.id}`);
+
+    await user.click(await screen.findByRole('button', { name: 'Delete “lego 42100”' }));
+    await user.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Delete alert' }));
+    await findHeading('Your alerts');
+    await waitFor(() => expect(router.state.location.pathname).toBe('/'));
+    expect(await screen.findByRole('region', { name: 'No alerts yet' })).toBeInTheDocument();
+  });
+
+  it('links to the edit form', async () => {
+    const alert = buildAlert({ search_phrase: 'lego 42100' });
+    db.alerts = [alert];
+    const { user } = renderApp(`/alerts/${alert.id}`);
+    await user.click(await screen.findByRole('link', { name: 'Edit “lego 42100”' }));
+    await findHeading('Edit alert');
+  });
+
+  it('says so when the alert is not there', async () => {
+    server.use(http.get('*/api/v1/alerts/:id', () => HttpResponse.json({ error: { code: 'not_found', message: 'No such alert.' } }, { status: 404 })));
+    renderApp('/alerts/00000000-0000-0000-0000-000000000000');
+    await findHeading('Alert not found');
+    expect(screen.getByRole('link', { name: 'Back to your alerts' })).toHaveAttribute('href', '/');
+  });
+});
