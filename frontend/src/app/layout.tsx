@@ -24,6 +24,11 @@ function Navigation() {
             </li>
           </>
         )}
+        {!signedIn && (
+          <li>
+            <NavLink to="/sign-in">Sign in</NavLink>
+          </li>
+        )}
         {outbox && (
           <li>
             <NavLink to="/outbox">Outbox</NavLink>

@@ -30,19 +30,27 @@ export function capitalize(text: string): string {
 
 const moneyFormats = new Map<string, Intl.NumberFormat>();
 
-/** "$12.50" for ("12.5", "USD"); falls back to "12.50 XYZ" for codes the browser does not know. */
-export function formatMoney(value: string | number | null | undefined, currency: string): string {
+/**
+ * "$12.50" for ("12.5", "USD"); falls back to "12.50 XYZ" for codes the browser does not know.
+ * `whole` drops the cents (axis labels).
+ */
+export function formatMoney(value: string | number | null | undefined, currency: string, whole = false): string {
   if (value === null || value === undefined || value === '') return '—';
   const amount = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(amount)) return `${String(value)} ${currency}`;
-  let format = moneyFormats.get(currency);
+  const key = `${currency}:${whole ? 0 : 2}`;
+  let format = moneyFormats.get(key);
   if (!format) {
     try {
-      format = new Intl.NumberFormat('en-US', { style: 'currency', currency });
+      format = new Intl.NumberFormat('en-US', {
+        style: 'currency',
+        currency,
+        ...(whole ? { minimumFractionDigits: 0, maximumFractionDigits: 0 } : {}),
+      });
     } catch {
-      return `${amount.toFixed(2)} ${currency}`;
+      return `${amount.toFixed(whole ? 0 : 2)} ${currency}`;
     }
-    moneyFormats.set(currency, format);
+    moneyFormats.set(key, format);
   }
   return format.format(amount);
 }

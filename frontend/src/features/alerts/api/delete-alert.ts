@@ -13,7 +13,9 @@ export function useDeleteAlert() {
   return useMutation({
     mutationFn: deleteAlert,
     onSuccess: (_data, id) => {
-      client.removeQueries({ queryKey: alertKeys.detail(id) });
+      // Only what nothing shows: a page still showing the alert leaves it (and does not refetch
+      // a 404) while it navigates away.
+      client.removeQueries({ queryKey: alertKeys.detail(id), type: 'inactive' });
       return client.invalidateQueries({ queryKey: alertKeys.lists() });
     },
   });

@@ -18,10 +18,8 @@ function PriceChange({ item, currency }: { item: AlertItem; currency: string }) 
   const pct = item.change_pct !== null && item.change_pct !== undefined ? Number(item.change_pct) : undefined;
   if (pct === undefined || !Number.isFinite(pct) || pct === 0) {
     return item.previous_price && item.previous_price !== item.price ? (
-      <span>was {formatMoney(item.previous_price, currency)}</span>
-    ) : (
-      <span className="muted">—</span>
-    );
+      <span className="muted">(was {formatMoney(item.previous_price, currency)})</span>
+    ) : null;
   }
   return (
     <span className={pct < 0 ? 'text-success' : 'text-danger'}>

@@ -1,13 +1,31 @@
-import { useId } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 
 import { formatDay, formatMoney } from '@/lib/format';
 
 import type { DailyPoint } from '../api/get-insights';
 
-const WIDTH = 640;
-const HEIGHT = 260;
-const PAD = { top: 12, right: 16, bottom: 28, left: 64 };
+const DEFAULT_WIDTH = 640;
 const DAY_MS = 86_400_000;
+
+/**
+ * The rendered width of an element, so the SVG is drawn at its real size and its text stays
+ * readable on a phone instead of being scaled down with the picture.
+ */
+function useWidth<T extends HTMLElement>(fallback: number) {
+  const ref = useRef<T>(null);
+  const [width, setWidth] = useState(fallback);
+  useEffect(() => {
+    const element = ref.current;
+    if (!element || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(([entry]) => {
+      const measured = Math.round(entry?.contentRect.width ?? 0);
+      if (measured > 0) setWidth(measured);
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+  return [ref, width] as const;
+}
 
 interface Point {
   day: number;
@@ -67,8 +85,14 @@ interface PriceChartProps {
 export function PriceChart({ series, currency, windowStart, windowEnd }: PriceChartProps) {
   const titleId = useId();
   const descId = useId();
+  const [frameRef, measuredWidth] = useWidth<HTMLDivElement>(DEFAULT_WIDTH);
   const data = points(series);
   if (data.length === 0) return null;
+
+  const WIDTH = Math.min(1200, Math.max(280, measuredWidth));
+  const narrow = WIDTH < 480;
+  const HEIGHT = narrow ? 220 : 260;
+  const PAD = { top: 12, right: 14, bottom: 28, left: narrow ? 52 : 64 };
 
   const first = data[0]!;
   const last = data[data.length - 1]!;
@@ -99,52 +123,56 @@ export function PriceChart({ series, currency, windowStart, windowEnd }: PriceCh
   const quartiles = data.filter((p) => p.p25 !== undefined && p.p75 !== undefined);
   const medianPath = `M${data.map((p) => `${x(p.day)},${y(p.median)}`).join('L')}`;
 
-  // Label about five days along the axis, always including the last.
-  const labelEvery = Math.max(1, Math.ceil((spanDays + 1) / 5));
+  // Label a day every ~90 px along the axis, always including the last.
+  const maxLabels = Math.max(2, Math.floor(plotW / 90));
+  const labelEvery = Math.max(1, Math.ceil((spanDays + 1) / maxLabels));
   const xLabels: number[] = [];
   for (let d = endDay; d >= startDay; d -= labelEvery) xLabels.unshift(d);
   const dayLabel = (d: number) => formatDay(new Date(d * DAY_MS).toISOString().slice(0, 10));
 
   const money = (v: number) => formatMoney(v, currency);
+  const axisMoney = (v: number) => formatMoney(v, currency, step >= 1);
   const summary = `Median asking price from ${money(first.median)} on ${formatDay(first.date)} to ${money(last.median)} on ${formatDay(last.date)}; prices ranged from ${money(low)} to ${money(high)}.`;
 
   return (
     <figure className="chart">
-      <svg
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        className="chart__svg"
-        role="img"
-        aria-labelledby={`${titleId} ${descId}`}
-        preserveAspectRatio="xMidYMid meet"
-      >
-        <title id={titleId}>Daily asking prices</title>
-        <desc id={descId}>{summary}</desc>
-        <g className="chart__grid">
-          {ticks.map((t) => (
-            <g key={t}>
-              <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(t)} y2={y(t)} />
-              <text x={PAD.left - 8} y={y(t)} dy="0.32em" textAnchor="end">
-                {money(t)}
+      <div ref={frameRef} className="chart__frame">
+        <svg
+          viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+          className="chart__svg"
+          role="img"
+          aria-labelledby={`${titleId} ${descId}`}
+          preserveAspectRatio="xMidYMid meet"
+        >
+          <title id={titleId}>Daily asking prices</title>
+          <desc id={descId}>{summary}</desc>
+          <g className="chart__grid">
+            {ticks.map((t) => (
+              <g key={t}>
+                <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(t)} y2={y(t)} />
+                <text x={PAD.left - 8} y={y(t)} dy="0.32em" textAnchor="end">
+                  {axisMoney(t)}
+                </text>
+              </g>
+            ))}
+            {xLabels.map((d) => (
+              <text key={d} x={x(d)} y={HEIGHT - 8} textAnchor={d === startDay ? 'start' : d === endDay ? 'end' : 'middle'}>
+                {dayLabel(d)}
               </text>
-            </g>
+            ))}
+          </g>
+          <path className="chart__range" d={band((p) => p.min, (p) => p.max, data)} />
+          {quartiles.length > 0 && (
+            <path className="chart__quartiles" d={band((p) => p.p25 ?? p.median, (p) => p.p75 ?? p.median, quartiles)} />
+          )}
+          <path className="chart__median" d={medianPath} />
+          {data.map((p) => (
+            <circle key={p.day} className="chart__point" cx={x(p.day)} cy={y(p.median)} r={3.5}>
+              <title>{`${formatDay(p.date)}: median ${money(p.median)}, ${money(p.min)}–${money(p.max)}, ${p.count} observations`}</title>
+            </circle>
           ))}
-          {xLabels.map((d) => (
-            <text key={d} x={x(d)} y={HEIGHT - 8} textAnchor={d === startDay ? 'start' : d === endDay ? 'end' : 'middle'}>
-              {dayLabel(d)}
-            </text>
-          ))}
-        </g>
-        <path className="chart__range" d={band((p) => p.min, (p) => p.max, data)} />
-        {quartiles.length > 0 && (
-          <path className="chart__quartiles" d={band((p) => p.p25 ?? p.median, (p) => p.p75 ?? p.median, quartiles)} />
-        )}
-        <path className="chart__median" d={medianPath} />
-        {data.map((p) => (
-          <circle key={p.day} className="chart__point" cx={x(p.day)} cy={y(p.median)} r={3.5}>
-            <title>{`${formatDay(p.date)}: median ${money(p.median)}, ${money(p.min)}–${money(p.max)}, ${p.count} observations`}</title>
-          </circle>
-        ))}
-      </svg>
+        </svg>
+      </div>
       <figcaption className="chart__legend">
         <span className="legend legend--median">Median</span>
         <span className="legend legend--range">Lowest–highest</span>
