@@ -58,6 +58,8 @@ pub struct AlertView {
     pub last_run_status: Option<String>,
     /// Why the last run failed.
     pub last_run_error: Option<String>,
+    /// The interval actually used when the daily eBay budget stretches runs (minutes).
+    pub effective_interval_minutes: Option<i32>,
 }
 
 impl From<alert::Model> for AlertView {
@@ -80,6 +82,7 @@ impl From<alert::Model> for AlertView {
             next_run_at: m.next_run_at,
             last_run_status: m.last_run_status,
             last_run_error: m.last_run_error,
+            effective_interval_minutes: m.effective_interval_minutes,
         }
     }
 }
@@ -87,7 +90,7 @@ impl From<alert::Model> for AlertView {
 /// Columns of [`AlertView`], for hand-written queries.
 const VIEW_COLUMNS: &str = "id, search_phrase, frequency_minutes, min_price, max_price, currency, condition, \
      buying_options, target_price, paused, revision, created_at, updated_at, last_run_at, next_run_at, \
-     last_run_status, last_run_error";
+     last_run_status, last_run_error, effective_interval_minutes";
 
 /// The stored alert as a valid draft (stored values were validated when written).
 pub fn draft_of(m: &alert::Model) -> Result<AlertDraft, ApiError> {
@@ -112,6 +115,7 @@ fn write_draft(active: &mut alert::ActiveModel, draft: &AlertDraft) {
     let price = |p: Option<Price>| p.map(Price::to_canonical);
     active.search_phrase = Set(draft.search_phrase.as_str().to_owned());
     active.normalised_phrase = Set(draft.search_phrase.normalised());
+    active.query_key = Set(crate::ebay::query_key(draft));
     active.frequency_minutes = Set(i32::try_from(draft.frequency.minutes()).unwrap_or(i32::MAX));
     active.min_price = Set(price(draft.prices.min_price));
     active.max_price = Set(price(draft.prices.max_price));
@@ -153,6 +157,7 @@ pub async fn create(
         last_run_status: Set(None),
         last_run_error: Set(None),
         leased_until: Set(None),
+        effective_interval_minutes: Set(None),
         ..Default::default()
     };
     write_draft(&mut active, draft);

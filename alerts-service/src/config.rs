@@ -68,6 +68,38 @@ pub struct Settings {
     #[arg(long, env = "FRONTEND_DIST", default_value = "frontend/dist")]
     pub frontend_dist: std::path::PathBuf,
 
+    /// `production`, `sandbox` or `mock` (then `EBAY_BASE_URL` is the mock's address).
+    #[arg(long, env = "EBAY_ENV", default_value = "production")]
+    pub ebay_env: ebay_sdk::Environment,
+
+    /// Overrides the eBay API host (required for `mock`).
+    #[arg(long, env = "EBAY_BASE_URL")]
+    pub ebay_base_url: Option<url::Url>,
+
+    /// eBay application key (client id).
+    #[arg(long, env = "EBAY_CLIENT_ID", hide_env_values = true)]
+    pub ebay_client_id: Option<String>,
+
+    /// eBay application secret (client secret).
+    #[arg(long, env = "EBAY_CLIENT_SECRET", hide_env_values = true)]
+    pub ebay_client_secret: Option<String>,
+
+    /// eBay marketplace searched.
+    #[arg(long, env = "EBAY_MARKETPLACE", default_value = "EBAY_US")]
+    pub ebay_marketplace: String,
+
+    /// Browse API calls allowed per day across all replicas (eBay's default quota is 5,000).
+    #[arg(long, env = "EBAY_DAILY_CALL_BUDGET", default_value_t = 5_000)]
+    pub ebay_daily_call_budget: u32,
+
+    /// Listings fetched per search (1–200).
+    #[arg(long, env = "EBAY_SEARCH_LIMIT", default_value_t = 50)]
+    pub ebay_search_limit: u32,
+
+    /// Seconds between scheduler ticks looking for due alerts.
+    #[arg(long, env = "SCHEDULER_TICK_SECS", default_value_t = 15)]
+    pub scheduler_tick_secs: u32,
+
     /// Largest number of database connections this process opens.
     #[arg(long, env = "ALERTS_DATABASE_MAX_CONNECTIONS", default_value_t = 20)]
     pub database_max_connections: u32,
@@ -99,6 +131,16 @@ impl Settings {
             .map(|_| ())
             .map_err(|e| e.to_string())?;
         mailer::Mailer::new(&self.smtp_url, &self.mail_from).map_err(|e| e.to_string())?;
+        self.ebay_config()?;
+        if !(1..=200).contains(&self.ebay_search_limit) {
+            return Err("EBAY_SEARCH_LIMIT must be from 1 to 200".into());
+        }
+        if !(1..=59).contains(&self.scheduler_tick_secs) {
+            return Err("SCHEDULER_TICK_SECS must be from 1 to 59".into());
+        }
+        if self.ebay_daily_call_budget == 0 {
+            return Err("EBAY_DAILY_CALL_BUDGET must be at least 1".into());
+        }
         if self.database_max_connections == 0 {
             return Err("ALERTS_DATABASE_MAX_CONNECTIONS must be at least 1".into());
         }
@@ -112,6 +154,38 @@ impl Settings {
             .with_key_prefix(self.redis_key_prefix.clone());
         pubsub::Transport::connect(&settings)?;
         Ok(settings)
+    }
+
+    /// The eBay client configuration. In `mock` mode any key pair works, so missing keys get
+    /// placeholders; for sandbox and production they are required.
+    pub fn ebay_config(&self) -> Result<ebay_sdk::EbayConfig, String> {
+        use ebay_sdk::Environment;
+        let (id, secret) = match (
+            &self.ebay_client_id,
+            &self.ebay_client_secret,
+            self.ebay_env,
+        ) {
+            (Some(id), Some(secret), _) if !id.is_empty() && !secret.is_empty() => {
+                (id.clone(), secret.clone())
+            }
+            (_, _, Environment::Mock) => {
+                ("ebay-alerts-dev".to_owned(), "ebay-alerts-dev".to_owned())
+            }
+            (_, _, env) => {
+                return Err(format!(
+                    "EBAY_CLIENT_ID and EBAY_CLIENT_SECRET are required for EBAY_ENV={env} (use EBAY_ENV=mock with EBAY_BASE_URL for a local eBay)"
+                ));
+            }
+        };
+        let mut config = ebay_sdk::EbayConfig::new(self.ebay_env, id, secret)
+            .with_marketplace(self.ebay_marketplace.clone());
+        if let Some(base) = &self.ebay_base_url {
+            config = config.with_base_url(base.clone());
+        }
+        config
+            .validate()
+            .map_err(|e| format!("eBay settings: {e}"))?;
+        Ok(config)
     }
 
     /// The origin (`scheme://host[:port]`) browsers send with requests from the dashboard.

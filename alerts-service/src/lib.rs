@@ -11,6 +11,9 @@
 //! * [`auth`] — sign-in links, sessions, API tokens, CSRF, login rate limits.
 //! * [`alerts`] — the alert store: a change and its event in one transaction.
 //! * [`outbox`] — the transactional event outbox and its relay to Redis.
+//! * [`runner`] — the scheduler and alert runs: eBay searches shared per query, "new to you"
+//!   matching, alert emails, `products.observed` events; [`quota`] — the daily eBay budget;
+//!   [`ebay`] — the boundary to the eBay SDK.
 //! * [`email`] — templates, the email outbox and its sender.
 //! * [`db`] — connection, migrations, entities; [`metrics`], [`telemetry`].
 
@@ -19,11 +22,14 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod ebay;
 pub mod email;
 pub mod error;
 pub mod metrics;
 pub mod outbox;
+pub mod quota;
 pub mod routes;
+pub mod runner;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -28,7 +28,12 @@ enum Command {
         /// Do not deliver emails in this process.
         #[arg(long)]
         no_email_sender: bool,
+        /// Do not run due alerts in this process.
+        #[arg(long)]
+        no_scheduler: bool,
     },
+    /// Run one scheduler pass (every due alert), deliver the emails it queued, and exit.
+    RunDue,
     /// Apply pending migrations and exit.
     Migrate,
     /// Personal API tokens.
@@ -104,9 +109,39 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{}", created.token);
             Ok(())
         }
+        Command::RunDue => {
+            let state = build_state(cli.settings, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            let outcome = alerts_service::runner::run_due_once(&state)
+                .await
+                .map_err(|e| format!("database: {e}"))?;
+            // Publish and deliver what the pass produced, so a cron-driven deployment needs
+            // no long-running process.
+            let relayed = alerts_service::outbox::relay::relay_once(&state)
+                .await
+                .map_err(|e| format!("database: {e}"))?;
+            let delivered = alerts_service::email::sender::deliver_due_once(&state)
+                .await
+                .map_err(|e| format!("database: {e}"))?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "alerts_run": outcome.alerts_run,
+                    "ebay_calls": outcome.ebay_calls,
+                    "failed_searches": outcome.failed_searches,
+                    "emails_queued": outcome.emails_queued,
+                    "deferred": outcome.deferred,
+                    "events_published": relayed.published,
+                    "emails_sent": delivered.sent,
+                })
+            );
+            Ok(())
+        }
         Command::Serve {
             no_relay,
             no_email_sender,
+            no_scheduler,
         } => {
             let state = build_state(cli.settings, None)
                 .await
@@ -114,6 +149,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let roles = Roles {
                 relay: !no_relay,
                 email_sender: !no_email_sender,
+                scheduler: !no_scheduler,
             };
             let app = Application::build(state.clone(), roles)
                 .await

@@ -23,6 +23,8 @@ pub struct Roles {
     pub relay: bool,
     /// Deliver the email outbox.
     pub email_sender: bool,
+    /// Run due alerts on the scheduler's tick.
+    pub scheduler: bool,
 }
 
 impl Default for Roles {
@@ -30,6 +32,7 @@ impl Default for Roles {
         Self {
             relay: true,
             email_sender: true,
+            scheduler: true,
         }
     }
 }
@@ -71,8 +74,15 @@ pub async fn build_state(
                 .map_err(|e| StartupError::Config(e.to_string()))?
         }
     };
-    let limiter = if settings.redis_url.starts_with("memory:") {
-        RateLimiter::local()
+    let ebay_config = settings.ebay_config().map_err(StartupError::Config)?;
+    let (limiter, ebay, calls) = if settings.redis_url.starts_with("memory:") {
+        let ebay = crate::ebay::client(ebay_config, None)
+            .map_err(|e| StartupError::Config(format!("eBay: {e}")))?;
+        (
+            RateLimiter::local(),
+            ebay,
+            crate::quota::CallCounter::local(),
+        )
     } else {
         let client = redis::Client::open(settings.redis_url.as_str())
             .map_err(|e| StartupError::Config(format!("REDIS_URL: {e}")))?;
@@ -80,16 +90,24 @@ pub async fn build_state(
             .set_connection_timeout(Some(std::time::Duration::from_secs(2)))
             .set_response_timeout(Some(std::time::Duration::from_secs(2)))
             .set_number_of_retries(1);
-        RateLimiter::Redis {
-            conn: redis::aio::ConnectionManager::new_lazy_with_config(client, config)
-                .map_err(|e| StartupError::Config(format!("REDIS_URL: {e}")))?,
-            prefix: settings.redis_key_prefix.clone(),
-        }
+        let conn = redis::aio::ConnectionManager::new_lazy_with_config(client, config)
+            .map_err(|e| StartupError::Config(format!("REDIS_URL: {e}")))?;
+        let prefix = settings.redis_key_prefix.clone();
+        let ebay = crate::ebay::client(ebay_config, Some((conn.clone(), &prefix)))
+            .map_err(|e| StartupError::Config(format!("eBay: {e}")))?;
+        (
+            RateLimiter::Redis {
+                conn: conn.clone(),
+                prefix: prefix.clone(),
+            },
+            ebay,
+            crate::quota::CallCounter::Redis { conn, prefix },
+        )
     };
     let mailer = mailer::Mailer::new(&settings.smtp_url, &settings.mail_from)
         .map_err(|e| StartupError::Config(e.to_string()))?;
-    let state =
-        AppState::new(settings, db, transport, mailer, limiter).map_err(StartupError::Config)?;
+    let state = AppState::new(settings, db, transport, mailer, limiter, ebay, calls)
+        .map_err(StartupError::Config)?;
     Ok(Arc::new(state))
 }
 
@@ -180,6 +198,14 @@ impl Application {
             workers.push(tokio::spawn(
                 async move { email::sender::run(&state, rx).await },
             ));
+        }
+        if roles.scheduler {
+            let (state, rx) = (state.clone(), stop_rx.clone());
+            workers.push(tokio::spawn(async move {
+                if let Err(error) = crate::runner::scheduler::run(state, rx).await {
+                    tracing::error!(%error, "the scheduler stopped");
+                }
+            }));
         }
         Ok(Self {
             port,

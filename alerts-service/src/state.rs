@@ -29,6 +29,10 @@ pub struct AppState {
     pub templates: Templates,
     /// Login rate limits.
     pub limiter: RateLimiter,
+    /// The eBay Browse API client.
+    pub ebay: ebay_sdk::EbayClient,
+    /// Today's eBay calls, across replicas.
+    pub calls: crate::quota::CallCounter,
     /// Prometheus metrics.
     pub metrics: Metrics,
     /// Nudges the event relay when a change wrote to the outbox (it also polls, for changes
@@ -49,6 +53,8 @@ impl AppState {
         transport: pubsub::Transport,
         mailer: mailer::Mailer,
         limiter: RateLimiter,
+        ebay: ebay_sdk::EbayClient,
+        calls: crate::quota::CallCounter,
     ) -> Result<Self, String> {
         Ok(Self {
             settings,
@@ -57,6 +63,8 @@ impl AppState {
             mailer,
             templates: Templates::load().map_err(|e| format!("email templates: {e}"))?,
             limiter,
+            ebay,
+            calls,
             metrics: Metrics::new().map_err(|e| format!("metrics: {e}"))?,
             wake_relay: Arc::new(Notify::new()),
             wake_sender: Arc::new(Notify::new()),

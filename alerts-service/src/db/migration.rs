@@ -13,7 +13,8 @@ impl MigratorTrait for Migrator {
     }
 }
 
-/// Users, sign-in links, sessions, API tokens, alerts and the event and email outboxes.
+/// Users, sign-in links, sessions, API tokens, alerts, what each alert has seen and its runs,
+/// and the event and email outboxes.
 struct AccountsAlertsOutboxes;
 
 impl MigrationName for AccountsAlertsOutboxes {
@@ -123,6 +124,7 @@ impl MigrationTrait for AccountsAlertsOutboxes {
                 .col(uuid("user_id"))
                 .col(text("search_phrase"))
                 .col(text("normalised_phrase"))
+                .col(text("query_key"))
                 .col(ColumnDef::new("frequency_minutes").integer().not_null())
                 .col(text_null("min_price"))
                 .col(text_null("max_price"))
@@ -140,6 +142,11 @@ impl MigrationTrait for AccountsAlertsOutboxes {
                 .col(text_null("last_run_status"))
                 .col(text_null("last_run_error"))
                 .col(time_null("leased_until"))
+                .col(
+                    ColumnDef::new("effective_interval_minutes")
+                        .integer()
+                        .null(),
+                )
                 .foreign_key(&mut owned_by_user("alerts"))
                 .to_owned(),
         )
@@ -161,6 +168,84 @@ impl MigrationTrait for AccountsAlertsOutboxes {
                 .name("ix_alerts_next_run")
                 .table("alerts")
                 .col("next_run_at")
+                .to_owned(),
+        )
+        .await?;
+        // Quota planning groups active alerts by the eBay query they need.
+        m.create_index(
+            Index::create()
+                .name("ix_alerts_query_key")
+                .table("alerts")
+                .col("query_key")
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table("seen_listings")
+                .col(uuid("alert_id"))
+                .col(text("item_id"))
+                .col(text("title"))
+                .col(text("item_url"))
+                .col(text_null("image_url"))
+                .col(text_null("condition"))
+                .col(text("currency"))
+                .col(text("first_price"))
+                .col(text_null("previous_price"))
+                .col(text("last_price"))
+                .col(text_null("last_notified_price"))
+                .col(time("first_seen_at"))
+                .col(time("last_seen_at"))
+                .col(time_null("last_notified_at"))
+                .primary_key(Index::create().col("alert_id").col("item_id"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_seen_listings_alert")
+                        .from("seen_listings", "alert_id")
+                        .to("alerts", "id")
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_seen_listings_recent")
+                .table("seen_listings")
+                .col("alert_id")
+                .col("last_seen_at")
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table("alert_runs")
+                .col(id())
+                .col(uuid("alert_id"))
+                .col(time("started_at"))
+                .col(time("finished_at"))
+                .col(text("status"))
+                .col(ColumnDef::new("items_found").integer().not_null())
+                .col(ColumnDef::new("new_items").integer().not_null())
+                .col(ColumnDef::new("email_sent").boolean().not_null())
+                .col(ColumnDef::new("shared_search").boolean().not_null())
+                .col(text_null("error"))
+                .foreign_key(
+                    ForeignKey::create()
+                        .name("fk_alert_runs_alert")
+                        .from("alert_runs", "alert_id")
+                        .to("alerts", "id")
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_alert_runs_alert")
+                .table("alert_runs")
+                .col("alert_id")
+                .col("started_at")
                 .to_owned(),
         )
         .await?;

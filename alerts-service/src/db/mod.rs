@@ -13,12 +13,10 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     let mut options = ConnectOptions::new(url.to_owned());
     let is_sqlite = url.starts_with("sqlite:");
     options
-        // SQLite allows one writer: a small pool avoids "database is locked" storms.
-        .max_connections(if is_sqlite {
-            max_connections.min(4)
-        } else {
-            max_connections
-        })
+        // SQLite allows one writer, and in WAL mode a read transaction that later writes fails
+        // at once (SQLITE_BUSY_SNAPSHOT) if another connection wrote meanwhile. One connection
+        // serialises everything, which is right for the single-user embedded mode.
+        .max_connections(if is_sqlite { 1 } else { max_connections })
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))

@@ -21,6 +21,8 @@ impl Templates {
         tera.add_raw_templates([
             ("sign_in.html", include_str!("templates/sign_in.html")),
             ("sign_in.txt", include_str!("templates/sign_in.txt")),
+            ("alert.html", include_str!("templates/alert.html")),
+            ("alert.txt", include_str!("templates/alert.txt")),
         ])?;
         Ok(Self(tera))
     }

@@ -5,7 +5,9 @@ pub mod auth;
 pub mod docs;
 pub mod health;
 pub mod me;
+pub mod runs;
 pub mod tokens;
+pub mod unsubscribe;
 
 use actix_web::web;
 
@@ -17,4 +19,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     me::configure(cfg);
     tokens::configure(cfg);
     alerts::configure(cfg);
+    runs::configure(cfg);
+    unsubscribe::configure(cfg);
 }

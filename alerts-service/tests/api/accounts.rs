@@ -353,6 +353,11 @@ async fn the_token_create_command_prints_a_working_token() {
         .env("ALERTS_DATABASE_URL", &settings.database_url)
         .env("REDIS_URL", &settings.redis_url)
         .env("SMTP_URL", &settings.smtp_url)
+        .env("EBAY_ENV", "mock")
+        .env(
+            "EBAY_BASE_URL",
+            settings.ebay_base_url.as_ref().unwrap().as_str(),
+        )
         .env("RUST_LOG", "error")
         .output()
         .unwrap();

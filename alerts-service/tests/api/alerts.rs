@@ -392,7 +392,7 @@ async fn the_crud_path_works_on_sqlite_too() {
     let list: Value = app.get("/api/v1/alerts", &ada).await.json().await.unwrap();
 
     assert_eq!(alert["min_price"], "10.50");
-    assert_eq!(patched["max_price"], "120.00");
+    assert_eq!(patched["max_price"], "120.00", "{patched}");
     assert_eq!(patched["revision"], 2);
     assert_eq!(list["total"], 1);
     assert_eq!(

@@ -6,6 +6,7 @@ use std::time::Duration;
 use alerts_service::config::Settings;
 use alerts_service::startup::{Application, Roles, build_state};
 use alerts_service::state::AppState;
+use ebay_mock::{MockConfig, MockServer};
 use mail_parser::MessageParser;
 use pubsub::TransportKind;
 use reqwest::{Method, StatusCode};
@@ -34,6 +35,7 @@ pub struct TestApp {
     pub state: Arc<AppState>,
     pub smtp: SmtpSink,
     pub redis: TestRedis,
+    pub ebay: MockServer,
     pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     _db: Option<TestDatabase>,
@@ -51,7 +53,12 @@ impl Drop for TestApp {
     }
 }
 
-pub fn settings(database_url: &str, redis: &TestRedis, smtp: &SmtpSink) -> Settings {
+pub fn settings(
+    database_url: &str,
+    redis: &TestRedis,
+    smtp: &SmtpSink,
+    ebay: &MockServer,
+) -> Settings {
     Settings {
         database_url: database_url.to_owned(),
         redis_url: redis.url.clone(),
@@ -65,24 +72,40 @@ pub fn settings(database_url: &str, redis: &TestRedis, smtp: &SmtpSink) -> Setti
         analytics_api_token: None,
         frontend_dist: "does-not-exist".into(),
         database_max_connections: 5,
+        ebay_env: ebay_sdk::Environment::Mock,
+        ebay_base_url: Some(ebay.base_url().parse().unwrap()),
+        ebay_client_id: Some("test-client".into()),
+        ebay_client_secret: Some("test-secret".into()),
+        ebay_marketplace: "EBAY_US".into(),
+        ebay_daily_call_budget: 5_000,
+        ebay_search_limit: 50,
+        scheduler_tick_secs: 15,
     }
 }
 
 /// On Postgres with the shared Redis.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// On Postgres with the shared Redis, with changed settings.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     let db = TestDatabase::create().await.unwrap();
     let redis = TestRedis::new();
     let smtp = SmtpSink::start().await.unwrap();
-    let settings = settings(&db.url, &redis, &smtp);
-    start(settings, None, smtp, redis, Some(db), None).await
+    let ebay = MockServer::start(MockConfig::for_tests()).unwrap();
+    let mut settings = settings(&db.url, &redis, &smtp, &ebay);
+    change(&mut settings);
+    start(settings, None, smtp, redis, ebay, Some(db), None).await
 }
 
 /// On Postgres with a given Redis (e.g. a private server the test stops).
 pub async fn spawn_app_with_redis(redis: TestRedis) -> TestApp {
     let db = TestDatabase::create().await.unwrap();
     let smtp = SmtpSink::start().await.unwrap();
-    let settings = settings(&db.url, &redis, &smtp);
-    start(settings, None, smtp, redis, Some(db), None).await
+    let ebay = MockServer::start(MockConfig::for_tests()).unwrap();
+    let settings = settings(&db.url, &redis, &smtp, &ebay);
+    start(settings, None, smtp, redis, ebay, Some(db), None).await
 }
 
 /// On SQLite with the in-memory transport (the one-process mode's adapters).
@@ -92,10 +115,20 @@ pub async fn spawn_sqlite_app() -> TestApp {
     let url = format!("sqlite://{}?mode=rwc", dir.join("alerts.db").display());
     let redis = TestRedis::new();
     let smtp = SmtpSink::start().await.unwrap();
-    let mut settings = settings(&url, &redis, &smtp);
+    let ebay = MockServer::start(MockConfig::for_tests()).unwrap();
+    let mut settings = settings(&url, &redis, &smtp, &ebay);
     settings.redis_url = "memory://".into();
     let transport = pubsub::Transport::Memory(pubsub::transport::memory::MemoryBroker::new(10_000));
-    start(settings, Some(transport), smtp, redis, None, Some(dir)).await
+    start(
+        settings,
+        Some(transport),
+        smtp,
+        redis,
+        ebay,
+        None,
+        Some(dir),
+    )
+    .await
 }
 
 async fn start(
@@ -103,6 +136,7 @@ async fn start(
     transport: Option<pubsub::Transport>,
     smtp: SmtpSink,
     redis: TestRedis,
+    ebay: MockServer,
     db: Option<TestDatabase>,
     sqlite_dir: Option<std::path::PathBuf>,
 ) -> TestApp {
@@ -113,6 +147,7 @@ async fn start(
     let roles = Roles {
         relay: false,
         email_sender: false,
+        scheduler: false,
     };
     let app = Application::build(state.clone(), roles)
         .await
@@ -127,6 +162,7 @@ async fn start(
         state,
         smtp,
         redis,
+        ebay,
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -7,3 +7,4 @@ mod alerts;
 mod helpers;
 mod operations;
 mod outbox;
+mod runner;

@@ -15,6 +15,8 @@ pub struct Model {
     pub search_phrase: String,
     /// Lower-cased, single-spaced phrase; with the filters it identifies one eBay query.
     pub normalised_phrase: String,
+    /// Identifies the eBay query (phrase and filters): alerts with equal keys share one search.
+    pub query_key: String,
     /// Minutes between runs.
     pub frequency_minutes: i32,
     /// Lower price bound, e.g. "10.00".
@@ -50,6 +52,8 @@ pub struct Model {
     pub last_run_error: Option<String>,
     /// A runner holds the alert until then (crash-safe lease).
     pub leased_until: Option<DateTimeUtc>,
+    /// The interval the scheduler actually uses when the eBay budget stretches runs.
+    pub effective_interval_minutes: Option<i32>,
 }
 
 /// No relations are navigated through sea-orm; joins are explicit where needed.

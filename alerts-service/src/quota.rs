@@ -1,0 +1,224 @@
+//! The daily eBay call budget, counted across replicas in Redis and reset at eBay's day boundary
+//! (midnight, Pacific time). When demand exceeds the budget, every alert's interval is stretched
+//! by the same factor, so all alerts keep running, just less often, instead of some failing.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+use chrono_tz::America::Los_Angeles;
+use redis::aio::ConnectionManager;
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::sql;
+
+/// Where calls are counted.
+#[derive(Clone)]
+pub enum CallCounter {
+    /// In Redis, shared by every replica.
+    Redis {
+        /// Connection.
+        conn: ConnectionManager,
+        /// Key prefix.
+        prefix: String,
+    },
+    /// In this process (one-process mode only).
+    Local(Arc<Mutex<(NaiveDate, u64)>>),
+}
+
+/// eBay's current quota day (its calendar date in Pacific time).
+pub fn ebay_day(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&Los_Angeles).date_naive()
+}
+
+/// When the current quota day ends.
+pub fn resets_at(now: DateTime<Utc>) -> DateTime<Utc> {
+    let next = ebay_day(now).succ_opt().unwrap_or_else(|| ebay_day(now));
+    Los_Angeles
+        .with_ymd_and_hms(next.year(), next.month(), next.day(), 0, 0, 0)
+        .earliest()
+        .map_or(now + chrono::Duration::days(1), |t| t.with_timezone(&Utc))
+}
+
+impl CallCounter {
+    /// An in-process counter.
+    pub fn local() -> Self {
+        Self::Local(Arc::new(Mutex::new((NaiveDate::MIN, 0))))
+    }
+
+    fn key(prefix: &str, day: NaiveDate) -> String {
+        format!("{prefix}ebay:calls:{day}")
+    }
+
+    /// Takes one call from today's budget; `false` when the budget is spent (nothing taken).
+    /// If Redis is unreachable the call is allowed: eBay itself enforces the hard limit.
+    pub async fn try_take(&self, budget: u32, now: DateTime<Utc>) -> bool {
+        let day = ebay_day(now);
+        match self {
+            Self::Redis { conn, prefix } => {
+                let mut conn = conn.clone();
+                let key = Self::key(prefix, day);
+                let taken: Result<(u64,), _> = redis::pipe()
+                    .atomic()
+                    .cmd("INCR")
+                    .arg(&key)
+                    .cmd("EXPIRE")
+                    .arg(&key)
+                    .arg(2 * 24 * 3600)
+                    .ignore()
+                    .query_async(&mut conn)
+                    .await;
+                match taken {
+                    Ok((n,)) if n > u64::from(budget) => {
+                        let _: Result<(), _> =
+                            redis::cmd("DECR").arg(&key).query_async(&mut conn).await;
+                        false
+                    }
+                    Ok(_) => true,
+                    Err(error) => {
+                        tracing::warn!(%error, "call counter unavailable; allowing the call");
+                        true
+                    }
+                }
+            }
+            Self::Local(state) => {
+                let Ok(mut state) = state.lock() else {
+                    return true;
+                };
+                if state.0 != day {
+                    *state = (day, 0);
+                }
+                if state.1 >= u64::from(budget) {
+                    false
+                } else {
+                    state.1 += 1;
+                    true
+                }
+            }
+        }
+    }
+
+    /// Calls made today.
+    pub async fn used(&self, now: DateTime<Utc>) -> u64 {
+        let day = ebay_day(now);
+        match self {
+            Self::Redis { conn, prefix } => {
+                let mut conn = conn.clone();
+                redis::cmd("GET")
+                    .arg(Self::key(prefix, day))
+                    .query_async::<Option<u64>>(&mut conn)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or(0)
+            }
+            Self::Local(state) => state.lock().map_or(0, |s| if s.0 == day { s.1 } else { 0 }),
+        }
+    }
+}
+
+/// How many calls a day the active alerts need: one per distinct query per run of its most
+/// frequent alert.
+pub async fn daily_demand<C: ConnectionTrait>(db: &C) -> Result<f64, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        minutes: i32,
+    }
+    let rows = Row::find_by_statement(sql(
+        db.get_database_backend(),
+        "SELECT MIN(frequency_minutes) AS minutes FROM alerts WHERE paused = $1 GROUP BY query_key",
+        [false.into()],
+    ))
+    .all(db)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| 1440.0 / f64::from(r.minutes.max(1)))
+        .sum())
+}
+
+/// The factor every interval is multiplied by (1 when the budget covers the demand).
+pub fn stretch_factor(demand_per_day: f64, budget: u32) -> f64 {
+    if budget == 0 {
+        return f64::INFINITY;
+    }
+    (demand_per_day / f64::from(budget)).max(1.0)
+}
+
+/// The interval an alert actually runs at, in whole minutes.
+pub fn effective_interval_minutes(frequency_minutes: i32, stretch: f64) -> i32 {
+    let stretched = (f64::from(frequency_minutes) * stretch).ceil();
+    if stretched.is_finite() {
+        stretched.min(f64::from(i32::MAX)) as i32
+    } else {
+        i32::MAX
+    }
+}
+
+/// The quota as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuotaView {
+    /// Calls allowed per eBay day.
+    pub daily_budget: u32,
+    /// Calls made so far today (all replicas).
+    pub calls_today: u64,
+    /// Calls left today.
+    pub remaining: u64,
+    /// When the count resets (midnight Pacific time).
+    pub resets_at: DateTime<Utc>,
+    /// Calls a day the active alerts would need at their chosen frequencies.
+    pub demand_per_day: f64,
+    /// How much every interval is stretched to stay within budget (1 = not at all).
+    pub stretch_factor: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_quota_day_ends_at_midnight_pacific() {
+        let summer = Utc.with_ymd_and_hms(2026, 7, 1, 6, 59, 0).unwrap();
+        assert_eq!(
+            ebay_day(summer),
+            NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()
+        );
+        assert_eq!(
+            resets_at(summer),
+            Utc.with_ymd_and_hms(2026, 7, 1, 7, 0, 0).unwrap(),
+            "PDT is UTC-7"
+        );
+        let winter = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+        assert_eq!(
+            resets_at(winter),
+            Utc.with_ymd_and_hms(2026, 11, 24, 8, 0, 0).unwrap(),
+            "PST is UTC-8"
+        );
+    }
+
+    #[test]
+    fn intervals_stretch_in_proportion_only_when_demand_exceeds_the_budget() {
+        assert_eq!(stretch_factor(1_000.0, 5_000), 1.0);
+        assert_eq!(stretch_factor(10_000.0, 5_000), 2.0);
+        assert_eq!(effective_interval_minutes(2, 2.0), 4);
+        assert_eq!(
+            effective_interval_minutes(10, 1.25),
+            13,
+            "rounded up, never faster than allowed"
+        );
+        assert_eq!(effective_interval_minutes(10, 1.0), 10);
+    }
+
+    #[tokio::test]
+    async fn the_local_counter_refuses_past_the_budget_and_resets_the_next_day() {
+        let counter = CallCounter::local();
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+        assert!(counter.try_take(2, now).await);
+        assert!(counter.try_take(2, now).await);
+        assert!(!counter.try_take(2, now).await);
+        assert_eq!(counter.used(now).await, 2);
+        let tomorrow = now + chrono::Duration::days(1);
+        assert!(counter.try_take(2, tomorrow).await);
+    }
+}

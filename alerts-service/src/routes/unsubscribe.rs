@@ -1,0 +1,126 @@
+//! One-click unsubscribe (RFC 8058): the link in every alert and insight email pauses that
+//! alert. `POST` is what mail clients send for `List-Unsubscribe-Post`; `GET` is a person
+//! clicking the link in the email body. The token in the link is the alert's own secret, so it
+//! works for that alert only and needs no sign-in.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::Utc;
+use pubsub::{AlertChanged, Event, Payload};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::db::entities::{alert, user};
+use crate::error::ApiError;
+use crate::outbox;
+use crate::state::AppState;
+
+/// Mounts the routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(unsubscribe_get).service(unsubscribe_post);
+}
+
+/// Query of `/unsubscribe`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UnsubscribeQuery {
+    /// The token from the email.
+    pub token: Option<String>,
+}
+
+/// Pauses the alert the link belongs to (from a click in the email).
+#[utoipa::path(tag = "alerts", params(UnsubscribeQuery), responses((status = 200, description = "paused (HTML page)"), (status = 404, description = "unknown link")))]
+#[get("/unsubscribe")]
+async fn unsubscribe_get(
+    query: web::Query<UnsubscribeQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    unsubscribe(&state, query.token.as_deref()).await
+}
+
+/// Pauses the alert the link belongs to (RFC 8058 one-click, sent by mail clients).
+#[utoipa::path(tag = "alerts", params(UnsubscribeQuery), responses((status = 200, description = "paused"), (status = 404, description = "unknown link")))]
+#[post("/unsubscribe")]
+async fn unsubscribe_post(
+    query: web::Query<UnsubscribeQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    unsubscribe(&state, query.token.as_deref()).await
+}
+
+async fn unsubscribe(state: &AppState, token: Option<&str>) -> Result<HttpResponse, ApiError> {
+    let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 100) else {
+        return Ok(page(
+            404,
+            "This unsubscribe link is not valid",
+            "It may have been copied incompletely.",
+        ));
+    };
+    let txn = state.db.begin().await?;
+    let Some(found) = alert::Entity::find()
+        .filter(alert::Column::UnsubscribeToken.eq(token))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(page(
+            404,
+            "This unsubscribe link is not valid",
+            "The alert may have been deleted.",
+        ));
+    };
+    if found.paused {
+        return Ok(page(
+            200,
+            "You are unsubscribed",
+            &format!("Emails for “{}” were already stopped.", found.search_phrase),
+        ));
+    }
+    let owner = user::Entity::find_by_id(found.user_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::internal("alert without owner"))?;
+    let mut active: alert::ActiveModel = found.clone().into();
+    active.paused = Set(true);
+    active.revision = Set(found.revision + 1);
+    active.updated_at = Set(Utc::now());
+    let updated = active.update(&txn).await?;
+    let event = Event::new(
+        outbox::SOURCE,
+        Some(updated.id.to_string()),
+        Payload::AlertUpdated(AlertChanged {
+            alert: outbox::snapshot(&updated, &owner.email, &state.settings),
+        }),
+    );
+    outbox::enqueue(&txn, &event).await?;
+    txn.commit().await?;
+    state.wake_relay.notify_one();
+    Ok(page(
+        200,
+        "You are unsubscribed",
+        &format!(
+            "The alert “{}” is paused: no more emails for it. You can resume it from the dashboard.",
+            updated.search_phrase
+        ),
+    ))
+}
+
+fn page(status: u16, title: &str, message: &str) -> HttpResponse {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;")
+    };
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>{t}</title></head><body style=\"font-family:sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem\">\
+         <h1>{t}</h1><p>{m}</p><p><a href=\"/\">Open the dashboard</a></p></body></html>",
+        t = escape(title),
+        m = escape(message)
+    );
+    let status =
+        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
