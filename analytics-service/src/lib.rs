@@ -1,5 +1,54 @@
 //! analytics-service: consumes alert and price events into a star schema, computes two-week
-//! insights and emails them.
+//! price insights per alert, emails them, and serves them to alerts-service.
 //!
-//! The service is built by the analytics issue; until then this crate only reserves its place in
-//! the workspace so the layout of DESIGN §2 holds from the first commit.
+//! # Layout
+//!
+//! * [`config`] — settings from flags, environment and `.env`, validated at start-up.
+//! * [`telemetry`] — logging.
+//! * [`error`] — the read API's JSON errors and the service's own.
+//! * [`db`] — connection, dialects (Postgres, SQLite), migrations, entities, partitions.
+//! * [`ingest`] — the consumer's handler: inbox, alert revisions, facts, rollups.
+//! * [`insights`] — report queries, the pure insight computation, the chart and the email.
+//! * [`workers`] — consume loop, insight emails, maintenance, the cron schedule.
+//! * [`routes`] — the read API and the operational endpoints.
+//! * [`metrics`] — Prometheus metrics.
+//! * [`context`] / [`startup`] — the shared [`AppContext`] and the runnable [`Application`].
+//!
+//! # Embedding
+//!
+//! ```no_run
+//! # async fn embed(transport: pubsub::Transport) -> Result<(), analytics_service::AppError> {
+//! use analytics_service::{Application, Settings};
+//! let settings = Settings::new("sqlite://analytics.db?mode=rwc", pubsub::TransportSettings::new("memory://"));
+//! let app = Application::build(settings, transport).await?;
+//! app.run_until(async { /* the host's shutdown signal */ }).await
+//! # }
+//! ```
+
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod error;
+pub mod ingest;
+pub mod insights;
+pub mod metrics;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+pub mod workers;
+
+pub use config::Settings;
+pub use context::AppContext;
+pub use error::{ApiError, AppError};
+pub use startup::Application;
+pub use workers::insight_emails::{InsightOutcome, send_due_insights_once};
+pub use workers::maintenance::run_maintenance_once;
+
+/// Ingests one batch of events (as the consumer would) and returns its dispositions; the
+/// messages are not acknowledged, that is pubsub's job. For tests and benchmarks.
+pub async fn ingest_batch(
+    ctx: &AppContext,
+    batch: &[pubsub::Incoming],
+) -> Vec<pubsub::Disposition> {
+    ctx.ingestor.ingest_batch(batch).await
+}

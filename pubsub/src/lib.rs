@@ -12,6 +12,8 @@
 //! * [`transport`] — the [`Publisher`] / [`Subscriber`] traits and the Redis Streams, Redis
 //!   Pub/Sub and in-memory transports.
 //! * [`consumer`] — the fetch → handle → acknowledge / retry / dead-letter loop.
+//! * [`insights`] — the JSON of analytics-service's insights read API (not an event, but shared
+//!   by both services the same way).
 //!
 //! # Delivery guarantees
 //!
@@ -25,6 +27,7 @@
 pub mod consumer;
 pub mod event;
 pub mod fixtures;
+pub mod insights;
 pub mod payload;
 pub mod topic;
 pub mod transport;

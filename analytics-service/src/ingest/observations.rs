@@ -1,0 +1,668 @@
+//! `products.observed` events into the star schema, a whole batch at a time.
+//!
+//! Inside the batch transaction, in this order (every transaction touches the tables in the
+//! same order and the rows in key order, so concurrent replicas cannot deadlock):
+//!
+//! 1. `dim_item`: listings not known to the in-process cache (or whose title, URL, picture,
+//!    seller or condition changed) are upserted; the rest need no statement at all.
+//! 2. `fact_price_observation`: one row per listing per run, `ON CONFLICT DO NOTHING` on
+//!    `(run_id, item_key)`, `RETURNING` what was really inserted — a run re-sent under a new
+//!    event id adds nothing, and the steps below only count what was inserted.
+//! 3. `alert_listing`: which listings each alert has seen, and when first; new pairs are the
+//!    day's "new listings".
+//! 4. `daily_price`: the per-day price histogram, incremented.
+//! 5. `daily_rollup`: the affected (alert, currency, day) rows recomputed from the histogram.
+//! 6. `alert_activity`: each alert's latest run.
+//!
+//! The caches are only updated after the transaction committed (see [`CacheUpdates`]): a key
+//! learnt inside a transaction that rolled back may not exist.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use pubsub::{ObservedItem, ProductsObserved};
+use rust_decimal::Decimal;
+use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
+use uuid::Uuid;
+
+use super::rollup::{PriceCount, day_stats};
+use crate::db::bulk::{self, Column};
+use crate::db::{Dialect, get_decimal};
+
+/// Remembers what is known to be stored, so steady-state batches skip most dimension work.
+///
+/// Bounded: when a map grows past its limit it is cleared (the next batches re-learn the keys
+/// with one upsert each), which is simpler than an LRU and costs little.
+#[derive(Debug, Default)]
+pub struct Caches {
+    /// item_id → (item_key, fingerprint of the stored attributes).
+    items: HashMap<String, (i64, u64)>,
+    /// (alert, item_key) pairs present in `alert_listing`.
+    listings: HashSet<(Uuid, i64)>,
+}
+
+const MAX_CACHED_ITEMS: usize = 500_000;
+const MAX_CACHED_LISTINGS: usize = 1_000_000;
+
+/// Keys learnt by a batch, applied to [`Caches`] once its transaction committed.
+#[derive(Debug, Default)]
+pub struct CacheUpdates {
+    items: Vec<(String, i64, u64)>,
+    listings: Vec<(Uuid, i64)>,
+}
+
+impl Caches {
+    /// Records what a committed batch stored.
+    pub fn apply(&mut self, updates: CacheUpdates) {
+        if self.items.len() + updates.items.len() > MAX_CACHED_ITEMS {
+            self.items.clear();
+        }
+        if self.listings.len() + updates.listings.len() > MAX_CACHED_LISTINGS {
+            self.listings.clear();
+        }
+        for (item_id, key, fingerprint) in updates.items {
+            self.items.insert(item_id, (key, fingerprint));
+        }
+        self.listings.extend(updates.listings);
+    }
+}
+
+/// What storing a batch's observations did.
+#[derive(Debug, Default)]
+pub struct Stored {
+    /// Fact rows inserted.
+    pub inserted: u64,
+    /// Listings not stored because the run already had them.
+    pub duplicates: u64,
+    /// Keys to remember after commit.
+    pub cache: CacheUpdates,
+}
+
+/// One listing of one run, ready for the fact table.
+struct Row<'a> {
+    alert_id: Uuid,
+    run_id: Uuid,
+    observed_at: DateTime<Utc>,
+    item: &'a ObservedItem,
+}
+
+/// A row `RETURNING` said was inserted.
+struct Inserted {
+    alert_id: Uuid,
+    item_key: i64,
+    day: NaiveDate,
+    currency: String,
+    price: Decimal,
+    observed_at: DateTime<Utc>,
+}
+
+/// What the caches already vouch for, taken synchronously before the transaction so no lock is
+/// held across its awaits.
+pub struct Plan<'a> {
+    rows: Vec<Row<'a>>,
+    known_items: HashMap<String, i64>,
+    to_upsert: BTreeMap<&'a str, (&'a ObservedItem, u64)>,
+    known_pairs: HashSet<(Uuid, i64)>,
+}
+
+/// Looks the batch's listings up in the caches.
+pub fn plan<'a>(caches: &Caches, observations: &[&'a ProductsObserved]) -> Plan<'a> {
+    let rows = flatten(observations);
+    let mut known_items = HashMap::with_capacity(rows.len());
+    // The last occurrence in the batch is the freshest description of a listing.
+    let mut to_upsert: BTreeMap<&str, (&ObservedItem, u64)> = BTreeMap::new();
+    let mut known_pairs = HashSet::new();
+    for row in &rows {
+        let print = fingerprint(row.item);
+        match caches.items.get(&row.item.item_id) {
+            Some((key, cached)) if *cached == print => {
+                known_items.insert(row.item.item_id.clone(), *key);
+                if caches.listings.contains(&(row.alert_id, *key)) {
+                    known_pairs.insert((row.alert_id, *key));
+                }
+            }
+            _ => {
+                to_upsert.insert(&row.item.item_id, (row.item, print));
+            }
+        }
+    }
+    Plan {
+        rows,
+        known_items,
+        to_upsert,
+        known_pairs,
+    }
+}
+
+/// Stores every listing of `observations` (already deduplicated by event id) in `conn`'s
+/// transaction.
+pub async fn store<C: ConnectionTrait>(
+    conn: &C,
+    dialect: Dialect,
+    plan: Plan<'_>,
+    observations: &[&ProductsObserved],
+    now: DateTime<Utc>,
+) -> Result<Stored, DbErr> {
+    let mut stored = Stored::default();
+    let attempted = plan.rows.len() as u64;
+
+    let item_keys = item_keys(conn, dialect, &plan, now, &mut stored.cache).await?;
+    let inserted = insert_facts(conn, dialect, &plan.rows, &item_keys).await?;
+    stored.inserted = inserted.len() as u64;
+    stored.duplicates = attempted - stored.inserted;
+
+    let new_listings = record_listings(
+        conn,
+        dialect,
+        &plan.known_pairs,
+        &inserted,
+        &mut stored.cache,
+    )
+    .await?;
+    increment_histogram(conn, dialect, &inserted).await?;
+    recompute_rollups(conn, dialect, &inserted, &new_listings, now).await?;
+    record_activity(conn, dialect, observations).await?;
+    Ok(stored)
+}
+
+/// Every listing of every run, each listing once per run (eBay can repeat one across pages).
+fn flatten<'a>(observations: &[&'a ProductsObserved]) -> Vec<Row<'a>> {
+    let mut rows = Vec::with_capacity(observations.iter().map(|o| o.items.len()).sum());
+    for observation in observations {
+        let mut seen = HashSet::with_capacity(observation.items.len());
+        for item in &observation.items {
+            if seen.insert(item.item_id.as_str()) {
+                rows.push(Row {
+                    alert_id: observation.alert_id,
+                    run_id: observation.run_id,
+                    observed_at: observation.observed_at,
+                    item,
+                });
+            }
+        }
+    }
+    rows
+}
+
+fn fingerprint(item: &ObservedItem) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    (
+        &item.title,
+        &item.item_url,
+        &item.image_url,
+        &item.seller,
+        &item.condition,
+    )
+        .hash(&mut hasher);
+    hasher.finish()
+}
+
+/// item_id → item_key for every row, upserting what the cache does not vouch for.
+async fn item_keys<C: ConnectionTrait>(
+    conn: &C,
+    dialect: Dialect,
+    plan: &Plan<'_>,
+    now: DateTime<Utc>,
+    updates: &mut CacheUpdates,
+) -> Result<HashMap<String, i64>, DbErr> {
+    let mut keys = plan.known_items.clone();
+    let to_upsert = &plan.to_upsert;
+    if to_upsert.is_empty() {
+        return Ok(keys);
+    }
+    let items: Vec<&ObservedItem> = to_upsert.values().map(|(item, _)| *item).collect();
+    let returned = bulk::insert(
+        conn,
+        dialect,
+        "dim_item",
+        &[
+            (
+                "item_id",
+                Column::Text(items.iter().map(|i| i.item_id.clone()).collect()),
+            ),
+            (
+                "title",
+                Column::Text(items.iter().map(|i| i.title.clone()).collect()),
+            ),
+            (
+                "item_url",
+                Column::Text(items.iter().map(|i| i.item_url.clone()).collect()),
+            ),
+            (
+                "image_url",
+                Column::OptText(items.iter().map(|i| i.image_url.clone()).collect()),
+            ),
+            (
+                "seller",
+                Column::OptText(items.iter().map(|i| i.seller.clone()).collect()),
+            ),
+            (
+                "condition",
+                Column::OptText(items.iter().map(|i| i.condition.clone()).collect()),
+            ),
+            ("first_seen_at", Column::Time(vec![now; items.len()])),
+        ],
+        // Always "update" so RETURNING yields the key of existing rows too (one statement
+        // instead of an insert plus a lookup); only listings the cache missed get here.
+        "ON CONFLICT (item_id) DO UPDATE SET title = excluded.title, item_url = excluded.item_url, \
+         image_url = excluded.image_url, seller = excluded.seller, condition = excluded.condition \
+         RETURNING item_key, item_id",
+    )
+    .await?;
+    for row in returned {
+        let key: i64 = row.try_get("", "item_key")?;
+        let item_id: String = row.try_get("", "item_id")?;
+        if let Some((_, print)) = to_upsert.get(item_id.as_str()) {
+            updates.items.push((item_id.clone(), key, *print));
+        }
+        keys.insert(item_id, key);
+    }
+    Ok(keys)
+}
+
+async fn insert_facts<C: ConnectionTrait>(
+    conn: &C,
+    dialect: Dialect,
+    rows: &[Row<'_>],
+    item_keys: &HashMap<String, i64>,
+) -> Result<Vec<Inserted>, DbErr> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut alert_ids = Vec::with_capacity(rows.len());
+    let mut keys = Vec::with_capacity(rows.len());
+    let mut run_ids = Vec::with_capacity(rows.len());
+    let mut times = Vec::with_capacity(rows.len());
+    let mut days = Vec::with_capacity(rows.len());
+    let mut prices = Vec::with_capacity(rows.len());
+    let mut currencies = Vec::with_capacity(rows.len());
+    for row in rows {
+        let key = item_keys.get(&row.item.item_id).copied().ok_or_else(|| {
+            DbErr::Custom(format!("no item key for listing {}", row.item.item_id))
+        })?;
+        alert_ids.push(row.alert_id);
+        keys.push(key);
+        run_ids.push(row.run_id);
+        times.push(row.observed_at);
+        days.push(row.observed_at.date_naive());
+        prices.push(row.item.price.value);
+        currencies.push(row.item.price.currency.clone());
+    }
+    let conflict = match dialect {
+        Dialect::Postgres => "ON CONFLICT (run_id, item_key, observed_date) DO NOTHING",
+        Dialect::Sqlite => "ON CONFLICT (run_id, item_key) DO NOTHING",
+    };
+    let returned = bulk::insert(
+        conn,
+        dialect,
+        "fact_price_observation",
+        &[
+            ("alert_id", Column::Uuid(alert_ids)),
+            ("item_key", Column::Int(keys)),
+            ("run_id", Column::Uuid(run_ids)),
+            ("observed_at", Column::Time(times)),
+            ("observed_date", Column::Date(days)),
+            ("price", Column::Decimal(prices)),
+            ("currency", Column::Text(currencies)),
+        ],
+        &format!(
+            "{conflict} RETURNING alert_id, item_key, observed_date, currency, price, observed_at"
+        ),
+    )
+    .await?;
+    returned
+        .iter()
+        .map(|row| {
+            Ok(Inserted {
+                alert_id: row.try_get("", "alert_id")?,
+                item_key: row.try_get("", "item_key")?,
+                day: row.try_get("", "observed_date")?,
+                currency: row.try_get("", "currency")?,
+                price: get_decimal(row, dialect, "price")?,
+                observed_at: row.try_get("", "observed_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Records (alert, listing) pairs; returns new listings per (alert, currency, day).
+async fn record_listings<C: ConnectionTrait>(
+    conn: &C,
+    dialect: Dialect,
+    known_pairs: &HashSet<(Uuid, i64)>,
+    inserted: &[Inserted],
+    updates: &mut CacheUpdates,
+) -> Result<HashMap<(Uuid, String, NaiveDate), u64>, DbErr> {
+    // The earliest sighting in the batch of each pair the cache does not know.
+    let mut pairs: BTreeMap<(Uuid, i64), &Inserted> = BTreeMap::new();
+    for row in inserted {
+        if known_pairs.contains(&(row.alert_id, row.item_key)) {
+            continue;
+        }
+        pairs
+            .entry((row.alert_id, row.item_key))
+            .and_modify(|seen| {
+                if row.observed_at < seen.observed_at {
+                    *seen = row;
+                }
+            })
+            .or_insert(row);
+    }
+    let mut new_listings = HashMap::new();
+    if pairs.is_empty() {
+        return Ok(new_listings);
+    }
+    let rows: Vec<&Inserted> = pairs.values().copied().collect();
+    let returned = bulk::insert(
+        conn,
+        dialect,
+        "alert_listing",
+        &[
+            (
+                "alert_id",
+                Column::Uuid(rows.iter().map(|r| r.alert_id).collect()),
+            ),
+            (
+                "item_key",
+                Column::Int(rows.iter().map(|r| r.item_key).collect()),
+            ),
+            (
+                "currency",
+                Column::Text(rows.iter().map(|r| r.currency.clone()).collect()),
+            ),
+            (
+                "first_seen_at",
+                Column::Time(rows.iter().map(|r| r.observed_at).collect()),
+            ),
+            (
+                "first_seen_date",
+                Column::Date(rows.iter().map(|r| r.day).collect()),
+            ),
+        ],
+        "ON CONFLICT (alert_id, item_key) DO NOTHING RETURNING alert_id, currency, first_seen_date",
+    )
+    .await?;
+    for row in &returned {
+        let alert_id: Uuid = row.try_get("", "alert_id")?;
+        let currency: String = row.try_get("", "currency")?;
+        let day: NaiveDate = row.try_get("", "first_seen_date")?;
+        *new_listings.entry((alert_id, currency, day)).or_insert(0) += 1;
+    }
+    updates.listings.extend(pairs.keys().copied());
+    Ok(new_listings)
+}
+
+type DayKey = (Uuid, NaiveDate, String);
+
+async fn increment_histogram<C: ConnectionTrait>(
+    conn: &C,
+    dialect: Dialect,
+    inserted: &[Inserted],
+) -> Result<(), DbErr> {
+    // Sorted by the primary key so concurrent batches lock rows in the same order.
+    let mut histogram: BTreeMap<(DayKey, Decimal), (u64, i64)> = BTreeMap::new();
+    for row in inserted {
+        let entry = histogram
+            .entry((
+                (row.alert_id, row.day, row.currency.clone()),
+                row.price.normalize(),
+            ))
+            .or_insert((0, row.item_key));
+        entry.0 += 1;
+    }
+    if histogram.is_empty() {
+        return Ok(());
+    }
+    let n = histogram.len();
+    let mut alert_ids = Vec::with_capacity(n);
+    let mut days = Vec::with_capacity(n);
+    let mut currencies = Vec::with_capacity(n);
+    let mut prices = Vec::with_capacity(n);
+    let mut counts = Vec::with_capacity(n);
+    let mut items = Vec::with_capacity(n);
+    for (((alert_id, day, currency), price), (count, item_key)) in histogram {
+        alert_ids.push(alert_id);
+        days.push(day);
+        currencies.push(currency);
+        prices.push(price);
+        counts.push(i64::try_from(count).unwrap_or(i64::MAX));
+        items.push(item_key);
+    }
+    bulk::insert(
+        conn,
+        dialect,
+        "daily_price",
+        &[
+            ("alert_id", Column::Uuid(alert_ids)),
+            ("day", Column::Date(days)),
+            ("currency", Column::Text(currencies)),
+            ("price", Column::Decimal(prices)),
+            ("observations", Column::Int(counts)),
+            ("item_key", Column::Int(items)),
+        ],
+        "ON CONFLICT (alert_id, day, currency, price) DO UPDATE \
+         SET observations = daily_price.observations + excluded.observations",
+    )
+    .await?;
+    Ok(())
+}
+
+async fn recompute_rollups<C: ConnectionTrait>(
+    conn: &C,
+    dialect: Dialect,
+    inserted: &[Inserted],
+    new_listings: &HashMap<(Uuid, String, NaiveDate), u64>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let keys: std::collections::BTreeSet<DayKey> = inserted
+        .iter()
+        .map(|r| (r.alert_id, r.day, r.currency.clone()))
+        .collect();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let histograms = read_histograms(conn, dialect, &keys).await?;
+
+    let n = keys.len();
+    let mut alert_ids = Vec::with_capacity(n);
+    let mut currencies = Vec::with_capacity(n);
+    let mut days = Vec::with_capacity(n);
+    let mut counts = Vec::with_capacity(n);
+    let (mut mins, mut p25s, mut medians, mut p75s, mut means, mut maxes) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let mut min_items = Vec::with_capacity(n);
+    let mut fresh = Vec::with_capacity(n);
+    for key in keys {
+        let Some(stats) = histograms.get(&key).and_then(|h| day_stats(h)) else {
+            continue;
+        };
+        let (alert_id, day, currency) = key;
+        let added = new_listings
+            .get(&(alert_id, currency.clone(), day))
+            .copied()
+            .unwrap_or(0);
+        alert_ids.push(alert_id);
+        currencies.push(currency);
+        days.push(day);
+        counts.push(i64::try_from(stats.count).unwrap_or(i64::MAX));
+        mins.push(stats.min);
+        p25s.push(stats.p25);
+        medians.push(stats.median);
+        p75s.push(stats.p75);
+        means.push(stats.mean);
+        maxes.push(stats.max);
+        min_items.push(stats.min_item_key);
+        fresh.push(i64::try_from(added).unwrap_or(i64::MAX));
+    }
+    let rows = alert_ids.len();
+    bulk::insert(
+        conn,
+        dialect,
+        "daily_rollup",
+        &[
+            ("alert_id", Column::Uuid(alert_ids)),
+            ("currency", Column::Text(currencies)),
+            ("day", Column::Date(days)),
+            ("observations", Column::Int(counts)),
+            ("min_price", Column::Decimal(mins)),
+            ("p25", Column::Decimal(p25s)),
+            ("median", Column::Decimal(medians)),
+            ("p75", Column::Decimal(p75s)),
+            ("mean", Column::Decimal(means)),
+            ("max_price", Column::Decimal(maxes)),
+            ("min_item_key", Column::Int(min_items)),
+            ("new_listings", Column::Int(fresh)),
+            ("updated_at", Column::Time(vec![now; rows])),
+        ],
+        "ON CONFLICT (alert_id, currency, day) DO UPDATE SET \
+         observations = excluded.observations, min_price = excluded.min_price, \
+         p25 = excluded.p25, median = excluded.median, p75 = excluded.p75, \
+         mean = excluded.mean, max_price = excluded.max_price, \
+         min_item_key = excluded.min_item_key, \
+         new_listings = daily_rollup.new_listings + excluded.new_listings, \
+         updated_at = excluded.updated_at",
+    )
+    .await?;
+    Ok(())
+}
+
+/// The price histograms of the given days.
+async fn read_histograms<C: ConnectionTrait>(
+    conn: &C,
+    dialect: Dialect,
+    keys: &std::collections::BTreeSet<DayKey>,
+) -> Result<HashMap<DayKey, Vec<PriceCount>>, DbErr> {
+    let rows: Vec<QueryResult> = match dialect {
+        Dialect::Postgres => {
+            let alert_ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+            let days: Vec<NaiveDate> = keys.iter().map(|k| k.1).collect();
+            let currencies: Vec<String> = keys.iter().map(|k| k.2.clone()).collect();
+            conn.query_all_raw(dialect.statement(
+                "SELECT h.alert_id, h.day, h.currency, h.price, h.observations, h.item_key \
+                 FROM unnest($1::uuid[], $2::date[], $3::text[]) AS k(alert_id, day, currency) \
+                 JOIN daily_price h ON h.alert_id = k.alert_id AND h.day = k.day \
+                  AND h.currency = k.currency",
+                vec![
+                    Value::from(alert_ids),
+                    Value::from(days),
+                    Value::from(currencies),
+                ],
+            ))
+            .await?
+        }
+        Dialect::Sqlite => {
+            let mut rows = Vec::new();
+            for (alert_id, day, currency) in keys {
+                rows.extend(
+                    conn.query_all_raw(dialect.statement(
+                        "SELECT alert_id, day, currency, price, observations, item_key \
+                         FROM daily_price WHERE alert_id = $1 AND day = $2 AND currency = $3",
+                        vec![
+                            Value::from(*alert_id),
+                            Value::from(*day),
+                            Value::from(currency.clone()),
+                        ],
+                    ))
+                    .await?,
+                );
+            }
+            rows
+        }
+    };
+    let mut out: HashMap<DayKey, Vec<PriceCount>> = HashMap::new();
+    for row in rows {
+        let key: DayKey = (
+            row.try_get("", "alert_id")?,
+            row.try_get("", "day")?,
+            row.try_get("", "currency")?,
+        );
+        let count: i64 = row.try_get("", "observations")?;
+        out.entry(key).or_default().push(PriceCount {
+            price: get_decimal(&row, dialect, "price")?,
+            count: u64::try_from(count).unwrap_or(0),
+            item_key: row.try_get("", "item_key")?,
+        });
+    }
+    Ok(out)
+}
+
+/// Each alert's latest run, so insights can show the listings currently on offer.
+async fn record_activity<C: ConnectionTrait>(
+    conn: &C,
+    dialect: Dialect,
+    observations: &[&ProductsObserved],
+) -> Result<(), DbErr> {
+    struct Activity {
+        last_run: Uuid,
+        last_at: DateTime<Utc>,
+        currency: String,
+        first_at: DateTime<Utc>,
+        runs: i64,
+    }
+    let mut per_alert: BTreeMap<Uuid, Activity> = BTreeMap::new();
+    for o in observations {
+        // A run that found nothing has no currency; '' means "keep the one known".
+        let currency = o
+            .items
+            .first()
+            .map(|i| i.price.currency.clone())
+            .unwrap_or_default();
+        per_alert
+            .entry(o.alert_id)
+            .and_modify(|a| {
+                if o.observed_at >= a.last_at {
+                    a.last_at = o.observed_at;
+                    a.last_run = o.run_id;
+                    if !currency.is_empty() {
+                        a.currency = currency.clone();
+                    }
+                }
+                a.first_at = a.first_at.min(o.observed_at);
+                a.runs += 1;
+            })
+            .or_insert(Activity {
+                last_run: o.run_id,
+                last_at: o.observed_at,
+                currency: currency.clone(),
+                first_at: o.observed_at,
+                runs: 1,
+            });
+    }
+    if per_alert.is_empty() {
+        return Ok(());
+    }
+    let alerts: Vec<(&Uuid, &Activity)> = per_alert.iter().collect();
+    bulk::insert(
+        conn,
+        dialect,
+        "alert_activity",
+        &[
+            ("alert_id", Column::Uuid(alerts.iter().map(|(id, _)| **id).collect())),
+            ("last_run_id", Column::Uuid(alerts.iter().map(|(_, a)| a.last_run).collect())),
+            ("last_observed_at", Column::Time(alerts.iter().map(|(_, a)| a.last_at).collect())),
+            ("currency", Column::Text(alerts.iter().map(|(_, a)| a.currency.clone()).collect())),
+            ("first_observed_at", Column::Time(alerts.iter().map(|(_, a)| a.first_at).collect())),
+            ("runs", Column::Int(alerts.iter().map(|(_, a)| a.runs).collect())),
+        ],
+        // SET expressions see the row as it was, so every CASE compares against the old time.
+        "ON CONFLICT (alert_id) DO UPDATE SET \
+         last_run_id = CASE WHEN excluded.last_observed_at >= alert_activity.last_observed_at \
+           THEN excluded.last_run_id ELSE alert_activity.last_run_id END, \
+         currency = CASE WHEN excluded.last_observed_at >= alert_activity.last_observed_at \
+           AND excluded.currency <> '' THEN excluded.currency ELSE alert_activity.currency END, \
+         last_observed_at = CASE WHEN excluded.last_observed_at >= alert_activity.last_observed_at \
+           THEN excluded.last_observed_at ELSE alert_activity.last_observed_at END, \
+         first_observed_at = CASE WHEN excluded.first_observed_at < alert_activity.first_observed_at \
+           THEN excluded.first_observed_at ELSE alert_activity.first_observed_at END, \
+         runs = alert_activity.runs + excluded.runs",
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,482 @@
+//! The insight arithmetic (DESIGN §10), pure: rollups and the latest run's listings in, an
+//! [`InsightReport`] out. Everything the database provides is gathered by
+//! [`super::query`] first, so this module is tested against hand-computed fixtures.
+//!
+//! Definitions:
+//! * The window is the `days` calendar days (UTC) ending today. Week 1 is its first half
+//!   (`days / 2` days), week 2 the rest; with 14 days, 7 and 7.
+//! * A week's median is the median of its daily medians, so every day weighs the same however
+//!   many runs it had (an alert running every 2 minutes on Monday and hourly on Tuesday would
+//!   otherwise be "mostly Monday").
+//! * `median_change_pct` = (week 2 − week 1) / week 1 × 100, one decimal.
+//! * The lowest price is the lowest daily minimum (the most recent day on a tie); a good deal is
+//!   a listing of the latest run priced at most 5 % above it.
+//! * A listing's drop compares its first price in the window with its price in the latest run.
+//! * Fewer than 3 days with data: `enough_data = false`, a plain message, an empty summary.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use pubsub::insights::{
+    DailyPoint, GOOD_DEAL_PERCENT, InsightReport, InsightSummary, ListingPrice, MIN_DAYS_WITH_DATA,
+    PriceDrop,
+};
+use rust_decimal::{Decimal, RoundingStrategy};
+use uuid::Uuid;
+
+use crate::ingest::rollup::cents;
+
+/// At most this many good deals in a report.
+pub const MAX_GOOD_DEALS: usize = 10;
+/// At most this many price drops in a report.
+pub const MAX_DROPS: usize = 5;
+
+/// A listing as the dimension describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    /// eBay's item id.
+    pub item_id: String,
+    /// Title.
+    pub title: String,
+    /// Page on eBay.
+    pub item_url: String,
+    /// Picture.
+    pub image_url: Option<String>,
+}
+
+/// One day of the rollup table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollupDay {
+    /// The day.
+    pub date: NaiveDate,
+    /// Observations.
+    pub count: u64,
+    /// Lowest price.
+    pub min: Decimal,
+    /// First quartile.
+    pub p25: Decimal,
+    /// Median.
+    pub median: Decimal,
+    /// Third quartile.
+    pub p75: Decimal,
+    /// Mean.
+    pub mean: Decimal,
+    /// Highest price.
+    pub max: Decimal,
+    /// Listings first seen that day.
+    pub new_listings: u64,
+    /// The listing at the day's low.
+    pub lowest: Option<Listing>,
+}
+
+/// A listing of the latest run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CurrentListing {
+    /// Which listing.
+    pub listing: Listing,
+    /// Its price in the latest run.
+    pub price: Decimal,
+    /// The day of the latest run.
+    pub date: NaiveDate,
+    /// Its first price within the window (the latest price when first seen in that run).
+    pub first_price: Decimal,
+}
+
+/// Everything a report is computed from.
+#[derive(Debug, Clone)]
+pub struct InsightInputs {
+    /// The alert.
+    pub alert_id: Uuid,
+    /// Its phrase, when known.
+    pub search_phrase: Option<String>,
+    /// The currency of every price below.
+    pub currency: String,
+    /// Window length.
+    pub days: u32,
+    /// Last day of the window.
+    pub today: NaiveDate,
+    /// When the report is made.
+    pub now: DateTime<Utc>,
+    /// Rollup rows inside the window, any order.
+    pub rollups: Vec<RollupDay>,
+    /// The latest run's listings (empty when the latest run is older than the window).
+    pub current: Vec<CurrentListing>,
+}
+
+impl InsightInputs {
+    /// First day of the window.
+    pub fn window_start(&self) -> NaiveDate {
+        window_start(self.today, self.days)
+    }
+}
+
+/// First day of a `days`-day window ending on `today`.
+pub fn window_start(today: NaiveDate, days: u32) -> NaiveDate {
+    today - Duration::days(i64::from(days.max(1)) - 1)
+}
+
+/// Computes the report.
+pub fn compute(inputs: &InsightInputs) -> InsightReport {
+    let start = inputs.window_start();
+    let mut rollups: Vec<&RollupDay> = inputs
+        .rollups
+        .iter()
+        .filter(|r| r.date >= start && r.date <= inputs.today && r.count > 0)
+        .collect();
+    rollups.sort_by_key(|r| r.date);
+    let days_with_data = u32::try_from(rollups.len()).unwrap_or(u32::MAX);
+    let enough_data = days_with_data >= MIN_DAYS_WITH_DATA;
+
+    let series = rollups
+        .iter()
+        .map(|r| DailyPoint {
+            date: r.date,
+            count: r.count,
+            min: money(r.min),
+            p25: money(r.p25),
+            median: money(r.median),
+            p75: money(r.p75),
+            mean: money(r.mean),
+            max: money(r.max),
+            new_listings: r.new_listings,
+        })
+        .collect();
+
+    let (summary, message) = if enough_data {
+        (summarise(inputs, start, &rollups), None)
+    } else {
+        (
+            InsightSummary::default(),
+            Some(format!(
+                "Not enough data yet: prices were seen on {days_with_data} of the last {} days; \
+                 insights need at least {MIN_DAYS_WITH_DATA}.",
+                inputs.days
+            )),
+        )
+    };
+
+    InsightReport {
+        alert_id: inputs.alert_id,
+        search_phrase: inputs.search_phrase.clone(),
+        currency: inputs.currency.clone(),
+        days: inputs.days,
+        window_start: start,
+        window_end: inputs.today,
+        generated_at: inputs.now,
+        days_with_data,
+        enough_data,
+        message,
+        series,
+        summary,
+    }
+}
+
+fn summarise(inputs: &InsightInputs, start: NaiveDate, rollups: &[&RollupDay]) -> InsightSummary {
+    let first_week_days = i64::from(inputs.days / 2);
+    let second_week_starts = start + Duration::days(first_week_days);
+    let week_median = |in_week: &dyn Fn(NaiveDate) -> bool| {
+        let medians: Vec<Decimal> = rollups
+            .iter()
+            .filter(|r| in_week(r.date))
+            .map(|r| r.median)
+            .collect();
+        median(&medians)
+    };
+    let first_week_median = week_median(&|d| d < second_week_starts);
+    let second_week_median = week_median(&|d| d >= second_week_starts);
+    let median_change_pct = match (first_week_median, second_week_median) {
+        (Some(first), Some(second)) if !first.is_zero() => Some(percent((second - first) / first)),
+        _ => None,
+    };
+
+    // The lowest daily minimum; on a tie the most recent day, the most relevant to a buyer.
+    let lowest_day = rollups
+        .iter()
+        .copied()
+        .min_by(|a, b| a.min.cmp(&b.min).then(b.date.cmp(&a.date)));
+    let lowest = lowest_day.and_then(|day| {
+        day.lowest.as_ref().map(|listing| ListingPrice {
+            item_id: listing.item_id.clone(),
+            title: listing.title.clone(),
+            item_url: listing.item_url.clone(),
+            image_url: listing.image_url.clone(),
+            price: money(day.min),
+            date: day.date,
+        })
+    });
+
+    let good_deals = match lowest_day {
+        Some(day) => {
+            let ceiling = day.min * (Decimal::ONE_HUNDRED + Decimal::from(GOOD_DEAL_PERCENT))
+                / Decimal::ONE_HUNDRED;
+            let mut deals: Vec<&CurrentListing> = inputs
+                .current
+                .iter()
+                .filter(|c| c.date >= start && c.price <= ceiling)
+                .collect();
+            deals.sort_by(|a, b| {
+                a.price
+                    .cmp(&b.price)
+                    .then(a.listing.item_id.cmp(&b.listing.item_id))
+            });
+            deals
+                .into_iter()
+                .take(MAX_GOOD_DEALS)
+                .map(|c| ListingPrice {
+                    item_id: c.listing.item_id.clone(),
+                    title: c.listing.title.clone(),
+                    item_url: c.listing.item_url.clone(),
+                    image_url: c.listing.image_url.clone(),
+                    price: money(c.price),
+                    date: c.date,
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
+
+    let mut drops: Vec<(&CurrentListing, Decimal)> = inputs
+        .current
+        .iter()
+        .filter(|c| c.date >= start && c.price < c.first_price && !c.first_price.is_zero())
+        .map(|c| (c, percent((c.price - c.first_price) / c.first_price)))
+        .collect();
+    // Largest relative drop first; then the larger absolute drop; then by id for stability.
+    drops.sort_by(|(a, pa), (b, pb)| {
+        pa.cmp(pb)
+            .then((b.first_price - b.price).cmp(&(a.first_price - a.price)))
+            .then(a.listing.item_id.cmp(&b.listing.item_id))
+    });
+    let biggest_drops = drops
+        .into_iter()
+        .take(MAX_DROPS)
+        .map(|(c, change_pct)| PriceDrop {
+            item_id: c.listing.item_id.clone(),
+            title: c.listing.title.clone(),
+            item_url: c.listing.item_url.clone(),
+            image_url: c.listing.image_url.clone(),
+            from: money(c.first_price),
+            to: money(c.price),
+            change_pct,
+        })
+        .collect();
+
+    InsightSummary {
+        first_week_median: first_week_median.map(money),
+        second_week_median: second_week_median.map(money),
+        median_change_pct,
+        lowest,
+        good_deals,
+        biggest_drops,
+        new_listings: rollups.iter().map(|r| r.new_listings).sum(),
+    }
+}
+
+/// The median of some values (mean of the middle two for an even count), in cents.
+pub fn median(values: &[Decimal]) -> Option<Decimal> {
+    let mut sorted = values.to_vec();
+    sorted.sort();
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    let middle = if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / Decimal::TWO
+    };
+    Some(cents(middle))
+}
+
+/// A ratio as a percentage with exactly one decimal (`-15.0`, not `-15`).
+fn percent(ratio: Decimal) -> Decimal {
+    let mut pct = (ratio * Decimal::ONE_HUNDRED)
+        .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
+    if pct.scale() < 1 {
+        pct.rescale(1);
+    }
+    pct
+}
+
+/// Shows amounts with at least two decimals (`10` → `10.00`) without changing their value.
+pub fn money(value: Decimal) -> Decimal {
+    let mut value = value.normalize();
+    if value.scale() < 2 {
+        value.rescale(2);
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal_macros::dec;
+
+    use super::*;
+
+    fn listing(id: &str) -> Listing {
+        Listing {
+            item_id: id.into(),
+            title: format!("Listing {id}"),
+            item_url: format!("https://www.ebay.com/itm/{id}"),
+            image_url: None,
+        }
+    }
+
+    fn day(today: NaiveDate, ago: i64, median: Decimal, min: Decimal, low_id: &str) -> RollupDay {
+        RollupDay {
+            date: today - Duration::days(ago),
+            count: 10,
+            min,
+            p25: median - dec!(5),
+            median,
+            p75: median + dec!(5),
+            mean: median,
+            max: median + dec!(20),
+            new_listings: 2,
+            lowest: Some(listing(low_id)),
+        }
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    /// The hand-computed fixture (14-day window 2026-11-10 … 2026-11-23):
+    ///
+    /// week 1 (11-10 … 11-16) has data on 4 days with medians 100, 104, 98, 102 → sorted
+    ///   98, 100, 102, 104 → median (100 + 102) / 2 = 101.00;
+    /// week 2 (11-17 … 11-23) has data on 3 days with medians 95, 90, 99 → median 95.00;
+    /// change = (95 − 101) / 101 = −5.9405…% → −5.9.
+    /// Lowest daily min: 80 on 11-12 ("low-a") and 80 on 11-21 ("low-b") → the later, 11-21.
+    /// Latest run (today, whose rollup low is d2's 81): d1 84 (first 100), d2 81 (first 90),
+    ///   d3 84.01 (first 70), d4 95 (first 120).
+    /// Good deals: ≤ 80 × 1.05 = 84 → "d2" at 81.00 and "d1" at 84.00 (not "d3" at 84.01).
+    /// Drops: d4 120 → 95 = −20.833…% → −20.8, d1 100 → 84 = −16.0, d2 90 → 81 = −10.0; d3 rose.
+    fn fixture() -> InsightInputs {
+        let t = today();
+        let rollups = vec![
+            day(t, 13, dec!(100), dec!(85), "a"),
+            day(t, 12, dec!(104), dec!(88), "b"),
+            day(t, 11, dec!(98), dec!(80), "low-a"),
+            day(t, 9, dec!(102), dec!(90), "c"),
+            day(t, 6, dec!(95), dec!(82), "d"),
+            day(t, 2, dec!(90), dec!(80), "low-b"),
+            day(t, 0, dec!(99), dec!(81), "d2"),
+            // Outside the window: ignored.
+            day(t, 14, dec!(1), dec!(1), "old"),
+        ];
+        let current = |id: &str, price: Decimal, first: Decimal| CurrentListing {
+            listing: listing(id),
+            price,
+            date: t,
+            first_price: first,
+        };
+        InsightInputs {
+            alert_id: Uuid::nil(),
+            search_phrase: Some("lego 42100".into()),
+            currency: "USD".into(),
+            days: 14,
+            today: t,
+            now: DateTime::<Utc>::from_naive_utc_and_offset(t.and_hms_opt(12, 0, 0).unwrap(), Utc),
+            rollups,
+            current: vec![
+                current("d1", dec!(84), dec!(100)),
+                current("d2", dec!(81), dec!(90)),
+                current("d3", dec!(84.01), dec!(70)),
+                current("d4", dec!(95), dec!(120)),
+            ],
+        }
+    }
+
+    #[test]
+    fn the_report_matches_the_hand_computed_fixture() {
+        let report = compute(&fixture());
+
+        assert!(report.enough_data);
+        assert_eq!(report.message, None);
+        assert_eq!(
+            report.window_start,
+            NaiveDate::from_ymd_opt(2026, 11, 10).unwrap()
+        );
+        assert_eq!(report.days_with_data, 7);
+        assert_eq!(
+            report.series.len(),
+            7,
+            "the day before the window is left out"
+        );
+        assert_eq!(report.series[0].median, dec!(100.00));
+        assert!(report.series.windows(2).all(|w| w[0].date < w[1].date));
+
+        let s = &report.summary;
+        assert_eq!(s.first_week_median, Some(dec!(101.00)));
+        assert_eq!(s.second_week_median, Some(dec!(95.00)));
+        assert_eq!(s.median_change_pct, Some(dec!(-5.9)));
+
+        let lowest = s.lowest.as_ref().unwrap();
+        assert_eq!(lowest.item_id, "low-b");
+        assert_eq!(lowest.price, dec!(80.00));
+        assert_eq!(lowest.date, NaiveDate::from_ymd_opt(2026, 11, 21).unwrap());
+
+        let deals: Vec<(&str, Decimal)> = s
+            .good_deals
+            .iter()
+            .map(|d| (d.item_id.as_str(), d.price))
+            .collect();
+        assert_eq!(deals, vec![("d2", dec!(81.00)), ("d1", dec!(84.00))]);
+
+        let drops: Vec<(&str, Decimal, Decimal, Decimal)> = s
+            .biggest_drops
+            .iter()
+            .map(|d| (d.item_id.as_str(), d.from, d.to, d.change_pct))
+            .collect();
+        assert_eq!(
+            drops,
+            vec![
+                ("d4", dec!(120.00), dec!(95.00), dec!(-20.8)),
+                ("d1", dec!(100.00), dec!(84.00), dec!(-16.0)),
+                ("d2", dec!(90.00), dec!(81.00), dec!(-10.0)),
+            ]
+        );
+        assert_eq!(s.new_listings, 14, "2 per day on 7 days");
+    }
+
+    #[test]
+    fn fewer_than_three_days_is_honestly_not_enough() {
+        let mut inputs = fixture();
+        inputs.rollups.truncate(2);
+
+        let report = compute(&inputs);
+
+        assert!(!report.enough_data);
+        assert_eq!(report.days_with_data, 2);
+        assert_eq!(report.series.len(), 2, "the data there is is still shown");
+        assert_eq!(report.summary, InsightSummary::default());
+        let message = report.message.unwrap();
+        assert!(message.starts_with("Not enough data yet"), "{message}");
+        assert!(message.contains("2 of the last 14 days"), "{message}");
+    }
+
+    #[test]
+    fn a_week_without_data_gives_no_change_rather_than_a_made_up_one() {
+        let mut inputs = fixture();
+        inputs
+            .rollups
+            .retain(|r| r.date >= today() - Duration::days(6));
+
+        let report = compute(&inputs);
+
+        assert!(report.enough_data);
+        assert_eq!(report.summary.first_week_median, None);
+        assert_eq!(report.summary.second_week_median, Some(dec!(95.00)));
+        assert_eq!(report.summary.median_change_pct, None);
+    }
+
+    #[test]
+    fn medians_and_money_formatting() {
+        assert_eq!(median(&[dec!(3), dec!(1), dec!(2)]), Some(dec!(2)));
+        assert_eq!(median(&[dec!(1), dec!(2)]), Some(dec!(1.50)));
+        assert_eq!(median(&[dec!(0.01), dec!(0.02)]), Some(dec!(0.02)));
+        assert_eq!(median(&[]), None);
+        assert_eq!(money(dec!(10)).to_string(), "10.00");
+        assert_eq!(money(dec!(10.5)).to_string(), "10.50");
+        assert_eq!(money(dec!(10.125)).to_string(), "10.125");
+    }
+}

@@ -1,0 +1,23 @@
+//! `/metrics`: Prometheus text, with the consumer-lag gauges refreshed on every scrape.
+
+use actix_web::{HttpResponse, web};
+
+use crate::context::AppContext;
+
+/// Registers the route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/metrics", web::get().to(metrics));
+}
+
+async fn metrics(ctx: web::Data<AppContext>) -> HttpResponse {
+    ctx.probe.sample(&ctx.metrics).await;
+    match ctx.metrics.render() {
+        Ok(text) => HttpResponse::Ok()
+            .content_type("text/plain; version=0.0.4; charset=utf-8")
+            .body(text),
+        Err(error) => {
+            tracing::error!(%error, "cannot render metrics");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}

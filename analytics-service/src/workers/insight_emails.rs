@@ -1,0 +1,472 @@
+//! Insight emails: at most one per alert per insight period, never lost, never doubled.
+//!
+//! Two steps, each safe to run from several replicas at once:
+//!
+//! 1. **Plan.** For every active alert (current revision, not deleted, not paused) whose
+//!    current period has no report yet, compute the report and insert it as `queued` with its
+//!    Message-ID chosen up front. `UNIQUE (alert_id, period_start)` makes a second replica's
+//!    insert a no-op. Periods are staggered per alert (a phase derived from the alert id), so a
+//!    cron tick handles only the alerts whose period just began instead of all of them at
+//!    midnight; and a report is never made less than half a period after the previous one.
+//! 2. **Deliver.** Lease due `queued` rows (`FOR UPDATE SKIP LOCKED` on Postgres; SQLite has a
+//!    single writer), count the attempt, send, then mark `sent`, or `queued` again with a
+//!    backoff, or `failed` after the last attempt or a permanent refusal. A worker that dies
+//!    mid-send leaves a lease that expires; the retry reuses the stored Message-ID, so a
+//!    duplicate (possible only if the crash fell between the SMTP server accepting and the row
+//!    being marked) is recognisably the same email.
+//!
+//! A paused or deleted alert gets no email: planning skips it, and delivery cancels a report
+//! queued before the alert was paused.
+
+use chrono::{DateTime, TimeZone, Utc};
+use pubsub::insights::InsightReport;
+use sea_orm::{ConnectionTrait, DbErr, Value};
+use uuid::Uuid;
+
+use crate::context::AppContext;
+use crate::db::Dialect;
+use crate::db::entities::{dim_alert, insight_report::status};
+use crate::error::AppError;
+use crate::insights::email::EmailDetails;
+use crate::insights::query::{self, AlertState};
+
+/// How long a worker holds a report it is sending.
+const LEASE: chrono::Duration = chrono::Duration::minutes(5);
+/// Reports leased per round.
+const LEASE_BATCH: i64 = 50;
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct InsightOutcome {
+    /// Reports computed and queued.
+    pub reports_created: usize,
+    /// Emails accepted by the SMTP server.
+    pub sent: usize,
+    /// Attempts that failed and will be retried.
+    pub retried: usize,
+    /// Emails given up on.
+    pub failed: usize,
+    /// Reports not sent because the alert was paused or deleted meanwhile.
+    pub cancelled: usize,
+}
+
+/// The scheduled pass: plan reports for due alerts, then deliver every due queued report.
+pub async fn send_due_insights_once(ctx: &AppContext) -> Result<InsightOutcome, AppError> {
+    send_due_insights_at(ctx, Utc::now()).await
+}
+
+/// [`send_due_insights_once`] as if it were `now` (tests move time forward with it).
+pub async fn send_due_insights_at(
+    ctx: &AppContext,
+    now: DateTime<Utc>,
+) -> Result<InsightOutcome, AppError> {
+    let created = plan_due_reports(ctx, now).await?;
+    let mut outcome = deliver_queued(ctx, now, None).await?;
+    outcome.reports_created = created;
+    Ok(outcome)
+}
+
+/// `send-insights --alert ID`: a report for this alert now, even if it had one this period.
+pub async fn send_insights_for_alert(
+    ctx: &AppContext,
+    alert_id: Uuid,
+) -> Result<InsightOutcome, AppError> {
+    let now = Utc::now();
+    let AlertState::Known {
+        alert: Some(alert), ..
+    } = query::alert_state(&ctx.db, alert_id).await?
+    else {
+        return Err(AppError::UnknownAlert(alert_id));
+    };
+    let mut outcome = InsightOutcome::default();
+    if alert.paused == Some(true) {
+        tracing::info!(%alert_id, "alert is paused; no insight email");
+        return Ok(outcome);
+    }
+    // `now` as the period start cannot collide with a scheduled period's start in practice,
+    // and keeps the one-per-period constraint meaningful for the scheduled ones.
+    if create_report(ctx, &alert, now, now).await? {
+        outcome.reports_created = 1;
+    }
+    let delivered = deliver_queued(ctx, now, Some(alert_id)).await?;
+    Ok(InsightOutcome {
+        reports_created: outcome.reports_created,
+        ..delivered
+    })
+}
+
+/// Start of the insight period `now` falls in, for one alert. Periods are staggered by a phase
+/// taken from the alert id, so alerts' emails spread over the period.
+pub fn period_start(
+    alert_id: Uuid,
+    now: DateTime<Utc>,
+    period: std::time::Duration,
+) -> DateTime<Utc> {
+    let period = i64::try_from(period.as_secs().max(1)).unwrap_or(i64::MAX);
+    let phase = i64::try_from(alert_id.as_u128() % period as u128).unwrap_or(0);
+    let seconds = now.timestamp();
+    let start = (seconds - phase).div_euclid(period) * period + phase;
+    Utc.timestamp_opt(start, 0).single().unwrap_or(now)
+}
+
+/// Computes and queues a report for every due alert; returns how many were created.
+pub async fn plan_due_reports(ctx: &AppContext, now: DateTime<Utc>) -> Result<usize, AppError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let alerts = dim_alert::Entity::find()
+        .filter(dim_alert::Column::IsCurrent.eq(true))
+        .filter(dim_alert::Column::Deleted.eq(false))
+        .filter(dim_alert::Column::Paused.eq(false))
+        .all(&ctx.db.conn)
+        .await?;
+    let last = last_reports(ctx).await?;
+    let period = ctx.settings.insights.period;
+    let half_period = chrono::Duration::seconds(i64::try_from(period.as_secs() / 2).unwrap_or(0));
+
+    let mut created = 0;
+    for alert in alerts {
+        if alert.owner_email.is_none() {
+            continue;
+        }
+        let slot = period_start(alert.alert_id, now, period);
+        if let Some((last_slot, last_generated)) = last.get(&alert.alert_id)
+            && (*last_slot >= slot || now - *last_generated < half_period)
+        {
+            continue;
+        }
+        match create_report(ctx, &alert, slot, now).await {
+            Ok(true) => created += 1,
+            Ok(false) => {}
+            // One alert's failure must not stop the others' emails.
+            Err(error) => {
+                tracing::warn!(alert_id = %alert.alert_id, %error, "could not plan an insight report")
+            }
+        }
+    }
+    Ok(created)
+}
+
+/// Per alert: the latest period with a report and when that report was made.
+async fn last_reports(
+    ctx: &AppContext,
+) -> Result<std::collections::HashMap<Uuid, (DateTime<Utc>, DateTime<Utc>)>, DbErr> {
+    let rows = ctx
+        .db
+        .conn
+        .query_all_raw(ctx.db.dialect.statement(
+            "SELECT alert_id, MAX(period_start) AS last_period, MAX(generated_at) AS last_generated \
+             FROM insight_report GROUP BY alert_id",
+            vec![],
+        ))
+        .await?;
+    let mut out = std::collections::HashMap::with_capacity(rows.len());
+    for row in rows {
+        out.insert(
+            row.try_get::<Uuid>("", "alert_id")?,
+            (
+                row.try_get::<DateTime<Utc>>("", "last_period")?,
+                row.try_get::<DateTime<Utc>>("", "last_generated")?,
+            ),
+        );
+    }
+    Ok(out)
+}
+
+/// Computes one alert's report and queues it; false when another worker already had.
+async fn create_report(
+    ctx: &AppContext,
+    alert: &dim_alert::Model,
+    slot: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    use sea_orm::EntityTrait;
+
+    let Some(recipient) = alert.owner_email.clone() else {
+        return Ok(false);
+    };
+    let activity = crate::db::entities::alert_activity::Entity::find_by_id(alert.alert_id)
+        .one(&ctx.db.conn)
+        .await?;
+    let inputs = query::inputs(
+        &ctx.db,
+        alert.alert_id,
+        Some(alert),
+        activity.as_ref(),
+        ctx.settings.insights.days,
+        now,
+    )
+    .await?;
+    let report = crate::insights::compute::compute(&inputs);
+    let json = serde_json::to_string(&report).map_err(|e| AppError::Email(e.to_string()))?;
+    let inserted = ctx
+        .db
+        .conn
+        .execute_raw(ctx.db.dialect.statement(
+            "INSERT INTO insight_report (report_id, alert_id, period_start, generated_at, days, \
+             enough_data, report, recipient, search_phrase, unsubscribe_url, status, message_id, \
+             attempts, next_attempt_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $4) \
+             ON CONFLICT (alert_id, period_start) DO NOTHING",
+            vec![
+                Value::from(Uuid::now_v7()),
+                Value::from(alert.alert_id),
+                Value::from(slot),
+                Value::from(now),
+                Value::from(i32::try_from(report.days).unwrap_or(14)),
+                Value::from(report.enough_data),
+                Value::from(json),
+                Value::from(recipient),
+                Value::from(alert.search_phrase.clone().unwrap_or_default()),
+                Value::from(alert.unsubscribe_url.clone()),
+                Value::from(status::QUEUED),
+                Value::from(ctx.mailer.new_message_id()),
+            ],
+        ))
+        .await?;
+    let created = inserted.rows_affected() == 1;
+    if created {
+        ctx.metrics.insight_reports_created.inc();
+    }
+    Ok(created)
+}
+
+/// A leased report.
+struct Leased {
+    report_id: Uuid,
+    alert_id: Uuid,
+    report: String,
+    search_phrase: String,
+    unsubscribe_url: Option<String>,
+    message_id: String,
+    attempts: i32,
+}
+
+/// Delivers every queued report that is due (optionally only one alert's).
+pub async fn deliver_queued(
+    ctx: &AppContext,
+    now: DateTime<Utc>,
+    only_alert: Option<Uuid>,
+) -> Result<InsightOutcome, AppError> {
+    let mut outcome = InsightOutcome::default();
+    loop {
+        let leased = lease(ctx, now, only_alert).await?;
+        let last_round = (leased.len() as i64) < LEASE_BATCH;
+        for report in leased {
+            deliver(ctx, report, now, &mut outcome).await?;
+        }
+        if last_round {
+            return Ok(outcome);
+        }
+    }
+}
+
+async fn lease(
+    ctx: &AppContext,
+    now: DateTime<Utc>,
+    only_alert: Option<Uuid>,
+) -> Result<Vec<Leased>, DbErr> {
+    let lock = match ctx.db.dialect {
+        Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
+        Dialect::Sqlite => "",
+    };
+    let alert_filter = if only_alert.is_some() {
+        "AND alert_id = $5"
+    } else {
+        ""
+    };
+    let mut values = vec![
+        Value::from(now + LEASE),
+        Value::from(now),
+        Value::from(LEASE_BATCH),
+        Value::from(status::QUEUED),
+    ];
+    if let Some(alert_id) = only_alert {
+        values.push(Value::from(alert_id));
+    }
+    let rows = ctx
+        .db
+        .conn
+        .query_all_raw(ctx.db.dialect.statement(
+            &format!(
+                "UPDATE insight_report SET leased_until = $1, attempts = attempts + 1 \
+                 WHERE report_id IN (SELECT report_id FROM insight_report \
+                   WHERE status = $4 AND next_attempt_at <= $2 \
+                   AND (leased_until IS NULL OR leased_until <= $2) {alert_filter} \
+                   ORDER BY next_attempt_at LIMIT $3 {lock}) \
+                 RETURNING report_id, alert_id, report, search_phrase, unsubscribe_url, \
+                   message_id, attempts"
+            ),
+            values,
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Leased {
+                report_id: row.try_get("", "report_id")?,
+                alert_id: row.try_get("", "alert_id")?,
+                report: row.try_get("", "report")?,
+                search_phrase: row.try_get("", "search_phrase")?,
+                unsubscribe_url: row.try_get("", "unsubscribe_url")?,
+                message_id: row.try_get("", "message_id")?,
+                attempts: row.try_get("", "attempts")?,
+            })
+        })
+        .collect()
+}
+
+async fn deliver(
+    ctx: &AppContext,
+    leased: Leased,
+    now: DateTime<Utc>,
+    outcome: &mut InsightOutcome,
+) -> Result<(), DbErr> {
+    // The alert as it is now: paused or deleted since the report was planned means no email,
+    // and a changed address means the new one.
+    let alert = match query::alert_state(&ctx.db, leased.alert_id).await? {
+        AlertState::Known {
+            alert: Some(alert), ..
+        } if alert.paused != Some(true) => alert,
+        _ => {
+            finish(ctx, leased.report_id, status::CANCELLED, None, now).await?;
+            outcome.cancelled += 1;
+            return Ok(());
+        }
+    };
+    let Some(recipient) = alert.owner_email.clone() else {
+        finish(ctx, leased.report_id, status::CANCELLED, None, now).await?;
+        outcome.cancelled += 1;
+        return Ok(());
+    };
+    let unsubscribe_url = alert.unsubscribe_url.clone().or(leased.unsubscribe_url);
+    let phrase = alert.search_phrase.clone().unwrap_or(leased.search_phrase);
+
+    let rendered = serde_json::from_str::<InsightReport>(&leased.report)
+        .map_err(|e| e.to_string())
+        .and_then(|report| {
+            ctx.emails
+                .render(
+                    &report,
+                    &EmailDetails {
+                        search_phrase: &phrase,
+                        public_url: &ctx.settings.public_url,
+                        unsubscribe_url: unsubscribe_url.as_deref(),
+                    },
+                )
+                .map_err(|e| e.to_string())
+        });
+    let email = match rendered {
+        Ok(rendered) => {
+            rendered.into_outgoing(&recipient, unsubscribe_url.as_deref(), &leased.message_id)
+        }
+        Err(error) => {
+            tracing::error!(report_id = %leased.report_id, %error, "insight email cannot be rendered");
+            finish(ctx, leased.report_id, status::FAILED, Some(&error), now).await?;
+            ctx.metrics.insight_emails_failed.inc();
+            outcome.failed += 1;
+            return Ok(());
+        }
+    };
+
+    match ctx.mailer.send(&email).await {
+        Ok(_) => {
+            finish(ctx, leased.report_id, status::SENT, None, now).await?;
+            ctx.metrics.insight_emails_sent.inc();
+            outcome.sent += 1;
+        }
+        Err(error)
+            if error.is_transient()
+                && leased.attempts
+                    < i32::try_from(ctx.settings.insights.max_attempts).unwrap_or(5) =>
+        {
+            let backoff = chrono::Duration::minutes(1 << leased.attempts.clamp(0, 6));
+            tracing::warn!(report_id = %leased.report_id, %error, attempts = leased.attempts, "insight email failed; will retry");
+            ctx.db
+                .conn
+                .execute_raw(ctx.db.dialect.statement(
+                    "UPDATE insight_report SET leased_until = NULL, next_attempt_at = $2, \
+                     last_error = $3 WHERE report_id = $1",
+                    vec![
+                        Value::from(leased.report_id),
+                        Value::from(now + backoff),
+                        Value::from(error.to_string()),
+                    ],
+                ))
+                .await?;
+            ctx.metrics.insight_emails_retried.inc();
+            outcome.retried += 1;
+        }
+        Err(error) => {
+            tracing::error!(report_id = %leased.report_id, %error, "insight email failed for good");
+            finish(
+                ctx,
+                leased.report_id,
+                status::FAILED,
+                Some(&error.to_string()),
+                now,
+            )
+            .await?;
+            ctx.metrics.insight_emails_failed.inc();
+            outcome.failed += 1;
+        }
+    }
+    Ok(())
+}
+
+async fn finish(
+    ctx: &AppContext,
+    report_id: Uuid,
+    new_status: &str,
+    error: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let sent_at = (new_status == status::SENT).then_some(now);
+    ctx.db
+        .conn
+        .execute_raw(ctx.db.dialect.statement(
+            "UPDATE insight_report SET status = $2, leased_until = NULL, last_error = $3, \
+             sent_at = $4 WHERE report_id = $1",
+            vec![
+                Value::from(report_id),
+                Value::from(new_status),
+                Value::from(error.map(str::to_owned)),
+                Value::from(sent_at),
+            ],
+        ))
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn periods_are_staggered_per_alert_and_contain_now() {
+        let day = Duration::from_secs(86_400);
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+        let a = Uuid::from_u128(3_600);
+        let b = Uuid::from_u128(7 * 3_600);
+
+        let start_a = period_start(a, now, day);
+        let start_b = period_start(b, now, day);
+
+        assert_eq!(
+            start_a,
+            Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap()
+        );
+        assert_eq!(
+            start_b,
+            Utc.with_ymd_and_hms(2026, 11, 23, 7, 0, 0).unwrap()
+        );
+        for start in [start_a, start_b] {
+            assert!(start <= now && now - start < chrono::Duration::days(1));
+        }
+        let early = Utc.with_ymd_and_hms(2026, 11, 23, 0, 30, 0).unwrap();
+        assert_eq!(
+            period_start(a, early, day),
+            Utc.with_ymd_and_hms(2026, 11, 22, 1, 0, 0).unwrap()
+        );
+    }
+}

@@ -1,0 +1,82 @@
+//! Daily housekeeping: fact partitions for the coming months, and retention — observations
+//! older than `ANALYTICS_RETENTION_DAYS` go (whole monthly partitions dropped on Postgres, rows
+//! deleted on SQLite), while the daily rollups stay, so long-range charts keep working.
+//!
+//! On Postgres a month is dropped only once all of it is past the cutoff, so up to a month more
+//! than the retention period is kept: dropping a partition is instant and leaves no bloat,
+//! which a `DELETE` of millions of rows would not.
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ConnectionTrait, DbErr, Value};
+
+use crate::context::AppContext;
+use crate::db::Dialect;
+use crate::db::partitions;
+
+/// Processed event ids are kept this long: far beyond any redelivery, and beyond it a replayed
+/// observation is still stopped by the fact table's unique key and an alert event by revisions.
+pub const INBOX_RETENTION: Duration = Duration::days(30);
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct MaintenanceOutcome {
+    /// Partitions created ahead.
+    pub partitions_created: usize,
+    /// Partitions dropped past retention.
+    pub partitions_dropped: Vec<String>,
+    /// Observation rows deleted (SQLite).
+    pub observations_deleted: u64,
+    /// Price histogram rows deleted.
+    pub histogram_rows_deleted: u64,
+    /// Inbox rows deleted.
+    pub inbox_rows_deleted: u64,
+}
+
+/// Runs housekeeping as of now.
+pub async fn run_maintenance_once(ctx: &AppContext) -> Result<MaintenanceOutcome, DbErr> {
+    run_maintenance_at(ctx, Utc::now()).await
+}
+
+/// Runs housekeeping as of `now`.
+pub async fn run_maintenance_at(
+    ctx: &AppContext,
+    now: DateTime<Utc>,
+) -> Result<MaintenanceOutcome, DbErr> {
+    let db = &ctx.db;
+    let today = now.date_naive();
+    let cutoff = today - Duration::days(i64::from(ctx.settings.retention_days));
+    let mut outcome = MaintenanceOutcome::default();
+
+    if db.dialect == Dialect::Postgres {
+        let ahead = partitions::months_ahead(today).into_iter().collect();
+        outcome.partitions_created = partitions::ensure(db, &ahead).await?;
+        outcome.partitions_dropped = partitions::drop_before(db, cutoff).await?;
+    } else {
+        outcome.observations_deleted = db
+            .conn
+            .execute_raw(db.dialect.statement(
+                "DELETE FROM fact_price_observation WHERE observed_date < $1",
+                vec![Value::from(cutoff)],
+            ))
+            .await?
+            .rows_affected();
+    }
+    outcome.histogram_rows_deleted = db
+        .conn
+        .execute_raw(db.dialect.statement(
+            "DELETE FROM daily_price WHERE day < $1",
+            vec![Value::from(cutoff)],
+        ))
+        .await?
+        .rows_affected();
+    outcome.inbox_rows_deleted = db
+        .conn
+        .execute_raw(db.dialect.statement(
+            "DELETE FROM inbox WHERE processed_at < $1",
+            vec![Value::from(now - INBOX_RETENTION)],
+        ))
+        .await?
+        .rows_affected();
+    tracing::info!(?outcome, %cutoff, "maintenance done");
+    Ok(outcome)
+}

@@ -1,0 +1,13 @@
+//! Background work, each piece a function a test can call once, wrapped by `serve`:
+//!
+//! * [`consumer`] — the event consume loop around [`crate::ingest`];
+//! * [`insight_emails`] — plans a report per due alert and delivers queued report emails;
+//! * [`maintenance`] — fact partitions ahead of time and retention;
+//! * [`schedule`] — the cron schedule running the two above;
+//! * [`probe`] — consumer lag for `/metrics`.
+
+pub mod consumer;
+pub mod insight_emails;
+pub mod maintenance;
+pub mod probe;
+pub mod schedule;

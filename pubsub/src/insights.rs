@@ -1,0 +1,165 @@
+//! The JSON of analytics-service's insights read API (`GET /api/v1/alerts/{id}/insights`), shared
+//! so alerts-service can proxy it to the dashboard with one definition (and, with the `openapi`
+//! feature, one schema).
+//!
+//! Prices are decimal **strings** (`"12.99"`), as in events, never floats. Every statistic is in
+//! the report's `currency`; observations in other currencies are not mixed in. The fields are
+//! documented for readers in `docs/analytics-api.md`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Fewer days with observations than this and a report says "not enough data yet".
+pub const MIN_DAYS_WITH_DATA: u32 = 3;
+/// A current listing within this many percent of the window's lowest price is a good deal.
+pub const GOOD_DEAL_PERCENT: u32 = 5;
+
+/// Price insights for one alert over its last `days` days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InsightReport {
+    /// The alert.
+    pub alert_id: Uuid,
+    /// The alert's search phrase when analytics knows the alert (it may only have observations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_phrase: Option<String>,
+    /// ISO 4217 code of every price in the report.
+    pub currency: String,
+    /// Length of the window in days (1..=90, default 14).
+    pub days: u32,
+    /// First day of the window (UTC).
+    pub window_start: NaiveDate,
+    /// Last day of the window (UTC), the day the report was made.
+    pub window_end: NaiveDate,
+    /// When the report was computed.
+    pub generated_at: DateTime<Utc>,
+    /// Days in the window with at least one observation.
+    pub days_with_data: u32,
+    /// False when there are fewer than three days with observations; `summary` is then empty.
+    pub enough_data: bool,
+    /// A sentence for people when something is missing, e.g. "Not enough data yet …".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// One point per day with observations, oldest first (days without any are left out).
+    pub series: Vec<DailyPoint>,
+    /// Week-over-week change, lows, deals and drops.
+    pub summary: InsightSummary,
+}
+
+/// The asking prices of one day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DailyPoint {
+    /// The day (UTC).
+    pub date: NaiveDate,
+    /// Observations that day (one per listing per run).
+    pub count: u64,
+    /// Lowest asking price.
+    pub min: Decimal,
+    /// First quartile (linear interpolation, like `percentile_cont`).
+    pub p25: Decimal,
+    /// Median.
+    pub median: Decimal,
+    /// Third quartile.
+    pub p75: Decimal,
+    /// Arithmetic mean, rounded to cents.
+    pub mean: Decimal,
+    /// Highest asking price.
+    pub max: Decimal,
+    /// Listings first seen by this alert that day.
+    pub new_listings: u64,
+}
+
+/// The headline figures of a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InsightSummary {
+    /// Median of the daily medians of the first half of the window (the first week of 14 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_week_median: Option<Decimal>,
+    /// Median of the daily medians of the second half of the window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_week_median: Option<Decimal>,
+    /// Change from the first to the second week in percent (one decimal; negative = cheaper).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_change_pct: Option<Decimal>,
+    /// The lowest asking price seen in the window, and its listing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lowest: Option<ListingPrice>,
+    /// Listings of the latest run priced within 5 % of `lowest`, cheapest first.
+    #[serde(default)]
+    pub good_deals: Vec<ListingPrice>,
+    /// Listings of the latest run whose own price fell most since first seen in the window.
+    #[serde(default)]
+    pub biggest_drops: Vec<PriceDrop>,
+    /// Listings first seen in the window.
+    #[serde(default)]
+    pub new_listings: u64,
+}
+
+/// One listing at one price.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ListingPrice {
+    /// eBay's item id.
+    pub item_id: String,
+    /// Listing title.
+    pub title: String,
+    /// The listing's page on eBay.
+    pub item_url: String,
+    /// Main picture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    /// Asking price.
+    pub price: Decimal,
+    /// The day it was seen at that price (UTC).
+    pub date: NaiveDate,
+}
+
+/// A listing whose own asking price fell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PriceDrop {
+    /// eBay's item id.
+    pub item_id: String,
+    /// Listing title.
+    pub title: String,
+    /// The listing's page on eBay.
+    pub item_url: String,
+    /// Main picture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    /// Its price when first seen in the window.
+    pub from: Decimal,
+    /// Its price in the latest run.
+    pub to: Decimal,
+    /// `(to - from) / from` in percent, one decimal (negative).
+    pub change_pct: Decimal,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_travel_as_decimal_strings() {
+        let point = DailyPoint {
+            date: NaiveDate::from_ymd_opt(2026, 11, 21).unwrap(),
+            count: 3,
+            min: Decimal::new(1050, 2),
+            p25: Decimal::new(1100, 2),
+            median: Decimal::new(1200, 2),
+            p75: Decimal::new(1300, 2),
+            mean: Decimal::new(1217, 2),
+            max: Decimal::new(1400, 2),
+            new_listings: 1,
+        };
+        let json = serde_json::to_value(&point).unwrap();
+        assert_eq!(json["min"], "10.50");
+        assert_eq!(json["date"], "2026-11-21");
+        let back: DailyPoint = serde_json::from_value(json).unwrap();
+        assert_eq!(back, point);
+    }
+}
