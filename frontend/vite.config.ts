@@ -2,14 +2,28 @@
 import { fileURLToPath, URL } from 'node:url';
 
 import react from '@vitejs/plugin-react';
-import { defineConfig } from 'vite';
+import { defineConfig, type ProxyOptions } from 'vite';
 
 // alerts-service listens here in development (ALERTS_LISTEN); the dev server forwards the API,
 // the emailed sign-in link and the unsubscribe link to it so cookies stay first-party.
 const backend = process.env.ALERTS_URL ?? 'http://127.0.0.1:8080';
-const proxy = Object.fromEntries(
-  ['/api', '/auth', '/unsubscribe'].map((path) => [path, { target: backend, changeOrigin: false }]),
-);
+
+const forward: ProxyOptions = {
+  target: backend,
+  changeOrigin: false,
+  // alerts-service refuses writes whose Origin is not its PUBLIC_URL (CSRF). A request the
+  // dashboard makes to the dev server itself is same-origin, so it is presented as coming from
+  // the backend's origin; any other Origin passes through unchanged and is refused as before.
+  configure: (proxy) => {
+    proxy.on('proxyReq', (proxyReq, req) => {
+      const origin = req.headers.origin;
+      if (origin && req.headers.host && new URL(origin).host === req.headers.host) {
+        proxyReq.setHeader('origin', new URL(backend).origin);
+      }
+    });
+  },
+};
+const proxy = Object.fromEntries(['/api', '/auth', '/unsubscribe'].map((path) => [path, forward]));
 
 export default defineConfig({
   plugins: [react()],

@@ -281,7 +281,24 @@ async function main() {
     });
 
     await step('no script errors in the browser console', async () => {
-      if (httpErrors.length) console.log(`    expected HTTP errors seen:\n      ${httpErrors.join('\n      ')}`);
+      if (httpErrors.length) {
+        // One line per kind: "401 /api/v1/me ×3", "net::ERR_NAME_NOT_RESOLVED i.ebayimg.com ×40".
+        const kinds = new Map();
+        for (const entry of httpErrors) {
+          const [url, text] = [entry.slice(0, entry.indexOf(': ')), entry.slice(entry.indexOf(': ') + 2)];
+          const status = /status of (\d+)/.exec(text)?.[1] ?? /net::\S+/.exec(text)?.[0] ?? text;
+          let where = url;
+          try {
+            const parsed = new URL(url);
+            where = parsed.origin === base.origin ? parsed.pathname.replace(/[0-9a-f-]{36}/g, '{id}') : parsed.host;
+          } catch {
+            // keep the raw text
+          }
+          const key = `${status} ${where}`;
+          kinds.set(key, (kinds.get(key) ?? 0) + 1);
+        }
+        console.log(`    failed requests the browser logged (expected ones):\n      ${[...kinds].map(([k, n]) => `${k} ×${n}`).join('\n      ')}`);
+      }
       if (consoleErrors.length) throw new Error(`console errors:\n${consoleErrors.join('\n')}`);
     });
   } catch {

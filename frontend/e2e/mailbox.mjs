@@ -21,9 +21,11 @@ const LINK = /https?:\/\/[^\s"'<>\\]+?\/auth\/verify\?token=[A-Za-z0-9._~%-]+/g;
 
 /** Undoes the transfer encodings an SMTP message may use, so links are found in the text. */
 export function decodeMime(raw) {
-  const parts = [raw];
-  // quoted-printable: soft line breaks and "=3D"-style escapes
-  parts.push(raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))));
+  // quoted-printable (soft line breaks, "=3D" escapes) replaces the raw text: half-decoded
+  // links would otherwise count as links of their own
+  const parts = /Content-Transfer-Encoding:\s*quoted-printable/i.test(raw)
+    ? [raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)))]
+    : [raw];
   // base64 bodies: runs of base64 lines after a blank line
   for (const block of raw.match(/(?:^[A-Za-z0-9+/=]{16,}\r?\n){2,}/gm) ?? []) {
     try {

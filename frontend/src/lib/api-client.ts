@@ -45,14 +45,27 @@ export class ApiError extends Error {
 export const NETWORK_MESSAGE = 'Can’t reach the server. Check your connection and try again.';
 export const SERVER_FAULT_MESSAGE = 'Something went wrong on our side. Please try again in a moment.';
 
+/** "30 seconds", "5 minutes", "3 hours" (rounded up), for "try again in …". */
+export function formatWait(seconds: number): string {
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (seconds < 90) return unit(Math.max(1, Math.ceil(seconds)), 'second');
+  if (seconds < 90 * 60) return unit(Math.ceil(seconds / 60), 'minute');
+  return unit(Math.ceil(seconds / 3600), 'hour');
+}
+
 /** A sentence for people about any error thrown by a request. */
 export function errorMessage(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 0) return NETWORK_MESSAGE;
+    // A failing dependency (eBay, analytics-service) is described by the server on purpose;
+    // any other fault's text is not for people.
+    if ((error.status === 502 || error.status === 503) && !/^(http_|internal)/.test(error.code) && error.message) {
+      return error.message;
+    }
     if (error.status >= 500) return SERVER_FAULT_MESSAGE;
     if (error.status === 429) {
       return error.retryAfter
-        ? `Too many requests. Try again in ${error.retryAfter} seconds.`
+        ? `Too many requests. Try again in ${formatWait(error.retryAfter)}.`
         : error.message || 'Too many requests. Try again in a moment.';
     }
     return error.message;

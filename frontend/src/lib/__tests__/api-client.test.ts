@@ -88,6 +88,27 @@ describe('the API client', () => {
     expect(errorMessage(error)).toBe('Too many requests. Try again in 30 seconds.');
   });
 
+  it('words long waits in minutes or hours', async () => {
+    server.use(
+      http.post('*/api/v1/things', () =>
+        HttpResponse.json({ error: { code: 'rate_limited', message: 'Too many requests; try again later.' } }, { status: 429, headers: { 'Retry-After': '7200' } }),
+      ),
+    );
+    const error = await failure(request('/api/v1/things', { method: 'POST' }));
+    expect(errorMessage(error)).toBe('Too many requests. Try again in 2 hours.');
+  });
+
+  it('passes on what the server says about a failing dependency (502), not about its own faults', async () => {
+    server.use(
+      http.post('*/api/v1/things', () =>
+        HttpResponse.json({ error: { code: 'upstream_failed', message: 'eBay did not answer as expected: 503' } }, { status: 502 }),
+      ),
+    );
+    expect(errorMessage(await failure(request('/api/v1/things', { method: 'POST' })))).toBe('eBay did not answer as expected: 503');
+    server.use(http.post('*/api/v1/things', () => HttpResponse.json({ error: { code: 'internal', message: 'db exploded' } }, { status: 500 })));
+    expect(errorMessage(await failure(request('/api/v1/things', { method: 'POST' })))).toMatch(/Something went wrong on our side/);
+  });
+
   it('flags 401 so the app can send the user to sign-in', async () => {
     server.use(http.get('*/api/v1/things', () => HttpResponse.json({ error: { code: 'unauthenticated', message: 'Sign in.' } }, { status: 401 })));
     const error = await failure(request('/api/v1/things'));

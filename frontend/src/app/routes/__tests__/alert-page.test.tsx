@@ -50,6 +50,17 @@ describe('the alert page', () => {
     expect(history.queryByRole('img')).not.toBeInTheDocument();
   });
 
+  it('treats a missing report (404) as no data yet', async () => {
+    const alert = buildAlert({ search_phrase: 'lego 42100' });
+    db.alerts = [alert];
+    server.use(http.get('*/api/v1/alerts/:id/insights', () => apiError(404, 'not_found', 'No report for this alert.')));
+    renderApp(`/alerts/${alert.id}`);
+    await findHeading('lego 42100');
+    const history = section('Price history, last 14 days');
+    expect(await history.findByText('Not enough data yet')).toBeInTheDocument();
+    expect(history.getByText(/No price history yet/)).toBeInTheDocument();
+  });
+
   it('explains when price history is unavailable and retries', async () => {
     const alert = buildAlert({ search_phrase: 'lego 42100' });
     db.alerts = [alert];
@@ -87,6 +98,51 @@ describe('the alert page', () => {
     expect(listings.getByText('(was $400.00)')).toBeInTheDocument();
     expect(listings.getAllByText(/First seen/)[0]).toHaveTextContent('First seen 3 hours ago');
     expect(listings.getByText('$289.00')).toBeInTheDocument();
+  });
+
+  it('shows the ten most recent listings first and the rest on request', async () => {
+    const alert = buildAlert({ search_phrase: 'lego 42100' });
+    db.alerts = [alert];
+    db.items[alert.id] = Array.from({ length: 12 }, (_, i) => buildItem({ item_id: `v1|${i}|0`, title: `Listing ${i + 1}` }));
+    const { user } = renderApp(`/alerts/${alert.id}`);
+
+    const list = await screen.findByRole('list', { name: 'Recent listings' });
+    expect(within(list).getAllByRole('listitem')).toHaveLength(10);
+    await user.click(screen.getByRole('button', { name: 'Show all 12 listings' }));
+    expect(within(list).getAllByRole('listitem')).toHaveLength(12);
+    expect(screen.queryByRole('button', { name: /Show all/ })).not.toBeInTheDocument();
+  });
+
+  it('reads listings in alerts-service’s SeenListing shape (last_price, no change_pct)', async () => {
+    const alert = buildAlert({ search_phrase: 'lego 42100' });
+    db.alerts = [alert];
+    server.use(
+      http.get('*/api/v1/alerts/:id/items', () =>
+        HttpResponse.json({
+          items: [
+            {
+              item_id: 'v1|9|0',
+              title: 'LEGO 42100 price cut',
+              item_url: 'https://www.ebay.com/itm/9',
+              image_url: null,
+              condition: 'Used',
+              currency: 'USD',
+              first_price: '400.00',
+              previous_price: '400.00',
+              last_price: '300.00',
+              first_seen_at: new Date(Date.now() - 86_400_000).toISOString(),
+              last_seen_at: new Date().toISOString(),
+              last_notified_at: null,
+            },
+          ],
+        }),
+      ),
+    );
+    renderApp(`/alerts/${alert.id}`);
+    const listings = within(await screen.findByRole('list', { name: 'Recent listings' }));
+    expect(listings.getByText('$300.00')).toBeInTheDocument();
+    expect(listings.getByText('−25%')).toBeInTheDocument();
+    expect(listings.getByText('(was $400.00)')).toBeInTheDocument();
   });
 
   it('says when there are no listings yet, also before the server has the endpoint', async () => {

@@ -1,3 +1,6 @@
+import { useState } from 'react';
+
+import { Button } from '@/components/ui/button';
 import { ErrorState, Loading } from '@/components/ui/states';
 import { formatDateTime, formatMoney, formatPercent, formatRelative } from '@/lib/format';
 import { useNow } from '@/lib/use-now';
@@ -29,10 +32,20 @@ function PriceChange({ item, currency }: { item: AlertItem; currency: string }) 
   );
 }
 
+/** The listing's picture, or an empty frame when there is none or it does not load. */
+function ListingImage({ src }: { src: string | undefined }) {
+  const [failed, setFailed] = useState(false);
+  if (!src || failed) return <span className="listing__image listing__image--none" aria-hidden="true" />;
+  return <img className="listing__image" src={src} alt="" loading="lazy" width={64} height={64} onError={() => setFailed(true)} />;
+}
+
+const FIRST_SHOWN = 10;
+
 /** The listings an alert matched recently, newest first, each linking to eBay. */
 export function AlertListings({ alertId, currency }: { alertId: string; currency: string }) {
   const items = useAlertItems(alertId);
   const now = useNow();
+  const [showAll, setShowAll] = useState(false);
 
   if (items.isPending) return <Loading label="Loading listings…" />;
   if (items.isError) {
@@ -48,40 +61,50 @@ export function AlertListings({ alertId, currency }: { alertId: string; currency
   if (items.data.length === 0) {
     return <p className="muted">No listings yet. They appear after the alert’s first run; use “Run now” to search at once.</p>;
   }
+  const shown = showAll ? items.data : items.data.slice(0, FIRST_SHOWN);
   return (
-    <ul className="listings" aria-label="Recent listings">
-      {items.data.map((item) => {
-        const href = safeUrl(item.item_url);
-        const image = safeUrl(item.image_url);
-        const itemCurrency = item.currency ?? currency;
-        return (
-          <li key={item.item_id} className="listing">
-            {image ? <img className="listing__image" src={image} alt="" loading="lazy" width={64} height={64} /> : <span className="listing__image listing__image--none" aria-hidden="true" />}
-            <div className="listing__body">
-              {href ? (
-                <a href={href} target="_blank" rel="noopener noreferrer" className="listing__title">
-                  {item.title}
-                  <span className="visually-hidden"> (opens eBay in a new tab)</span>
-                </a>
-              ) : (
-                <span className="listing__title">{item.title}</span>
-              )}
-              <p className="listing__meta">
-                <strong className="listing__price">{formatMoney(item.price, itemCurrency)}</strong>{' '}
-                <PriceChange item={item} currency={itemCurrency} />
-              </p>
-              {item.first_seen_at && (
-                <p className="listing__meta muted">
-                  First seen{' '}
-                  <time dateTime={item.first_seen_at} title={formatDateTime(item.first_seen_at)}>
-                    {formatRelative(item.first_seen_at, now)}
-                  </time>
+    <>
+      <ul className="listings" aria-label="Recent listings">
+        {shown.map((item) => {
+          const href = safeUrl(item.item_url);
+          const image = safeUrl(item.image_url);
+          const itemCurrency = item.currency ?? currency;
+          return (
+            <li key={item.item_id} className="listing">
+              <ListingImage src={image} />
+              <div className="listing__body">
+                {href ? (
+                  <a href={href} target="_blank" rel="noopener noreferrer" className="listing__title">
+                    {item.title}
+                    <span className="visually-hidden"> (opens eBay in a new tab)</span>
+                  </a>
+                ) : (
+                  <span className="listing__title">{item.title}</span>
+                )}
+                <p className="listing__meta">
+                  <strong className="listing__price">{formatMoney(item.price, itemCurrency)}</strong>{' '}
+                  <PriceChange item={item} currency={itemCurrency} />
                 </p>
-              )}
-            </div>
-          </li>
-        );
-      })}
-    </ul>
+                {item.first_seen_at && (
+                  <p className="listing__meta muted">
+                    First seen{' '}
+                    <time dateTime={item.first_seen_at} title={formatDateTime(item.first_seen_at)}>
+                      {formatRelative(item.first_seen_at, now)}
+                    </time>
+                  </p>
+                )}
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+      {items.data.length > shown.length && (
+        <div>
+          <Button size="sm" onClick={() => setShowAll(true)}>
+            Show all {items.data.length} listings
+          </Button>
+        </div>
+      )}
+    </>
   );
 }

@@ -1,4 +1,5 @@
 import { ErrorState, Loading } from '@/components/ui/states';
+import { isNotFound } from '@/lib/api-client';
 import { formatDateTime } from '@/lib/format';
 
 import { INSIGHT_DAYS, useInsights } from '../api/get-insights';
@@ -13,6 +14,15 @@ export function AlertInsights({ alertId }: { alertId: string }) {
   const insights = useInsights(alertId, INSIGHT_DAYS);
 
   if (insights.isPending) return <Loading label="Loading price history…" />;
+  // analytics-service has no report for an alert it has not seen observations for yet.
+  if (insights.isError && isNotFound(insights.error)) {
+    return (
+      <div className="notice notice--info">
+        <p className="notice__title">Not enough data yet</p>
+        <p>No price history yet: it builds up each time the alert runs, and the chart appears after a few days.</p>
+      </div>
+    );
+  }
   if (insights.isError) {
     return (
       <ErrorState
