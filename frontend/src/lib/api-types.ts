@@ -317,31 +317,39 @@ export interface components {
             per_page: number;
             total: number;
         };
-        RunOutcome: {
+        RunSummary: {
             items_found: number;
             new_items: number;
             email_sent: boolean;
         };
-        AlertItem: {
+        SeenListing: {
             item_id: string;
             title: string;
             item_url: string;
             image_url?: string | null;
+            condition?: string | null;
+            currency: string;
             /**
-             * @description latest asking price
+             * @description price when first seen
              * @example 12.99
              */
-            price: string;
-            currency: string;
+            first_price: string;
+            /** @description price before the latest change */
+            previous_price?: string | null;
+            /**
+             * @description price at the latest run that saw it
+             * @example 12.99
+             */
+            last_price: string;
             /** Format: date-time */
             first_seen_at: string;
             /** Format: date-time */
             last_seen_at: string;
-            previous_price?: string | null;
-            change_pct?: string | null;
+            /** Format: date-time */
+            last_notified_at?: string | null;
         };
-        AlertItemList: {
-            items: components["schemas"]["AlertItem"][];
+        SeenListings: {
+            items: components["schemas"]["SeenListing"][];
         };
         DailyPoint: {
             /** Format: date */
@@ -440,11 +448,16 @@ export interface components {
             series: components["schemas"]["DailyPoint"][];
             summary: components["schemas"]["InsightSummary"];
         };
-        Quota: {
+        QuotaView: {
             daily_budget: number;
             calls_today: number;
+            remaining: number;
             /** Format: date-time */
             resets_at: string;
+            /** @description calls a day the active alerts would need */
+            demand_per_day: number;
+            /** @description how much every interval is stretched to fit the budget (1 = not at all) */
+            stretch_factor: number;
         };
         OutboxEmail: {
             id: string;
@@ -950,7 +963,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RunOutcome"];
+                    "application/json": components["schemas"]["RunSummary"];
                 };
             };
             /** @description not signed in */
@@ -971,7 +984,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description too many runs */
+            /** @description paused, or already running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description today's eBay budget is spent */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1009,7 +1031,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AlertItemList"];
+                    "application/json": components["schemas"]["SeenListings"];
                 };
             };
             /** @description not signed in */
@@ -1099,7 +1121,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Quota"];
+                    "application/json": components["schemas"]["QuotaView"];
                 };
             };
             /** @description not signed in */

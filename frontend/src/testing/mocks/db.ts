@@ -23,7 +23,7 @@ export interface MockDb {
   tokens: CreatedToken[];
   /** `null` = not in the zero-setup mode (404). */
   outbox: MockEmail[] | null;
-  quota: { daily_budget: number; calls_today: number; resets_at: string } | null;
+  quota: { daily_budget: number; calls_today: number; resets_at: string; demand_per_day?: number; stretch_factor?: number } | null;
   runOutcome: { items_found: number; new_items: number; email_sent: boolean };
   loginRequests: string[];
 }

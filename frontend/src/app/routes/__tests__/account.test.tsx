@@ -64,6 +64,16 @@ describe('the account page', () => {
     expect(quota.getByText('1,250 of 5,000 searches used (25%)')).toBeInTheDocument();
     expect(quota.getByRole('progressbar')).toHaveAttribute('value', '1250');
     expect(quota.getByText(/The budget is shared/)).toHaveTextContent(/It resets in 5 hours\./);
+    expect(quota.queryByText(/less often than chosen/)).not.toBeInTheDocument();
+  });
+
+  it('says when the budget stretches every alert’s schedule', async () => {
+    db.quota = { daily_budget: 5000, calls_today: 4000, resets_at: new Date(Date.now() + 3_600_000).toISOString(), demand_per_day: 7200, stretch_factor: 1.44 };
+    renderApp('/account');
+    const quota = within(await screen.findByRole('region', { name: 'eBay usage today' }));
+    expect(quota.getByText(/less often than chosen/)).toHaveTextContent(
+      'The active alerts would need about 7,200 searches a day, more than the budget, so every alert currently runs about 1.4× less often than chosen.',
+    );
   });
 
   it('hides the eBay usage where the server has no quota endpoint', async () => {

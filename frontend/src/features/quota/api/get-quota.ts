@@ -7,6 +7,10 @@ const quotaSchema = z.object({
   daily_budget: z.number().nonnegative(),
   calls_today: z.number().nonnegative(),
   resets_at: z.string().nullish(),
+  /** Calls a day the active alerts would need at their chosen frequencies. */
+  demand_per_day: z.number().nullish(),
+  /** How much every interval is stretched to fit the budget (1 = not at all). */
+  stretch_factor: z.number().nullish(),
 });
 
 /** Today's use of the eBay Browse API budget, shared by every alert on this server. */

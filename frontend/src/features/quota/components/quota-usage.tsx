@@ -6,7 +6,7 @@ import { useQuota } from '../api/get-quota';
 export function QuotaUsage() {
   const quota = useQuota();
   if (!quota.data) return null;
-  const { daily_budget: budget, calls_today: used, resets_at: resetsAt } = quota.data;
+  const { daily_budget: budget, calls_today: used, resets_at: resetsAt, demand_per_day: demand, stretch_factor: stretch } = quota.data;
   const percent = budget > 0 ? Math.min(100, Math.round((used / budget) * 100)) : 100;
   return (
     <section className="card stack" aria-labelledby="quota-title">
@@ -19,6 +19,13 @@ export function QuotaUsage() {
           {percent}%
         </progress>
       </label>
+      {typeof stretch === 'number' && stretch > 1 && (
+        <p className="facts__note">
+          The active alerts would need about {Math.round(demand ?? 0).toLocaleString('en-US')} searches a day, more than
+          the budget, so every alert currently runs about {stretch.toLocaleString('en-US', { maximumFractionDigits: 1 })}×
+          less often than chosen.
+        </p>
+      )}
       <p className="muted small">
         The budget is shared by every alert on this server; when it runs short, runs are spread out rather than
         dropped.
