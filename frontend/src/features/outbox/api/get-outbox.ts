@@ -41,6 +41,7 @@ export function useOutbox({ poll = false }: { poll?: boolean } = {}) {
 
 /** Whether this server captures emails (the zero-setup mode); false while unknown. */
 export function useOutboxAvailable(): boolean {
-  const outbox = useQuery({ ...outboxQueryOptions(), staleTime: 5 * 60_000, retry: false });
+  // The mode does not change while the server runs: ask once.
+  const outbox = useQuery({ ...outboxQueryOptions(), staleTime: Infinity, retry: false });
   return Array.isArray(outbox.data);
 }
