@@ -100,6 +100,11 @@ pub struct Settings {
     #[arg(long, env = "SCHEDULER_TICK_SECS", default_value_t = 15)]
     pub scheduler_tick_secs: u32,
 
+    /// Development only: expose the emails written by a `file://` SMTP_URL at
+    /// `GET /api/v1/dev/outbox` (unauthenticated), so sign-in works without a mail server.
+    #[arg(long, env = "DEV_OUTBOX", default_value_t = false)]
+    pub dev_outbox: bool,
+
     /// Largest number of database connections this process opens.
     #[arg(long, env = "ALERTS_DATABASE_MAX_CONNECTIONS", default_value_t = 20)]
     pub database_max_connections: u32,
@@ -132,6 +137,12 @@ impl Settings {
             .map_err(|e| e.to_string())?;
         mailer::Mailer::new(&self.smtp_url, &self.mail_from).map_err(|e| e.to_string())?;
         self.ebay_config()?;
+        if self.dev_outbox && !self.smtp_url.starts_with("file://") {
+            return Err(
+                "DEV_OUTBOX needs SMTP_URL=file://DIR (the outbox shows the files written there)"
+                    .into(),
+            );
+        }
         if !(1..=200).contains(&self.ebay_search_limit) {
             return Err("EBAY_SEARCH_LIMIT must be from 1 to 200".into());
         }

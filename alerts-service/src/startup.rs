@@ -136,6 +136,8 @@ impl Application {
             })?
             .port();
         let data = web::Data::from(state.clone());
+        let dist = state.settings.frontend_dist.clone();
+        let dev_outbox = state.settings.dev_outbox;
         let server = HttpServer::new(move || {
             App::new()
                 .wrap_fn(|req, srv| {
@@ -175,6 +177,8 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(query_error_handler))
                 .app_data(web::PathConfig::default().error_handler(path_error_handler))
                 .configure(routes::configure)
+                .configure(|cfg| routes::dev_outbox::configure(cfg, dev_outbox))
+                .configure(|cfg| routes::dashboard::configure(cfg, &dist))
         })
         .listen(listener)
         .map_err(|source| StartupError::Listen {

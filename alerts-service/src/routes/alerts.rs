@@ -92,6 +92,7 @@ fn page_param(
 
 /// The caller's alerts, newest first.
 #[utoipa::path(
+    operation_id = "list_alerts",
     tag = "alerts",
     params(
         ("page" = Option<u64>, Query, description = "1-based page, default 1"),
@@ -123,6 +124,7 @@ async fn list(
 
 /// Creates an alert; its first run is due at once.
 #[utoipa::path(
+    operation_id = "create_alert",
     tag = "alerts",
     request_body = AlertInput,
     responses(
@@ -146,6 +148,7 @@ async fn create(
 
 /// One alert.
 #[utoipa::path(
+    operation_id = "get_alert",
     tag = "alerts",
     params(("id" = Uuid, Path, description = "alert id")),
     responses((status = 200, body = AlertView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
@@ -163,6 +166,7 @@ async fn get_one(
 
 /// Changes some fields (`{"paused": true}` pauses, `{"paused": false}` resumes).
 #[utoipa::path(
+    operation_id = "update_alert",
     tag = "alerts",
     params(("id" = Uuid, Path, description = "alert id")),
     request_body = AlertInput,
@@ -186,6 +190,7 @@ async fn update(
 
 /// Deletes an alert.
 #[utoipa::path(
+    operation_id = "delete_alert",
     tag = "alerts",
     params(("id" = Uuid, Path, description = "alert id")),
     responses((status = 204, description = "deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),

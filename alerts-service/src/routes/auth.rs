@@ -43,6 +43,7 @@ pub struct LoginAccepted {
 /// Always 202 for a well-formed address, whether or not an account exists, so addresses cannot
 /// be probed. Rate-limited per address and per client IP.
 #[utoipa::path(
+    operation_id = "login",
     tag = "account",
     request_body = LoginRequest,
     responses(
@@ -149,6 +150,7 @@ pub struct VerifyQuery {
 /// redirects to the dashboard. A used, expired or unknown link redirects to the sign-in page
 /// with `?error=invalid_link` and sets nothing.
 #[utoipa::path(
+    operation_id = "verify_sign_in_link",
     tag = "account",
     params(VerifyQuery),
     responses((status = 303, description = "to the dashboard (signed in) or back to sign-in"))
@@ -246,6 +248,7 @@ fn session_cookie(state: &AppState, value: String, max_age_secs: i64) -> Cookie<
 /// Ends the current session (and clears the cookie). With an API token it does nothing: revoke
 /// the token instead.
 #[utoipa::path(
+    operation_id = "logout",
     tag = "account",
     responses((status = 204, description = "signed out"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("session" = []))

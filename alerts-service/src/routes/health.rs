@@ -13,14 +13,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The process is up.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "alive")))]
+#[utoipa::path(
+    operation_id = "healthz",tag = "operations", responses((status = 200, description = "alive")))]
 #[get("/healthz")]
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
 /// The database and the event broker answer.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "ready"), (status = 503, description = "a dependency is down")))]
+#[utoipa::path(
+    operation_id = "readyz",tag = "operations", responses((status = 200, description = "ready"), (status = 503, description = "a dependency is down")))]
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let database = state.db.execute_unprepared("SELECT 1").await.is_ok();
@@ -37,7 +39,8 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Prometheus text exposition.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "Prometheus text format")))]
+#[utoipa::path(
+    operation_id = "metrics",tag = "operations", responses((status = 200, description = "Prometheus text format")))]
 #[get("/metrics")]
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     if let Ok(backlog) = relay::backlog(&state).await {

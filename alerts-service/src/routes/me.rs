@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The signed-in user.
 #[utoipa::path(
+    operation_id = "get_me",
     tag = "account",
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)),
     security(("session" = []), ("bearer" = []))

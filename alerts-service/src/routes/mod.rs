@@ -2,6 +2,8 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod dashboard;
+pub mod dev_outbox;
 pub mod docs;
 pub mod health;
 pub mod me;

@@ -22,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Runs the alert now, exactly as the scheduler would (emails included).
 #[utoipa::path(
+    operation_id = "run_alert",
     tag = "alerts",
     params(("id" = Uuid, Path, description = "alert id")),
     responses(
@@ -99,6 +100,7 @@ pub struct SeenListings {
 
 /// Listings the alert matched recently, with first-seen time and price history.
 #[utoipa::path(
+    operation_id = "list_alert_items",
     tag = "alerts",
     params(
         ("id" = Uuid, Path, description = "alert id"),
@@ -143,6 +145,7 @@ async fn items(
 
 /// The daily eBay call budget and how much of it is used.
 #[utoipa::path(
+    operation_id = "get_quota",
     tag = "alerts",
     responses((status = 200, body = QuotaView), (status = 401, body = ErrorBody)),
     security(("session" = []), ("bearer" = []))

@@ -102,6 +102,7 @@ pub async fn issue(
 
 /// Creates a personal API token; the secret is in this response only.
 #[utoipa::path(
+    operation_id = "create_token",
     tag = "tokens",
     request_body = CreateTokenRequest,
     responses((status = 201, body = CreatedToken), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
@@ -144,6 +145,7 @@ async fn create(
 
 /// The caller's tokens (without secrets).
 #[utoipa::path(
+    operation_id = "list_tokens",
     tag = "tokens",
     responses((status = 200, body = TokenList), (status = 401, body = ErrorBody)),
     security(("session" = []), ("bearer" = []))
@@ -162,6 +164,7 @@ async fn list(user: CurrentUser, state: web::Data<AppState>) -> Result<HttpRespo
 
 /// Revokes a token at once.
 #[utoipa::path(
+    operation_id = "revoke_token",
     tag = "tokens",
     params(("id" = Uuid, Path, description = "token id")),
     responses((status = 204, description = "revoked"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),

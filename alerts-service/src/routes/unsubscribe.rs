@@ -28,7 +28,8 @@ pub struct UnsubscribeQuery {
 }
 
 /// Pauses the alert the link belongs to (from a click in the email).
-#[utoipa::path(tag = "alerts", params(UnsubscribeQuery), responses((status = 200, description = "paused (HTML page)"), (status = 404, description = "unknown link")))]
+#[utoipa::path(
+    operation_id = "unsubscribe_by_link",tag = "alerts", params(UnsubscribeQuery), responses((status = 200, description = "paused (HTML page)"), (status = 404, description = "unknown link")))]
 #[get("/unsubscribe")]
 async fn unsubscribe_get(
     query: web::Query<UnsubscribeQuery>,
@@ -38,7 +39,8 @@ async fn unsubscribe_get(
 }
 
 /// Pauses the alert the link belongs to (RFC 8058 one-click, sent by mail clients).
-#[utoipa::path(tag = "alerts", params(UnsubscribeQuery), responses((status = 200, description = "paused"), (status = 404, description = "unknown link")))]
+#[utoipa::path(
+    operation_id = "unsubscribe_one_click",tag = "alerts", params(UnsubscribeQuery), responses((status = 200, description = "paused"), (status = 404, description = "unknown link")))]
 #[post("/unsubscribe")]
 async fn unsubscribe_post(
     query: web::Query<UnsubscribeQuery>,

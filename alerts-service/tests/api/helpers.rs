@@ -72,6 +72,7 @@ pub fn settings(
         analytics_api_token: None,
         frontend_dist: "does-not-exist".into(),
         database_max_connections: 5,
+        dev_outbox: false,
         ebay_env: ebay_sdk::Environment::Mock,
         ebay_base_url: Some(ebay.base_url().parse().unwrap()),
         ebay_client_id: Some("test-client".into()),

@@ -69,9 +69,108 @@ async fn the_openapi_document_describes_every_route_and_swagger_ui_is_served() {
         );
     }
     assert!(doc["components"]["schemas"].get("ErrorBody").is_some());
+    let mut ids: Vec<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|ops| {
+            ops.as_object()
+                .unwrap()
+                .values()
+                .filter_map(|op| op["operationId"].as_str().map(str::to_owned))
+        })
+        .collect();
+    let total = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), total, "operationIds are unique");
     assert_eq!(ui.status(), StatusCode::OK);
     assert!(
         ui.text().await.unwrap().contains("swagger"),
         "Swagger UI page"
     );
+}
+
+#[tokio::test]
+async fn the_dashboard_build_is_served_with_spa_fallback_and_long_cached_assets() {
+    let dist = std::env::temp_dir().join(format!("dist-{}", testkit::unique_suffix()));
+    std::fs::create_dir_all(dist.join("assets")).unwrap();
+    std::fs::write(
+        dist.join("index.html"),
+        "<!doctype html><div id=root></div>",
+    )
+    .unwrap();
+    std::fs::write(dist.join("assets/app-3f9c1a.js"), "console.log('app')").unwrap();
+    let served = dist.clone();
+    let app = crate::helpers::spawn_app_with(move |s| s.frontend_dist = served).await;
+
+    let root = app.get("/", &Auth::None).await;
+    let deep = app
+        .get("/alerts/0193a0b0-0000-7000-8000-000000000001", &Auth::None)
+        .await;
+    let asset = app.get("/assets/app-3f9c1a.js", &Auth::None).await;
+    let api_miss = app.get("/api/v1/nothing-here", &Auth::None).await;
+
+    assert_eq!(root.status(), StatusCode::OK);
+    assert!(root.text().await.unwrap().contains("id=root"));
+    assert_eq!(deep.status(), StatusCode::OK);
+    assert_eq!(deep.headers()["cache-control"], "no-cache");
+    assert!(
+        deep.text().await.unwrap().contains("id=root"),
+        "deep links get the app shell"
+    );
+    assert_eq!(
+        asset.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(api_miss.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        api_miss.json::<Value>().await.unwrap()["error"]["code"],
+        "not_found"
+    );
+    std::fs::remove_dir_all(dist).unwrap();
+}
+
+#[tokio::test]
+async fn the_dev_outbox_lists_captured_emails_only_when_enabled() {
+    let dir = std::env::temp_dir().join(format!("outbox-{}", testkit::unique_suffix()));
+    let url = format!("file://{}", dir.display());
+    let app = crate::helpers::spawn_app_with(move |s| {
+        s.smtp_url = url;
+        s.dev_outbox = true;
+    })
+    .await;
+    let production = spawn_app().await;
+
+    app.post(
+        "/api/v1/auth/login",
+        &Auth::None,
+        serde_json::json!({"email": "new@example.com"}),
+    )
+    .await;
+    app.dispatch_emails().await;
+    let outbox: Value = app
+        .get("/api/v1/dev/outbox", &Auth::None)
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    let first = &outbox["items"][0];
+    assert_eq!(first["to"], "new@example.com");
+    assert_eq!(first["subject"], "Your eBay Alerts sign-in link");
+    assert!(
+        first["text"]
+            .as_str()
+            .unwrap()
+            .contains("/auth/verify?token=")
+    );
+    assert_eq!(
+        production
+            .get("/api/v1/dev/outbox", &Auth::None)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    std::fs::remove_dir_all(dir).unwrap();
 }
