@@ -35,7 +35,7 @@ pub const MAX_ATTEMPTS: i32 = 12;
 /// How long a sender may hold a row before another may retry it.
 const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 /// Rows leased per round.
-const BATCH: usize = 50;
+const BATCH: usize = 200;
 
 /// What one round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +92,7 @@ pub async fn deliver_due_once(state: &AppState) -> Result<DeliveryOutcome, DbErr
         .await?;
     let results: Vec<Result<Disposition, DbErr>> = futures::stream::iter(rows)
         .map(|row| deliver(state, row))
-        .buffer_unordered(8)
+        .buffer_unordered(16)
         .collect()
         .await;
     let mut outcome = DeliveryOutcome::default();

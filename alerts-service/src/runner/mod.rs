@@ -34,8 +34,6 @@ const LEASE_BATCH: u64 = 500;
 const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 /// Distinct searches in flight at once.
 const SEARCH_CONCURRENCY: usize = 16;
-/// Alerts committed at once.
-const COMMIT_CONCURRENCY: usize = 8;
 /// A failed search is retried after at most this long (or the alert's interval, if shorter).
 const RETRY_AFTER_FAILURE: chrono::Duration = chrono::Duration::minutes(2);
 
@@ -84,6 +82,9 @@ pub async fn run_due_once(state: &AppState) -> Result<CycleOutcome, DbErr> {
     let mut outcome = CycleOutcome::default();
     let demand = quota::daily_demand(&state.db).await?;
     let stretch = quota::stretch_factor(demand, state.settings.ebay_daily_call_budget);
+    // Results of this cycle's searches by query: alerts of one query leased in different
+    // batches still share one call.
+    let searched: SearchCache = std::sync::Mutex::new(HashMap::new());
     loop {
         let leased = lease_due(state, Utc::now()).await?;
         if leased.is_empty() {
@@ -100,7 +101,7 @@ pub async fn run_due_once(state: &AppState) -> Result<CycleOutcome, DbErr> {
         // Futures are built in a plain loop (not a closure) so the whole pass stays `Send`.
         let mut runs = Vec::with_capacity(groups.len());
         for group in groups.into_values() {
-            runs.push(run_group(state, group, stretch));
+            runs.push(run_group(state, group, stretch, &searched));
         }
         let results: Vec<Result<CycleOutcome, DbErr>> = futures::stream::iter(runs)
             .buffer_unordered(SEARCH_CONCURRENCY)
@@ -126,6 +127,9 @@ pub async fn run_due_once(state: &AppState) -> Result<CycleOutcome, DbErr> {
     }
     Ok(outcome)
 }
+
+/// Listings found per query key during one cycle.
+type SearchCache = std::sync::Mutex<HashMap<String, std::sync::Arc<Vec<Listing>>>>;
 
 /// Leases up to a batch of due, unpaused, unleased alerts.
 async fn lease_due(state: &AppState, now: DateTime<Utc>) -> Result<Vec<alert::Model>, DbErr> {
@@ -181,7 +185,9 @@ pub async fn run_alert_now(state: &AppState, alert: alert::Model) -> Result<RunS
             return Err(error);
         }
     };
-    let summary = commit_run(state, &alert, &listings, now, stretch, false).await?;
+    let txn = state.db.begin().await?;
+    let summary = commit_run(state, &txn, &alert, &listings, now, stretch, false).await?;
+    txn.commit().await?;
     if summary.email_sent {
         state.wake_sender.notify_one();
     }
@@ -193,29 +199,42 @@ async fn run_group(
     state: &AppState,
     group: Vec<alert::Model>,
     stretch: f64,
+    searched: &SearchCache,
 ) -> Result<CycleOutcome, DbErr> {
     let now = Utc::now();
     let mut outcome = CycleOutcome::default();
     let Some(first) = group.first() else {
         return Ok(outcome);
     };
-    let shared = group.len() > 1;
-    match search(state, first, now).await {
-        Ok(listings) => {
+    let cached = searched
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&first.query_key).cloned());
+    let found = match cached {
+        Some(listings) => Ok(listings),
+        None => search(state, first, now).await.map(|listings| {
             outcome.ebay_calls = 1;
-            let mut commits = Vec::with_capacity(group.len());
-            for alert in &group {
-                commits.push(commit_run(state, alert, &listings, now, stretch, shared));
+            let listings = std::sync::Arc::new(listings);
+            if let Ok(mut cache) = searched.lock() {
+                cache.insert(first.query_key.clone(), listings.clone());
             }
-            let results: Vec<Result<RunSummary, DbErr>> = futures::stream::iter(commits)
-                .buffer_unordered(COMMIT_CONCURRENCY)
-                .collect()
-                .await;
-            for result in results {
-                let summary = result?;
+            listings
+        }),
+    };
+    match found {
+        Ok(listings) => {
+            // One transaction for every alert of the query: one commit (one WAL flush) per
+            // group instead of per alert. A database error rolls the group back; the leases
+            // then expire and the alerts run again, with nothing half-done.
+            let shared = group.len() > 1;
+            let txn = state.db.begin().await?;
+            for alert in &group {
+                let summary =
+                    commit_run(state, &txn, alert, &listings, now, stretch, shared).await?;
                 outcome.alerts_run += 1;
                 outcome.emails_queued += usize::from(summary.email_sent);
             }
+            txn.commit().await?;
         }
         Err(RunError::BudgetSpent(until)) => {
             for alert in &group {
@@ -305,9 +324,10 @@ struct SeenRow {
     last_notified_price: Option<String>,
 }
 
-/// Commits one alert's run.
+/// Writes one alert's run into the caller's transaction.
 async fn commit_run(
     state: &AppState,
+    txn: &DatabaseTransaction,
     alert: &alert::Model,
     listings: &[Listing],
     now: DateTime<Utc>,
@@ -315,8 +335,7 @@ async fn commit_run(
     shared_search: bool,
 ) -> Result<RunSummary, DbErr> {
     let backend = state.db.get_database_backend();
-    let txn = state.db.begin().await?;
-    let seen = load_seen(&txn, alert.id, listings).await?;
+    let seen = load_seen(txn, alert.id, listings).await?;
     let target = alert
         .target_price
         .as_deref()
@@ -324,13 +343,13 @@ async fn commit_run(
     let notices = matching::select(listings, &seen, alert.last_run_at.is_none(), target);
     let run_id = Uuid::now_v7();
 
-    upsert_seen(&txn, alert.id, listings, &notices, now).await?;
+    upsert_seen(txn, alert.id, listings, &notices, now).await?;
     let email_sent = !notices.is_empty();
     if email_sent {
-        let (owner_email,) = owner_email(&txn, alert.user_id).await?;
+        let (owner_email,) = owner_email(txn, alert.user_id).await?;
         let queued = email::render(state, alert, listings, &notices, &owner_email, run_id)
             .map_err(|e| DbErr::Custom(format!("alert email template: {e}")))?;
-        crate::email::enqueue(&txn, &state.mailer, queued).await?;
+        crate::email::enqueue(txn, &state.mailer, queued).await?;
     }
     let event = Event::new(
         outbox::SOURCE,
@@ -344,10 +363,10 @@ async fn commit_run(
             items: listings.iter().map(observed_item).collect(),
         }),
     );
-    outbox::enqueue(&txn, &event).await?;
+    outbox::enqueue(txn, &event).await?;
     let status = if email_sent { "ok" } else { "no_new_listings" };
     insert_run(
-        &txn,
+        txn,
         alert.id,
         run_id,
         now,
@@ -373,7 +392,6 @@ async fn commit_run(
         [now.into(), next.into(), status.into(), effective.into(), alert.id.into()],
     ))
     .await?;
-    txn.commit().await?;
     Ok(RunSummary {
         items_found: listings.len(),
         new_items: notices.len(),
