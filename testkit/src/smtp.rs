@@ -1,9 +1,13 @@
 //! A real SMTP server for tests: it speaks enough ESMTP for lettre (EHLO, MAIL, RCPT, DATA,
 //! RSET, NOOP, QUIT), keeps every message it receives, and can be stopped and restarted on the
-//! same port to test delivery while the mail server is down.
+//! same port to test delivery while the mail server is down. [`SmtpSink::start_writing_to`]
+//! also writes each message into a directory as an `.eml` file (the `smtp-sink` binary).
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -31,32 +35,62 @@ impl ReceivedMail {
 pub struct SmtpSink {
     /// Its port.
     pub port: u16,
-    received: Arc<Mutex<Vec<ReceivedMail>>>,
+    ip: IpAddr,
+    store: Store,
     task: Option<JoinHandle<()>>,
 }
 
 impl SmtpSink {
     /// Starts on a free port.
     pub async fn start() -> anyhow::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        Self::start_with(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), None).await
+    }
+
+    /// Starts on `listen` (port 0 picks a free one) and also writes every message into `dir`
+    /// as `<n>-<unix millis>.eml`, numbered on from the files already there. Each file appears
+    /// complete (written aside, then renamed in), so a reader polling `dir` never sees half a
+    /// message; if it cannot be written, the client gets a temporary failure (451).
+    pub async fn start_writing_to(
+        listen: SocketAddr,
+        dir: impl Into<PathBuf>,
+    ) -> anyhow::Result<Self> {
+        let maildir = MailDir::open(dir.into())?;
+        Self::start_with(listen, Some(Arc::new(maildir))).await
+    }
+
+    async fn start_with(listen: SocketAddr, dir: Option<Arc<MailDir>>) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(listen).await?;
         let port = listener.local_addr()?.port();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let task = Some(tokio::spawn(serve(listener, received.clone())));
+        let store = Store {
+            received: Arc::new(Mutex::new(Vec::new())),
+            dir,
+        };
+        let task = Some(tokio::spawn(serve(listener, store.clone())));
         Ok(Self {
             port,
-            received,
+            ip: listen.ip(),
+            store,
             task,
         })
     }
 
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::new(self.ip, self.port)
+    }
+
     /// `smtp://127.0.0.1:<port>` — the form `SMTP_URL` takes.
     pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}", self.port)
+        format!("smtp://{}", self.addr())
     }
 
     /// Everything received so far.
     pub fn messages(&self) -> Vec<ReceivedMail> {
-        self.received.lock().map(|m| m.clone()).unwrap_or_default()
+        self.store
+            .received
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default()
     }
 
     /// Waits until at least `n` messages arrived (or `limit` passed) and returns all of them.
@@ -83,7 +117,7 @@ impl SmtpSink {
         self.stop();
         let deadline = Instant::now() + Duration::from_secs(5);
         let listener = loop {
-            match TcpListener::bind(("127.0.0.1", self.port)).await {
+            match TcpListener::bind((self.ip, self.port)).await {
                 Ok(listener) => break listener,
                 Err(e) if Instant::now() < deadline => {
                     let _ = e;
@@ -92,7 +126,7 @@ impl SmtpSink {
                 Err(e) => return Err(e.into()),
             }
         };
-        self.task = Some(tokio::spawn(serve(listener, self.received.clone())));
+        self.task = Some(tokio::spawn(serve(listener, self.store.clone())));
         Ok(())
     }
 }
@@ -103,18 +137,87 @@ impl Drop for SmtpSink {
     }
 }
 
-async fn serve(listener: TcpListener, received: Arc<Mutex<Vec<ReceivedMail>>>) {
-    let mut sessions = tokio::task::JoinSet::new();
-    // Aborting this task drops the JoinSet, which aborts every open session too.
-    while let Ok((stream, _)) = listener.accept().await {
-        sessions.spawn(session(stream, received.clone()));
+/// Where received messages go: always memory, optionally a directory too.
+#[derive(Clone)]
+struct Store {
+    received: Arc<Mutex<Vec<ReceivedMail>>>,
+    dir: Option<Arc<MailDir>>,
+}
+
+/// A directory receiving one `.eml` file per message.
+struct MailDir {
+    dir: PathBuf,
+    next: AtomicU64,
+}
+
+impl MailDir {
+    /// Files are first written here, then renamed into `dir` (a subdirectory, so the rename
+    /// stays on one file system and a reader listing `dir`'s files never sees them).
+    const INCOMING: &'static str = ".incoming";
+
+    fn open(dir: PathBuf) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir.join(Self::INCOMING))
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        let last = std::fs::read_dir(&dir)?
+            .filter_map(|entry| entry.ok())
+            .filter_map(|entry| {
+                let name = entry.file_name().into_string().ok()?;
+                name.strip_suffix(".eml")?
+                    .split('-')
+                    .next()?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .max()
+            .unwrap_or(0);
+        Ok(Self {
+            dir,
+            next: AtomicU64::new(last + 1),
+        })
+    }
+
+    fn write(&self, data: &[u8]) -> std::io::Result<PathBuf> {
+        let n = self.next.fetch_add(1, Ordering::SeqCst);
+        let millis = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0);
+        let name = format!("{n:04}-{millis}.eml");
+        let aside = self.dir.join(Self::INCOMING).join(&name);
+        let path = self.dir.join(&name);
+        std::fs::write(&aside, data)?;
+        std::fs::rename(&aside, &path)?;
+        Ok(path)
     }
 }
 
-async fn session(
-    stream: TcpStream,
-    received: Arc<Mutex<Vec<ReceivedMail>>>,
-) -> std::io::Result<()> {
+impl Store {
+    /// Keeps a message; `Err` if it could not be written to the directory.
+    fn keep(&self, mail: ReceivedMail) -> std::io::Result<Option<PathBuf>> {
+        let path = match &self.dir {
+            Some(dir) => Some(dir.write(&mail.data)?),
+            None => None,
+        };
+        if let Ok(mut all) = self.received.lock() {
+            all.push(mail);
+        }
+        Ok(path)
+    }
+
+    fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref().map(|d| d.dir.as_path())
+    }
+}
+
+async fn serve(listener: TcpListener, store: Store) {
+    let mut sessions = tokio::task::JoinSet::new();
+    // Aborting this task drops the JoinSet, which aborts every open session too.
+    while let Ok((stream, _)) = listener.accept().await {
+        sessions.spawn(session(stream, store.clone()));
+    }
+}
+
+async fn session(stream: TcpStream, store: Store) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     write.write_all(b"220 testkit ESMTP ready\r\n").await?;
@@ -162,14 +265,27 @@ async fn session(
                     };
                     data.extend_from_slice(unstuffed);
                 }
-                if let Ok(mut all) = received.lock() {
-                    all.push(ReceivedMail {
-                        from: std::mem::take(&mut from),
-                        to: std::mem::take(&mut to),
-                        data,
-                    });
+                let mail = ReceivedMail {
+                    from: std::mem::take(&mut from),
+                    to: std::mem::take(&mut to),
+                    data,
+                };
+                let recipients = mail.to.join(", ");
+                match store.keep(mail) {
+                    Ok(Some(path)) => {
+                        eprintln!("smtp-sink: message to {recipients} -> {}", path.display());
+                        b"250 OK queued\r\n"
+                    }
+                    Ok(None) => b"250 OK queued\r\n",
+                    Err(error) => {
+                        let dir = store.dir().map(|d| d.display().to_string());
+                        eprintln!(
+                            "smtp-sink: cannot write a message into {}: {error}",
+                            dir.unwrap_or_default()
+                        );
+                        b"451 4.3.0 cannot store the message\r\n"
+                    }
                 }
-                b"250 OK queued\r\n"
             }
             "RSET" => {
                 from.clear();
