@@ -252,7 +252,8 @@ async fn find_for_update<C: ConnectionTrait>(
     .ok_or_else(|| ApiError::not_found("alert"))
 }
 
-/// One page of the caller's alerts, newest first, and the total.
+/// One page of the caller's alerts, newest first, and the total — in one query: the total
+/// rides along as a window count (a second query only when the page is past the end).
 pub async fn list(
     state: &AppState,
     owner: &CurrentUser,
@@ -260,32 +261,37 @@ pub async fn list(
     per_page: u64,
 ) -> Result<(Vec<AlertView>, u64), ApiError> {
     #[derive(FromQueryResult)]
+    struct Row {
+        #[sea_orm(nested)]
+        view: AlertView,
+        total: i64,
+    }
+    #[derive(FromQueryResult)]
     struct Count {
         total: i64,
     }
     let backend = state.db.get_database_backend();
     let offset = (page - 1) * per_page;
-    let items = AlertView::find_by_statement(sql(
+    let rows = Row::find_by_statement(sql(
         backend,
         &format!(
-            "SELECT {VIEW_COLUMNS} FROM alerts WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT {per_page} OFFSET {offset}"
+            "SELECT {VIEW_COLUMNS}, COUNT(*) OVER () AS total FROM alerts WHERE user_id = $1 \
+             ORDER BY created_at DESC, id DESC LIMIT {per_page} OFFSET {offset}"
         ),
         [owner.id.into()],
     ))
     .all(&state.db)
     .await?;
-    // The count is skipped when the page shows everything there is.
-    let total = if page == 1 && (items.len() as u64) < per_page {
-        items.len() as u64
-    } else {
-        Count::find_by_statement(sql(
+    let total = match rows.first() {
+        Some(row) => u64::try_from(row.total).unwrap_or(0),
+        None => Count::find_by_statement(sql(
             backend,
             "SELECT COUNT(*) AS total FROM alerts WHERE user_id = $1",
             [owner.id.into()],
         ))
         .one(&state.db)
         .await?
-        .map_or(0, |c| u64::try_from(c.total).unwrap_or(0))
+        .map_or(0, |c| u64::try_from(c.total).unwrap_or(0)),
     };
-    Ok((items, total))
+    Ok((rows.into_iter().map(|r| r.view).collect(), total))
 }

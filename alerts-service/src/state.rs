@@ -43,7 +43,14 @@ pub struct AppState {
     /// When this process last recorded each API token's use, to write `last_used_at` at most
     /// once a minute per token instead of on every request.
     token_touches: Mutex<HashMap<String, Instant>>,
+    /// Recently verified credentials (hash → user), so a burst of API calls does not look the
+    /// same token up on every request. Entries live [`AUTH_CACHE_TTL`]; revoking a token or
+    /// signing out clears this process's entry at once, other replicas within that time.
+    auth_cache: Mutex<HashMap<String, (Instant, uuid::Uuid, String)>>,
 }
+
+/// How long a verified credential is trusted without asking the database again.
+pub const AUTH_CACHE_TTL: Duration = Duration::from_secs(5);
 
 impl AppState {
     /// Assembles the state from its parts.
@@ -69,7 +76,32 @@ impl AppState {
             wake_relay: Arc::new(Notify::new()),
             wake_sender: Arc::new(Notify::new()),
             token_touches: Mutex::new(HashMap::new()),
+            auth_cache: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// A credential verified less than [`AUTH_CACHE_TTL`] ago.
+    pub fn cached_credential(&self, key: &str) -> Option<(uuid::Uuid, String)> {
+        let cache = self.auth_cache.lock().ok()?;
+        let (at, id, email) = cache.get(key)?;
+        (at.elapsed() < AUTH_CACHE_TTL).then(|| (*id, email.clone()))
+    }
+
+    /// Remembers a verified credential.
+    pub fn cache_credential(&self, key: String, id: uuid::Uuid, email: String) {
+        if let Ok(mut cache) = self.auth_cache.lock() {
+            if cache.len() > 10_000 {
+                cache.retain(|_, (at, _, _)| at.elapsed() < AUTH_CACHE_TTL);
+            }
+            cache.insert(key, (Instant::now(), id, email));
+        }
+    }
+
+    /// Forgets every cached credential (after a revocation or sign-out).
+    pub fn forget_credentials(&self) {
+        if let Ok(mut cache) = self.auth_cache.lock() {
+            cache.clear();
+        }
     }
 
     /// Records that an API token was used, without slowing the request down.

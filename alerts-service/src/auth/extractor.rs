@@ -77,6 +77,15 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 }
 
 async fn by_token(state: &AppState, token: &str) -> Result<CurrentUser, ApiError> {
+    let key = format!("t:{}", hash_token(token));
+    if let Some((id, email)) = state.cached_credential(&key) {
+        state.token_used(hash_token(token));
+        return Ok(CurrentUser {
+            id,
+            email,
+            method: AuthMethod::Token,
+        });
+    }
     let backend = state.db.get_database_backend();
     let row = Row::find_by_statement(sql(
         backend,
@@ -88,6 +97,7 @@ async fn by_token(state: &AppState, token: &str) -> Result<CurrentUser, ApiError
     .await?
     .ok_or_else(ApiError::unauthenticated)?;
     state.token_used(hash_token(token));
+    state.cache_credential(key, row.id, row.email.clone());
     Ok(CurrentUser {
         id: row.id,
         email: row.email,
@@ -96,6 +106,14 @@ async fn by_token(state: &AppState, token: &str) -> Result<CurrentUser, ApiError
 }
 
 async fn by_session(state: &AppState, cookie: &str) -> Result<CurrentUser, ApiError> {
+    let key = format!("s:{}", hash_token(cookie));
+    if let Some((id, email)) = state.cached_credential(&key) {
+        return Ok(CurrentUser {
+            id,
+            email,
+            method: AuthMethod::Session,
+        });
+    }
     let backend = state.db.get_database_backend();
     let row = Row::find_by_statement(sql(
         backend,
@@ -106,6 +124,7 @@ async fn by_session(state: &AppState, cookie: &str) -> Result<CurrentUser, ApiEr
     .one(&state.db)
     .await?
     .ok_or_else(ApiError::unauthenticated)?;
+    state.cache_credential(key, row.id, row.email.clone());
     Ok(CurrentUser {
         id: row.id,
         email: row.email,

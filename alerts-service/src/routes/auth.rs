@@ -131,7 +131,12 @@ async fn login(
     .await?;
     txn.commit().await?;
     state.wake_sender.notify_one();
-    tracing::info!("sign-in link issued");
+    if state.settings.dev_outbox {
+        // Development only: the newcomer's way in without a mail server.
+        tracing::info!(%link, "sign-in link (development outbox; also at /outbox)");
+    } else {
+        tracing::info!("sign-in link issued");
+    }
     Ok(HttpResponse::Accepted().json(LoginAccepted {
         message:
             "If the address is valid, a sign-in link is on its way. It works once, for 15 minutes."
@@ -265,6 +270,7 @@ async fn logout(
             .exec(&state.db)
             .await?;
     }
+    state.forget_credentials();
     Ok(HttpResponse::NoContent()
         .cookie(session_cookie(&state, String::new(), 0))
         .finish())

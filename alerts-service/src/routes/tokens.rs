@@ -184,5 +184,6 @@ async fn revoke(
     if deleted.rows_affected == 0 {
         return Err(ApiError::not_found("token"));
     }
+    state.forget_credentials();
     Ok(HttpResponse::NoContent().finish())
 }
