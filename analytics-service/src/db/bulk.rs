@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, Value};
 use uuid::Uuid;
 
 use super::Dialect;
@@ -96,6 +96,35 @@ pub async fn insert<C: ConnectionTrait>(
     columns: &[(&str, Column)],
     suffix: &str,
 ) -> Result<Vec<QueryResult>, DbErr> {
+    let mut out = Vec::new();
+    for statement in statements(dialect, table, columns, suffix)? {
+        out.extend(conn.query_all_raw(statement).await?);
+    }
+    Ok(out)
+}
+
+/// Like [`insert`] without `RETURNING`: returns how many rows were inserted or updated.
+pub async fn execute<C: ConnectionTrait>(
+    conn: &C,
+    dialect: Dialect,
+    table: &str,
+    columns: &[(&str, Column)],
+    suffix: &str,
+) -> Result<u64, DbErr> {
+    let mut affected = 0;
+    for statement in statements(dialect, table, columns, suffix)? {
+        affected += conn.execute_raw(statement).await?.rows_affected();
+    }
+    Ok(affected)
+}
+
+/// The statement(s) inserting every row: one on Postgres, one per chunk on SQLite.
+fn statements(
+    dialect: Dialect,
+    table: &str,
+    columns: &[(&str, Column)],
+    suffix: &str,
+) -> Result<Vec<Statement>, DbErr> {
     let rows = columns.first().map_or(0, |(_, c)| c.len());
     if rows == 0 {
         return Ok(Vec::new());
@@ -131,7 +160,7 @@ pub async fn insert<C: ConnectionTrait>(
                 casts.join(", "),
                 aliases.join(", "),
             );
-            conn.query_all_raw(dialect.statement(&sql, params)).await
+            Ok(vec![dialect.statement(&sql, params)])
         }
         Dialect::Sqlite => {
             let per_chunk = (SQLITE_MAX_PARAMS / columns.len()).max(1);
@@ -153,7 +182,7 @@ pub async fn insert<C: ConnectionTrait>(
                     "INSERT INTO {table} ({names}) VALUES {} {suffix}",
                     tuples.join(", ")
                 );
-                out.extend(conn.query_all_raw(dialect.statement(&sql, params)).await?);
+                out.push(dialect.statement(&sql, params));
                 start = end;
             }
             Ok(out)

@@ -1,17 +1,20 @@
 //! `products.observed` events into the star schema, a whole batch at a time.
 //!
-//! Inside the batch transaction, in this order (every transaction touches the tables in the
-//! same order and the rows in key order, so concurrent replicas cannot deadlock):
+//! Inside the batch transaction, after the per-alert locks (so no other replica is writing the
+//! same alerts), in this order — every transaction touches the tables in the same order and the
+//! rows in key order, so concurrent replicas cannot deadlock:
 //!
-//! 1. `dim_item`: listings not known to the in-process cache (or whose title, URL, picture,
-//!    seller or condition changed) are upserted; the rest need no statement at all.
-//! 2. `fact_price_observation`: one row per listing per run, `ON CONFLICT DO NOTHING` on
-//!    `(run_id, item_key)`, `RETURNING` what was really inserted — a run re-sent under a new
-//!    event id adds nothing, and the steps below only count what was inserted.
-//! 3. `alert_listing`: which listings each alert has seen, and when first; new pairs are the
-//!    day's "new listings".
-//! 4. `daily_price`: the per-day price histogram, incremented.
-//! 5. `daily_rollup`: the affected (alert, currency, day) rows recomputed from the histogram.
+//! 1. `ingested_run`: the batch's runs are registered; runs registered before (the same run
+//!    re-sent under a new event id) are left out, so everything below counts each observation
+//!    once;
+//! 2. `dim_item`: listings not known to the in-process cache (or whose title, URL, picture,
+//!    seller or condition changed) are upserted; the rest need no statement at all;
+//! 3. `fact_price_observation`: one row per listing per run, one multi-row statement;
+//! 4. `alert_listing`: which listings each alert has seen, and when first; new pairs are the
+//!    day's "new listings";
+//! 5. `daily_rollup`: each affected (alert, currency, day) row is read, its price histogram
+//!    merged with the batch's prices, its statistics recomputed, and written back — one row per
+//!    alert and day, however many observations the batch had;
 //! 6. `alert_activity`: each alert's latest run.
 //!
 //! The caches are only updated after the transaction committed (see [`CacheUpdates`]): a key
@@ -26,7 +29,7 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
 use uuid::Uuid;
 
-use super::rollup::{PriceCount, day_stats};
+use super::rollup::{self, Histogram, day_stats};
 use crate::db::bulk::{self, Column};
 use crate::db::{Dialect, get_decimal};
 
@@ -87,7 +90,7 @@ struct Row<'a> {
     item: &'a ObservedItem,
 }
 
-/// A row `RETURNING` said was inserted.
+/// A fact row as inserted.
 struct Inserted {
     alert_id: Uuid,
     item_key: i64,
@@ -136,7 +139,7 @@ pub fn plan<'a>(caches: &Caches, observations: &[&'a ProductsObserved]) -> Plan<
 }
 
 /// Stores every listing of `observations` (already deduplicated by event id) in `conn`'s
-/// transaction.
+/// transaction. The caller holds the locks of every alert concerned.
 pub async fn store<C: ConnectionTrait>(
     conn: &C,
     dialect: Dialect,
@@ -145,13 +148,20 @@ pub async fn store<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Stored, DbErr> {
     let mut stored = Stored::default();
-    let attempted = plan.rows.len() as u64;
+    let stored_runs = runs_already_stored(conn, dialect, observations).await?;
+    let rows: Vec<&Row<'_>> = plan
+        .rows
+        .iter()
+        .filter(|r| !stored_runs.contains(&r.run_id))
+        .collect();
+    stored.duplicates = (plan.rows.len() - rows.len()) as u64;
+    if rows.is_empty() {
+        return Ok(stored);
+    }
 
     let item_keys = item_keys(conn, dialect, &plan, now, &mut stored.cache).await?;
-    let inserted = insert_facts(conn, dialect, &plan.rows, &item_keys).await?;
+    let inserted = insert_facts(conn, dialect, &rows, &item_keys).await?;
     stored.inserted = inserted.len() as u64;
-    stored.duplicates = attempted - stored.inserted;
-
     let new_listings = record_listings(
         conn,
         dialect,
@@ -160,10 +170,60 @@ pub async fn store<C: ConnectionTrait>(
         &mut stored.cache,
     )
     .await?;
-    increment_histogram(conn, dialect, &inserted).await?;
-    recompute_rollups(conn, dialect, &inserted, &new_listings, now).await?;
-    record_activity(conn, dialect, observations).await?;
+    update_rollups(conn, dialect, &inserted, &new_listings, now).await?;
+    let fresh: Vec<&ProductsObserved> = observations
+        .iter()
+        .copied()
+        .filter(|o| !stored_runs.contains(&o.run_id))
+        .collect();
+    record_activity(conn, dialect, &fresh).await?;
     Ok(stored)
+}
+
+/// Registers the batch's runs; returns those that were registered before (already stored).
+///
+/// A registry keyed by run id answers with one index probe per run, whatever the size of the
+/// (partitioned) fact table, and its unique key makes a concurrent duplicate impossible.
+async fn runs_already_stored<C: ConnectionTrait>(
+    conn: &C,
+    dialect: Dialect,
+    observations: &[&ProductsObserved],
+) -> Result<HashSet<Uuid>, DbErr> {
+    let runs: BTreeMap<Uuid, &ProductsObserved> = observations
+        .iter()
+        .filter(|o| !o.items.is_empty())
+        .map(|o| (o.run_id, *o))
+        .collect();
+    if runs.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let registered = bulk::insert(
+        conn,
+        dialect,
+        "ingested_run",
+        &[
+            ("run_id", Column::Uuid(runs.keys().copied().collect())),
+            (
+                "alert_id",
+                Column::Uuid(runs.values().map(|o| o.alert_id).collect()),
+            ),
+            (
+                "observed_at",
+                Column::Time(runs.values().map(|o| o.observed_at).collect()),
+            ),
+        ],
+        "ON CONFLICT (run_id) DO NOTHING RETURNING run_id",
+    )
+    .await?;
+    let fresh: HashSet<Uuid> = registered
+        .iter()
+        .map(|row| row.try_get::<Uuid>("", "run_id"))
+        .collect::<Result<_, _>>()?;
+    Ok(runs
+        .keys()
+        .filter(|r| !fresh.contains(r))
+        .copied()
+        .collect())
 }
 
 /// Every listing of every run, each listing once per run (eBay can repeat one across pages).
@@ -264,66 +324,69 @@ async fn item_keys<C: ConnectionTrait>(
 async fn insert_facts<C: ConnectionTrait>(
     conn: &C,
     dialect: Dialect,
-    rows: &[Row<'_>],
+    rows: &[&Row<'_>],
     item_keys: &HashMap<String, i64>,
 ) -> Result<Vec<Inserted>, DbErr> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut alert_ids = Vec::with_capacity(rows.len());
-    let mut keys = Vec::with_capacity(rows.len());
-    let mut run_ids = Vec::with_capacity(rows.len());
-    let mut times = Vec::with_capacity(rows.len());
-    let mut days = Vec::with_capacity(rows.len());
-    let mut prices = Vec::with_capacity(rows.len());
-    let mut currencies = Vec::with_capacity(rows.len());
+    let mut inserted = Vec::with_capacity(rows.len());
     for row in rows {
-        let key = item_keys.get(&row.item.item_id).copied().ok_or_else(|| {
+        let item_key = item_keys.get(&row.item.item_id).copied().ok_or_else(|| {
             DbErr::Custom(format!("no item key for listing {}", row.item.item_id))
         })?;
-        alert_ids.push(row.alert_id);
-        keys.push(key);
-        run_ids.push(row.run_id);
-        times.push(row.observed_at);
-        days.push(row.observed_at.date_naive());
-        prices.push(row.item.price.value);
-        currencies.push(row.item.price.currency.clone());
+        inserted.push(Inserted {
+            alert_id: row.alert_id,
+            item_key,
+            day: row.observed_at.date_naive(),
+            currency: row.item.price.currency.clone(),
+            price: row.item.price.value,
+            observed_at: row.observed_at,
+        });
     }
-    let conflict = match dialect {
-        Dialect::Postgres => "ON CONFLICT (run_id, item_key, observed_date) DO NOTHING",
-        Dialect::Sqlite => "ON CONFLICT (run_id, item_key) DO NOTHING",
-    };
-    let returned = bulk::insert(
+    let n = inserted.len();
+    let affected = bulk::execute(
         conn,
         dialect,
         "fact_price_observation",
         &[
-            ("alert_id", Column::Uuid(alert_ids)),
-            ("item_key", Column::Int(keys)),
-            ("run_id", Column::Uuid(run_ids)),
-            ("observed_at", Column::Time(times)),
-            ("observed_date", Column::Date(days)),
-            ("price", Column::Decimal(prices)),
-            ("currency", Column::Text(currencies)),
+            (
+                "alert_id",
+                Column::Uuid(inserted.iter().map(|r| r.alert_id).collect()),
+            ),
+            (
+                "item_key",
+                Column::Int(inserted.iter().map(|r| r.item_key).collect()),
+            ),
+            (
+                "run_id",
+                Column::Uuid(rows.iter().map(|r| r.run_id).collect()),
+            ),
+            (
+                "observed_at",
+                Column::Time(inserted.iter().map(|r| r.observed_at).collect()),
+            ),
+            (
+                "observed_date",
+                Column::Date(inserted.iter().map(|r| r.day).collect()),
+            ),
+            (
+                "price",
+                Column::Decimal(inserted.iter().map(|r| r.price).collect()),
+            ),
+            (
+                "currency",
+                Column::Text(inserted.iter().map(|r| r.currency.clone()).collect()),
+            ),
         ],
-        &format!(
-            "{conflict} RETURNING alert_id, item_key, observed_date, currency, price, observed_at"
-        ),
+        "",
     )
     .await?;
-    returned
-        .iter()
-        .map(|row| {
-            Ok(Inserted {
-                alert_id: row.try_get("", "alert_id")?,
-                item_key: row.try_get("", "item_key")?,
-                day: row.try_get("", "observed_date")?,
-                currency: row.try_get("", "currency")?,
-                price: get_decimal(row, dialect, "price")?,
-                observed_at: row.try_get("", "observed_at")?,
-            })
-        })
-        .collect()
+    // Runs already stored were left out above under the alerts' locks, so a shortfall means the
+    // unique key caught something unforeseen: fail the batch rather than count wrongly.
+    if affected != n as u64 {
+        return Err(DbErr::Custom(format!(
+            "expected to store {n} observations but stored {affected}"
+        )));
+    }
+    Ok(inserted)
 }
 
 /// Records (alert, listing) pairs; returns new listings per (alert, currency, day).
@@ -393,78 +456,48 @@ async fn record_listings<C: ConnectionTrait>(
     Ok(new_listings)
 }
 
-type DayKey = (Uuid, NaiveDate, String);
+type DayKey = (Uuid, String, NaiveDate);
 
-async fn increment_histogram<C: ConnectionTrait>(
-    conn: &C,
-    dialect: Dialect,
-    inserted: &[Inserted],
-) -> Result<(), DbErr> {
-    // Sorted by the primary key so concurrent batches lock rows in the same order.
-    let mut histogram: BTreeMap<(DayKey, Decimal), (u64, i64)> = BTreeMap::new();
-    for row in inserted {
-        let entry = histogram
-            .entry((
-                (row.alert_id, row.day, row.currency.clone()),
-                row.price.normalize(),
-            ))
-            .or_insert((0, row.item_key));
-        entry.0 += 1;
-    }
-    if histogram.is_empty() {
-        return Ok(());
-    }
-    let n = histogram.len();
-    let mut alert_ids = Vec::with_capacity(n);
-    let mut days = Vec::with_capacity(n);
-    let mut currencies = Vec::with_capacity(n);
-    let mut prices = Vec::with_capacity(n);
-    let mut counts = Vec::with_capacity(n);
-    let mut items = Vec::with_capacity(n);
-    for (((alert_id, day, currency), price), (count, item_key)) in histogram {
-        alert_ids.push(alert_id);
-        days.push(day);
-        currencies.push(currency);
-        prices.push(price);
-        counts.push(i64::try_from(count).unwrap_or(i64::MAX));
-        items.push(item_key);
-    }
-    bulk::insert(
-        conn,
-        dialect,
-        "daily_price",
-        &[
-            ("alert_id", Column::Uuid(alert_ids)),
-            ("day", Column::Date(days)),
-            ("currency", Column::Text(currencies)),
-            ("price", Column::Decimal(prices)),
-            ("observations", Column::Int(counts)),
-            ("item_key", Column::Int(items)),
-        ],
-        "ON CONFLICT (alert_id, day, currency, price) DO UPDATE \
-         SET observations = daily_price.observations + excluded.observations",
-    )
-    .await?;
-    Ok(())
+/// What a batch adds to one day of one alert.
+struct DayDelta {
+    histogram: Histogram,
+    /// The lowest price of the batch and a listing that had it.
+    low: (Decimal, i64),
 }
 
-async fn recompute_rollups<C: ConnectionTrait>(
+/// A stored rollup row, as far as merging needs it.
+struct StoredDay {
+    histogram: Histogram,
+    low: (Decimal, i64),
+}
+
+async fn update_rollups<C: ConnectionTrait>(
     conn: &C,
     dialect: Dialect,
     inserted: &[Inserted],
     new_listings: &HashMap<(Uuid, String, NaiveDate), u64>,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let keys: std::collections::BTreeSet<DayKey> = inserted
-        .iter()
-        .map(|r| (r.alert_id, r.day, r.currency.clone()))
-        .collect();
-    if keys.is_empty() {
+    // Sorted by key so concurrent batches lock rows in the same order.
+    let mut deltas: BTreeMap<DayKey, DayDelta> = BTreeMap::new();
+    for row in inserted {
+        let delta = deltas
+            .entry((row.alert_id, row.currency.clone(), row.day))
+            .or_insert_with(|| DayDelta {
+                histogram: Histogram::new(),
+                low: (row.price, row.item_key),
+            });
+        rollup::add(&mut delta.histogram, row.price, 1);
+        if row.price < delta.low.0 {
+            delta.low = (row.price, row.item_key);
+        }
+    }
+    if deltas.is_empty() {
         return Ok(());
     }
-    let histograms = read_histograms(conn, dialect, &keys).await?;
+    let mut stored = read_days(conn, dialect, deltas.keys()).await?;
 
-    let n = keys.len();
+    let n = deltas.len();
     let mut alert_ids = Vec::with_capacity(n);
     let mut currencies = Vec::with_capacity(n);
     let mut days = Vec::with_capacity(n);
@@ -478,13 +511,29 @@ async fn recompute_rollups<C: ConnectionTrait>(
         Vec::with_capacity(n),
     );
     let mut min_items = Vec::with_capacity(n);
-    let mut fresh = Vec::with_capacity(n);
-    for key in keys {
-        let Some(stats) = histograms.get(&key).and_then(|h| day_stats(h)) else {
+    let mut added = Vec::with_capacity(n);
+    let mut encoded = Vec::with_capacity(n);
+    for (key, delta) in deltas {
+        let (histogram, low) = match stored.remove(&key) {
+            Some(mut day) => {
+                for (price, count) in delta.histogram {
+                    rollup::add(&mut day.histogram, price, count);
+                }
+                // The earlier listing keeps the title of "lowest" on a tie.
+                let low = if delta.low.0 < day.low.0 {
+                    delta.low
+                } else {
+                    day.low
+                };
+                (day.histogram, low)
+            }
+            None => (delta.histogram, delta.low),
+        };
+        let Some(stats) = day_stats(&histogram) else {
             continue;
         };
-        let (alert_id, day, currency) = key;
-        let added = new_listings
+        let (alert_id, currency, day) = key;
+        let fresh = new_listings
             .get(&(alert_id, currency.clone(), day))
             .copied()
             .unwrap_or(0);
@@ -498,11 +547,12 @@ async fn recompute_rollups<C: ConnectionTrait>(
         p75s.push(stats.p75);
         means.push(stats.mean);
         maxes.push(stats.max);
-        min_items.push(stats.min_item_key);
-        fresh.push(i64::try_from(added).unwrap_or(i64::MAX));
+        min_items.push(low.1);
+        added.push(i64::try_from(fresh).unwrap_or(i64::MAX));
+        encoded.push(rollup::encode(&histogram));
     }
     let rows = alert_ids.len();
-    bulk::insert(
+    bulk::execute(
         conn,
         dialect,
         "daily_rollup",
@@ -518,7 +568,8 @@ async fn recompute_rollups<C: ConnectionTrait>(
             ("mean", Column::Decimal(means)),
             ("max_price", Column::Decimal(maxes)),
             ("min_item_key", Column::Int(min_items)),
-            ("new_listings", Column::Int(fresh)),
+            ("new_listings", Column::Int(added)),
+            ("price_counts", Column::Text(encoded)),
             ("updated_at", Column::Time(vec![now; rows])),
         ],
         "ON CONFLICT (alert_id, currency, day) DO UPDATE SET \
@@ -527,47 +578,45 @@ async fn recompute_rollups<C: ConnectionTrait>(
          mean = excluded.mean, max_price = excluded.max_price, \
          min_item_key = excluded.min_item_key, \
          new_listings = daily_rollup.new_listings + excluded.new_listings, \
-         updated_at = excluded.updated_at",
+         price_counts = excluded.price_counts, updated_at = excluded.updated_at",
     )
     .await?;
     Ok(())
 }
 
-/// The price histograms of the given days.
-async fn read_histograms<C: ConnectionTrait>(
+/// The stored rollups of the given days (absent days are simply missing from the map).
+async fn read_days<'k, C: ConnectionTrait>(
     conn: &C,
     dialect: Dialect,
-    keys: &std::collections::BTreeSet<DayKey>,
-) -> Result<HashMap<DayKey, Vec<PriceCount>>, DbErr> {
+    keys: impl Iterator<Item = &'k DayKey>,
+) -> Result<HashMap<DayKey, StoredDay>, DbErr> {
+    let keys: Vec<&DayKey> = keys.collect();
     let rows: Vec<QueryResult> = match dialect {
         Dialect::Postgres => {
-            let alert_ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-            let days: Vec<NaiveDate> = keys.iter().map(|k| k.1).collect();
-            let currencies: Vec<String> = keys.iter().map(|k| k.2.clone()).collect();
             conn.query_all_raw(dialect.statement(
-                "SELECT h.alert_id, h.day, h.currency, h.price, h.observations, h.item_key \
-                 FROM unnest($1::uuid[], $2::date[], $3::text[]) AS k(alert_id, day, currency) \
-                 JOIN daily_price h ON h.alert_id = k.alert_id AND h.day = k.day \
-                  AND h.currency = k.currency",
+                "SELECT r.alert_id, r.currency, r.day, r.price_counts, r.min_price, r.min_item_key \
+                 FROM unnest($1::uuid[], $2::text[], $3::date[]) AS k(alert_id, currency, day) \
+                 JOIN daily_rollup r ON r.alert_id = k.alert_id AND r.currency = k.currency \
+                  AND r.day = k.day",
                 vec![
-                    Value::from(alert_ids),
-                    Value::from(days),
-                    Value::from(currencies),
+                    Value::from(keys.iter().map(|k| k.0).collect::<Vec<_>>()),
+                    Value::from(keys.iter().map(|k| k.1.clone()).collect::<Vec<_>>()),
+                    Value::from(keys.iter().map(|k| k.2).collect::<Vec<_>>()),
                 ],
             ))
             .await?
         }
         Dialect::Sqlite => {
             let mut rows = Vec::new();
-            for (alert_id, day, currency) in keys {
+            for (alert_id, currency, day) in keys {
                 rows.extend(
                     conn.query_all_raw(dialect.statement(
-                        "SELECT alert_id, day, currency, price, observations, item_key \
-                         FROM daily_price WHERE alert_id = $1 AND day = $2 AND currency = $3",
+                        "SELECT alert_id, currency, day, price_counts, min_price, min_item_key \
+                         FROM daily_rollup WHERE alert_id = $1 AND currency = $2 AND day = $3",
                         vec![
                             Value::from(*alert_id),
-                            Value::from(*day),
                             Value::from(currency.clone()),
+                            Value::from(*day),
                         ],
                     ))
                     .await?,
@@ -576,19 +625,27 @@ async fn read_histograms<C: ConnectionTrait>(
             rows
         }
     };
-    let mut out: HashMap<DayKey, Vec<PriceCount>> = HashMap::new();
+    let mut out = HashMap::with_capacity(rows.len());
     for row in rows {
         let key: DayKey = (
             row.try_get("", "alert_id")?,
-            row.try_get("", "day")?,
             row.try_get("", "currency")?,
+            row.try_get("", "day")?,
         );
-        let count: i64 = row.try_get("", "observations")?;
-        out.entry(key).or_default().push(PriceCount {
-            price: get_decimal(&row, dialect, "price")?,
-            count: u64::try_from(count).unwrap_or(0),
-            item_key: row.try_get("", "item_key")?,
-        });
+        let text: String = row.try_get("", "price_counts")?;
+        // A histogram dropped by retention (or damaged) cannot be merged into; its day is
+        // long past, so a late observation simply restarts it.
+        let histogram = rollup::decode(&text).unwrap_or_default();
+        out.insert(
+            key,
+            StoredDay {
+                histogram,
+                low: (
+                    get_decimal(&row, dialect, "min_price")?,
+                    row.try_get("", "min_item_key")?,
+                ),
+            },
+        );
     }
     Ok(out)
 }

@@ -1,23 +1,51 @@
 //! Daily statistics of asking prices from a price histogram.
 //!
-//! Ingestion keeps, per alert, day and currency, how many observations had each distinct price
-//! (`daily_price`). A listing usually keeps its price across the day's runs, so the histogram
-//! has about as many rows as listings while the day may have dozens of runs: recomputing the
-//! day's exact quartiles from it after every batch costs the same whether it was the first or
-//! the fiftieth run of the day. Quartiles are interpolated linearly between order statistics
-//! (the definition of Postgres' `percentile_cont`), then everything is rounded to cents.
+//! Each `daily_rollup` row keeps, beside its statistics, how many observations had each
+//! distinct price that day (`price_counts`, e.g. `"12.99*3 13.5*1"`). A listing usually keeps
+//! its price across the day's runs, so the histogram has about as many entries as listings
+//! while the day may have hundreds of runs: updating the day after a batch means reading and
+//! writing one row per (alert, day), and recomputing its exact quartiles costs the same whether
+//! it was the first or the five-hundredth run of the day. Quartiles are interpolated linearly
+//! between order statistics (the definition of Postgres' `percentile_cont`), then everything is
+//! rounded to cents.
+
+use std::collections::BTreeMap;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-/// How many observations had one price, and one listing that had it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PriceCount {
-    /// The asking price.
-    pub price: Decimal,
-    /// Observations at that price.
-    pub count: u64,
-    /// A listing seen at that price (the first one stored), to name the day's low.
-    pub item_key: i64,
+/// How many observations had each price (normalised, so `10.5` and `10.50` are one key).
+pub type Histogram = BTreeMap<Decimal, u64>;
+
+/// Adds `count` observations at `price`.
+pub fn add(histogram: &mut Histogram, price: Decimal, count: u64) {
+    *histogram.entry(price.normalize()).or_insert(0) += count;
+}
+
+/// The stored form: `price*count` pairs in price order, separated by spaces.
+pub fn encode(histogram: &Histogram) -> String {
+    let mut out = String::with_capacity(histogram.len() * 10);
+    for (price, count) in histogram {
+        if *count == 0 {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&price.to_string());
+        out.push('*');
+        out.push_str(&count.to_string());
+    }
+    out
+}
+
+/// Parses [`encode`]'s output; `None` when it is damaged.
+pub fn decode(text: &str) -> Option<Histogram> {
+    let mut histogram = Histogram::new();
+    for pair in text.split_ascii_whitespace() {
+        let (price, count) = pair.split_once('*')?;
+        add(&mut histogram, price.parse().ok()?, count.parse().ok()?);
+    }
+    Some(histogram)
 }
 
 /// One day's statistics.
@@ -37,8 +65,6 @@ pub struct DayStats {
     pub mean: Decimal,
     /// Highest price.
     pub max: Decimal,
-    /// A listing at the lowest price.
-    pub min_item_key: i64,
 }
 
 /// Rounds to cents, half away from zero (how people round money).
@@ -47,30 +73,32 @@ pub fn cents(value: Decimal) -> Decimal {
 }
 
 /// The statistics of a histogram; `None` when it holds no observation.
-pub fn day_stats(histogram: &[PriceCount]) -> Option<DayStats> {
-    let mut sorted: Vec<&PriceCount> = histogram.iter().filter(|p| p.count > 0).collect();
-    sorted.sort_by(|a, b| a.price.cmp(&b.price).then(a.item_key.cmp(&b.item_key)));
-    let first = sorted.first()?;
-    let last = sorted.last()?;
-    let count: u64 = sorted.iter().map(|p| p.count).sum();
+pub fn day_stats(histogram: &Histogram) -> Option<DayStats> {
+    let sorted: Vec<(Decimal, u64)> = histogram
+        .iter()
+        .filter(|(_, count)| **count > 0)
+        .map(|(price, count)| (*price, *count))
+        .collect();
+    let (min, _) = *sorted.first()?;
+    let (max, _) = *sorted.last()?;
+    let count: u64 = sorted.iter().map(|(_, c)| c).sum();
     let sum: Decimal = sorted
         .iter()
-        .map(|p| p.price * Decimal::from(p.count))
+        .map(|(price, c)| price * Decimal::from(*c))
         .sum();
     Some(DayStats {
         count,
-        min: first.price,
+        min,
         p25: cents(percentile(&sorted, count, Decimal::new(25, 2))),
         median: cents(percentile(&sorted, count, Decimal::new(5, 1))),
         p75: cents(percentile(&sorted, count, Decimal::new(75, 2))),
         mean: cents(sum / Decimal::from(count)),
-        max: last.price,
-        min_item_key: first.item_key,
+        max,
     })
 }
 
 /// The `q` quantile of a sorted, non-empty histogram of `count` observations.
-fn percentile(sorted: &[&PriceCount], count: u64, q: Decimal) -> Decimal {
+fn percentile(sorted: &[(Decimal, u64)], count: u64, q: Decimal) -> Decimal {
     let position = Decimal::from(count - 1) * q;
     let lower = position.floor();
     let fraction = position - lower;
@@ -84,15 +112,15 @@ fn percentile(sorted: &[&PriceCount], count: u64, q: Decimal) -> Decimal {
 }
 
 /// The `index`-th observation (0-based) in price order.
-fn nth(sorted: &[&PriceCount], index: u64) -> Decimal {
+fn nth(sorted: &[(Decimal, u64)], index: u64) -> Decimal {
     let mut seen = 0;
-    for entry in sorted {
-        seen += entry.count;
+    for (price, count) in sorted {
+        seen += count;
         if index < seen {
-            return entry.price;
+            return *price;
         }
     }
-    sorted.last().map_or(Decimal::ZERO, |p| p.price)
+    sorted.last().map_or(Decimal::ZERO, |(price, _)| *price)
 }
 
 #[cfg(test)]
@@ -101,16 +129,12 @@ mod tests {
 
     use super::*;
 
-    fn histogram(prices: &[(Decimal, u64)]) -> Vec<PriceCount> {
-        prices
-            .iter()
-            .enumerate()
-            .map(|(i, (price, count))| PriceCount {
-                price: *price,
-                count: *count,
-                item_key: i as i64 + 1,
-            })
-            .collect()
+    fn histogram(prices: &[(Decimal, u64)]) -> Histogram {
+        let mut histogram = Histogram::new();
+        for (price, count) in prices {
+            add(&mut histogram, *price, *count);
+        }
+        histogram
     }
 
     #[test]
@@ -132,7 +156,6 @@ mod tests {
         assert_eq!(stats.p75, dec!(30));
         assert_eq!(stats.mean, dec!(24));
         assert_eq!(stats.max, dec!(40));
-        assert_eq!(stats.min_item_key, 2, "the listing at the low");
     }
 
     #[test]
@@ -166,7 +189,19 @@ mod tests {
                 dec!(99.99)
             )
         );
-        assert!(day_stats(&[]).is_none());
+        assert!(day_stats(&Histogram::new()).is_none());
         assert!(day_stats(&histogram(&[(dec!(1), 0)])).is_none());
+    }
+
+    #[test]
+    fn histograms_survive_storage_and_merge_equal_amounts() {
+        let mut h = histogram(&[(dec!(10.50), 2), (dec!(9), 1)]);
+        add(&mut h, dec!(10.5), 1);
+        let text = encode(&h);
+        assert_eq!(text, "9*1 10.5*3");
+        assert_eq!(decode(&text), Some(h));
+        assert_eq!(decode(""), Some(Histogram::new()));
+        assert_eq!(decode("x*1"), None);
+        assert_eq!(decode("1*x"), None);
     }
 }

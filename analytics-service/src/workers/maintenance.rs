@@ -1,6 +1,7 @@
 //! Daily housekeeping: fact partitions for the coming months, and retention — observations
 //! older than `ANALYTICS_RETENTION_DAYS` go (whole monthly partitions dropped on Postgres, rows
-//! deleted on SQLite), while the daily rollups stay, so long-range charts keep working.
+//! deleted on SQLite), while the daily rollups stay (only their price histograms are emptied),
+//! so long-range charts keep working.
 //!
 //! On Postgres a month is dropped only once all of it is past the cutoff, so up to a month more
 //! than the retention period is kept: dropping a partition is instant and leaves no bloat,
@@ -26,8 +27,8 @@ pub struct MaintenanceOutcome {
     pub partitions_dropped: Vec<String>,
     /// Observation rows deleted (SQLite).
     pub observations_deleted: u64,
-    /// Price histogram rows deleted.
-    pub histogram_rows_deleted: u64,
+    /// Daily price histograms emptied (their statistics stay).
+    pub histograms_cleared: u64,
     /// Inbox rows deleted.
     pub inbox_rows_deleted: u64,
 }
@@ -61,14 +62,23 @@ pub async fn run_maintenance_at(
             .await?
             .rows_affected();
     }
-    outcome.histogram_rows_deleted = db
+    // A day past retention gets no more observations; its histogram is dead weight.
+    outcome.histograms_cleared = db
         .conn
         .execute_raw(db.dialect.statement(
-            "DELETE FROM daily_price WHERE day < $1",
+            "UPDATE daily_rollup SET price_counts = '' WHERE day < $1 AND price_counts <> ''",
             vec![Value::from(cutoff)],
         ))
         .await?
         .rows_affected();
+    db.conn
+        .execute_raw(db.dialect.statement(
+            "DELETE FROM ingested_run WHERE observed_at < $1",
+            vec![Value::from(
+                now - chrono::Duration::days(i64::from(ctx.settings.retention_days)),
+            )],
+        ))
+        .await?;
     outcome.inbox_rows_deleted = db
         .conn
         .execute_raw(db.dialect.statement(

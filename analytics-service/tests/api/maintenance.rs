@@ -44,7 +44,12 @@ async fn retention_drops_old_observations_by_partition_and_keeps_rollups() {
             .await,
         0
     );
-    assert_eq!(app.scalar("SELECT COUNT(*) AS n FROM daily_price").await, 0);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) AS n FROM daily_rollup WHERE price_counts = ''")
+            .await,
+        1,
+        "the histogram is emptied"
+    );
     assert_eq!(
         app.scalar("SELECT COUNT(*) AS n FROM daily_rollup").await,
         1,
@@ -69,6 +74,7 @@ async fn retention_deletes_old_observations_on_sqlite() {
         .unwrap();
 
     assert_eq!(outcome.observations_deleted, 10);
+    assert_eq!(outcome.histograms_cleared, 1);
     assert_eq!(
         app.scalar("SELECT COUNT(*) AS n FROM daily_rollup").await,
         1

@@ -156,3 +156,18 @@ async fn health_readiness_and_metrics_answer() {
     }
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn rollups_merged_batch_by_batch_give_the_same_insights() {
+    let mut app = spawn_app().await;
+    let alert = Uuid::now_v7();
+
+    for event in price_history(alert) {
+        app.publish(&[event]).await;
+        app.consume().await;
+    }
+
+    let report: Value = app.get_insights(alert, "").await.json().await.unwrap();
+    assert_matches_hand_computed(&report);
+    app.shutdown().await;
+}

@@ -14,6 +14,10 @@ pub struct Migration;
 /// Postgres: the fact table is partitioned by month of `observed_date`; the unique key has to
 /// include the partition key, and since one run has one `observed_at`, `(run_id, item_key,
 /// observed_date)` is as strict as `(run_id, item_key)`.
+/// Rollups and activity rows are rewritten by every batch: free space in their pages lets
+/// Postgres update them in place (HOT) without touching their indexes.
+/// `daily_rollup.price_counts` is the day's price histogram (`"12.99*3 13.5*1"`), merged with
+/// each batch's prices to recompute exact quartiles without reading the day's facts again.
 const POSTGRES: &str = r#"
 CREATE TABLE dim_alert (
     alert_key          BIGSERIAL PRIMARY KEY,
@@ -65,16 +69,6 @@ CREATE TABLE fact_price_observation (
 ) PARTITION BY RANGE (observed_date);
 CREATE INDEX fact_price_observation_alert_item ON fact_price_observation (alert_id, item_key, observed_at);
 
-CREATE TABLE daily_price (
-    alert_id      UUID NOT NULL,
-    day           DATE NOT NULL,
-    currency      TEXT NOT NULL,
-    price         NUMERIC NOT NULL,
-    observations  BIGINT NOT NULL,
-    item_key      BIGINT NOT NULL,
-    PRIMARY KEY (alert_id, day, currency, price)
-);
-
 CREATE TABLE daily_rollup (
     alert_id      UUID NOT NULL,
     currency      TEXT NOT NULL,
@@ -88,9 +82,10 @@ CREATE TABLE daily_rollup (
     max_price     NUMERIC NOT NULL,
     min_item_key  BIGINT NOT NULL,
     new_listings  BIGINT NOT NULL DEFAULT 0,
+    price_counts  TEXT NOT NULL,
     updated_at    TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (alert_id, currency, day)
-);
+) WITH (fillfactor = 70);
 
 CREATE TABLE alert_listing (
     alert_id         UUID NOT NULL,
@@ -108,7 +103,7 @@ CREATE TABLE alert_activity (
     currency           TEXT NOT NULL,
     first_observed_at  TIMESTAMPTZ NOT NULL,
     runs               BIGINT NOT NULL
-);
+) WITH (fillfactor = 70);
 
 CREATE TABLE inbox (
     event_id      TEXT PRIMARY KEY,
@@ -116,6 +111,13 @@ CREATE TABLE inbox (
     processed_at  TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX inbox_processed_at ON inbox (processed_at);
+
+CREATE TABLE ingested_run (
+    run_id       UUID PRIMARY KEY,
+    alert_id     UUID NOT NULL,
+    observed_at  TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX ingested_run_observed_at ON ingested_run (observed_at);
 
 CREATE TABLE insight_report (
     report_id        UUID PRIMARY KEY,
@@ -192,16 +194,6 @@ CREATE TABLE fact_price_observation (
 CREATE INDEX fact_price_observation_alert_item ON fact_price_observation (alert_id, item_key, observed_at);
 CREATE INDEX fact_price_observation_date ON fact_price_observation (observed_date);
 
-CREATE TABLE daily_price (
-    alert_id      BLOB NOT NULL,
-    day           TEXT NOT NULL,
-    currency      TEXT NOT NULL,
-    price         TEXT NOT NULL,
-    observations  INTEGER NOT NULL,
-    item_key      INTEGER NOT NULL,
-    PRIMARY KEY (alert_id, day, currency, price)
-);
-
 CREATE TABLE daily_rollup (
     alert_id      BLOB NOT NULL,
     currency      TEXT NOT NULL,
@@ -215,6 +207,7 @@ CREATE TABLE daily_rollup (
     max_price     TEXT NOT NULL,
     min_item_key  INTEGER NOT NULL,
     new_listings  INTEGER NOT NULL DEFAULT 0,
+    price_counts  TEXT NOT NULL,
     updated_at    TEXT NOT NULL,
     PRIMARY KEY (alert_id, currency, day)
 );
@@ -243,6 +236,13 @@ CREATE TABLE inbox (
     processed_at  TEXT NOT NULL
 );
 CREATE INDEX inbox_processed_at ON inbox (processed_at);
+
+CREATE TABLE ingested_run (
+    run_id       BLOB PRIMARY KEY,
+    alert_id     BLOB NOT NULL,
+    observed_at  TEXT NOT NULL
+);
+CREATE INDEX ingested_run_observed_at ON ingested_run (observed_at);
 
 CREATE TABLE insight_report (
     report_id        BLOB PRIMARY KEY,
