@@ -1,0 +1,88 @@
+# syntax=docker/dockerfile:1
+#
+# eBay Alerts — one multi-stage build, three images. Pick one with a target:
+#
+#   docker build --target alerts-service    -t ebay-alerts/alerts-service .
+#   docker build --target analytics-service -t ebay-alerts/analytics-service .
+#   docker build --target ebay-mock         -t ebay-alerts/ebay-mock .
+#
+# (docker-compose.yml does this for you.) Stages:
+#   frontend  Node 20 builds the dashboard (frontend/ -> frontend/dist)
+#   builder   Rust builds the three release binaries in one cargo invocation
+#   runtime   Debian slim base: CA certificates, curl (the healthchecks), a non-root user
+#   <binary>  runtime + that binary in /usr/local/bin (+ the dashboard for alerts-service)
+# BuildKit builds only the stages a target needs and shares `builder` between the targets.
+
+############################ 1. dashboard ############################
+FROM node:20-bookworm-slim AS frontend
+WORKDIR /src/frontend
+# Manifests first: the npm layer is reused until the dependencies change.
+COPY frontend/package.json frontend/package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --no-audit --no-fund
+COPY frontend/ ./
+RUN npm run build
+
+############################ 2. binaries #############################
+FROM rust:1.95-bookworm AS builder
+WORKDIR /src
+# Every workspace member is needed for cargo to load the workspace, even the ones not built
+# (deploy/check_compose.py fails when a member is missing here).
+COPY Cargo.toml Cargo.lock ./
+COPY pubsub/ pubsub/
+COPY ebay-sdk/ ebay-sdk/
+COPY ebay-mock/ ebay-mock/
+COPY mailer/ mailer/
+COPY testkit/ testkit/
+COPY alerts-service/ alerts-service/
+COPY analytics-service/ analytics-service/
+COPY standalone/ standalone/
+# The registry and target directory live in cache mounts, so a source change recompiles only
+# the workspace crates; the binaries are copied out because cache mounts are not in the layer.
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/usr/local/cargo/git \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked -p alerts-service -p analytics-service -p ebay-mock \
+    && mkdir -p /out \
+    && cp target/release/alerts-service target/release/analytics-service target/release/ebay-mock /out/
+
+############################ 3. runtime base #########################
+FROM debian:bookworm-slim AS runtime
+# ca-certificates: TLS to eBay and SMTP relays (rustls reads the system roots).
+# curl: the compose healthchecks call GET /healthz with it.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/*
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --home-dir /app --shell /usr/sbin/nologin app \
+    && mkdir -p /app/data \
+    && chown app:app /app/data
+COPY --chmod=0755 deploy/docker-entrypoint.sh /usr/local/bin/docker-entrypoint
+WORKDIR /app
+USER app:app
+# Drops set-but-empty variables, then execs the command (see the script).
+ENTRYPOINT ["docker-entrypoint"]
+
+############################ targets #################################
+FROM runtime AS ebay-mock
+COPY --from=builder /out/ebay-mock /usr/local/bin/ebay-mock
+ENV EBAY_MOCK_LISTEN=0.0.0.0:8082
+EXPOSE 8082
+CMD ["ebay-mock"]
+
+FROM runtime AS analytics-service
+COPY --from=builder /out/analytics-service /usr/local/bin/analytics-service
+# Listening beyond loopback requires ANALYTICS_API_TOKEN: without it the service exits with
+# a one-line error instead of serving an open read API.
+ENV ANALYTICS_LISTEN=0.0.0.0:8081
+EXPOSE 8081
+CMD ["analytics-service", "serve"]
+
+# Last, so a plain `docker build .` produces the main image.
+FROM runtime AS alerts-service
+COPY --from=builder /out/alerts-service /usr/local/bin/alerts-service
+COPY --from=frontend /src/frontend/dist /app/frontend/dist
+ENV ALERTS_LISTEN=0.0.0.0:8080 \
+    FRONTEND_DIST=/app/frontend/dist
+EXPOSE 8080
+CMD ["alerts-service", "serve"]
