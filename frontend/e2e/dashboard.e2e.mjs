@@ -211,7 +211,7 @@ async function main() {
     await step('the alert page shows the price history (chart, or an honest "not enough data yet")', async () => {
       const history = page.getByRole('region', { name: 'Price history, last 14 days' });
       const chart = history.getByRole('img', { name: /Daily asking prices/ });
-      const notYet = history.getByText('Not enough data yet');
+      const notYet = history.getByText('Not enough data yet', { exact: true });
       // Observations reach analytics-service through events; give them a moment, reloading.
       const deadline = Date.now() + Math.max(timeout, 30_000);
       for (;;) {
