@@ -1,9 +1,9 @@
 # eBay Alerts — the two commands of the quick start, and a few for development.
 .PHONY: run test lint bench services
 
-## Run the whole system with zero setup (see README).
+## Run the whole system with zero setup (see README); DEMO=1 adds a demo account.
 run:
-	@scripts/run.sh
+	@DEMO=$(DEMO) scripts/run.sh
 
 ## Run every test (starts PostgreSQL and Redis when they are not running).
 test:
@@ -16,6 +16,10 @@ lint:
 ## Benchmarks; figures go to BENCHMARKS.md by hand, with the machine's caveats.
 bench: services
 	cargo bench -p pubsub
+	cargo bench -p ebay-sdk
+	cargo bench -p alerts-service --bench runner_cycle
+	cargo bench -p analytics-service
+	bench/alerts_api.sh
 
 services:
 	@scripts/services.sh

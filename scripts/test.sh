@@ -13,3 +13,9 @@ if [ -f frontend/package.json ]; then
   echo "==> Dashboard tests"
   (cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test)
 fi
+
+echo "==> docker-compose structural check (no Docker engine here: see its output for what it cannot prove)"
+python3 deploy/check_compose.py
+
+echo "==> Browser end-to-end test (real stack, Chromium)"
+scripts/e2e.sh

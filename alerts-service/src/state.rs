@@ -35,6 +35,8 @@ pub struct AppState {
     pub calls: crate::quota::CallCounter,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// HTTP client for analytics-service's read API (pooled connections).
+    pub http: reqwest::Client,
     /// Nudges the event relay when a change wrote to the outbox (it also polls, for changes
     /// made by other replicas).
     pub wake_relay: Arc<Notify>,
@@ -73,6 +75,10 @@ impl AppState {
             ebay,
             calls,
             metrics: Metrics::new().map_err(|e| format!("metrics: {e}"))?,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| format!("HTTP client: {e}"))?,
             wake_relay: Arc::new(Notify::new()),
             wake_sender: Arc::new(Notify::new()),
             token_touches: Mutex::new(HashMap::new()),

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{alerts, auth, dev_outbox, health, me, runs, tokens, unsubscribe};
+use super::{alerts, auth, dev_outbox, health, insights, me, runs, tokens, unsubscribe};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -21,7 +21,7 @@ use super::{alerts, auth, dev_outbox, health, me, runs, tokens, unsubscribe};
         auth::login, auth::verify, auth::logout, me::me,
         tokens::create, tokens::list, tokens::revoke,
         alerts::list, alerts::create, alerts::get_one, alerts::update, alerts::remove,
-        runs::run_now, runs::items, runs::quota_view, unsubscribe::unsubscribe_get, unsubscribe::unsubscribe_post,
+        runs::run_now, runs::items, insights::insights, runs::quota_view, unsubscribe::unsubscribe_get, unsubscribe::unsubscribe_post,
         health::healthz, health::readyz, health::metrics, dev_outbox::outbox,
     ),
     modifiers(&Security),

@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod dev_outbox;
 pub mod docs;
 pub mod health;
+pub mod insights;
 pub mod me;
 pub mod runs;
 pub mod tokens;
@@ -22,5 +23,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     tokens::configure(cfg);
     alerts::configure(cfg);
     runs::configure(cfg);
+    insights::configure(cfg);
     unsubscribe::configure(cfg);
 }

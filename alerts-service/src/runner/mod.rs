@@ -381,7 +381,8 @@ async fn commit_run(
     let effective = quota::effective_interval_minutes(alert.frequency_minutes, stretch);
     // Counted from the alert's own schedule, so runs do not drift later by their duration.
     let step = chrono::Duration::minutes(i64::from(effective));
-    let mut next = alert.next_run_at + step;
+    // A manual run before the due time counts from now, not from the future due time.
+    let mut next = alert.next_run_at.min(now) + step;
     if next <= now {
         next = now + step;
     }

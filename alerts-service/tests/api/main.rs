@@ -5,6 +5,7 @@
 mod accounts;
 mod alerts;
 mod helpers;
+mod insights;
 mod operations;
 mod outbox;
 mod runner;

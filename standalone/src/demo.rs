@@ -1,0 +1,160 @@
+//! Demo data for the one-process mode: a demo account with a few alerts and 14 days of price
+//! history backfilled from the mock ("as of" past times), so charts and insight emails mean
+//! something on the first start.
+
+use alerts_service::auth::{AuthMethod, CurrentUser};
+use alerts_service::db::entities::{alert, user};
+use alerts_service::domain::AlertDraft;
+use alerts_service::state::AppState;
+use base64::Engine;
+use chrono::{Duration, Utc};
+use pubsub::{Event, Money, ObservedItem, Payload, ProductsObserved};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use serde_json::json;
+
+/// The demo account's address.
+pub const DEMO_EMAIL: &str = "demo@example.com";
+/// History hours between two backfilled runs.
+const STEP_HOURS: i64 = 2;
+
+/// Creates the demo account unless it exists.
+pub async fn create(
+    state: &AppState,
+    mock: Option<&ebay_mock::MockServer>,
+    transport: &pubsub::Transport,
+) -> anyhow::Result<()> {
+    if user::Entity::find()
+        .filter(user::Column::Email.eq(DEMO_EMAIL))
+        .one(&state.db)
+        .await?
+        .is_some()
+    {
+        tracing::info!("demo data already present");
+        return Ok(());
+    }
+    let now = Utc::now();
+    let demo = user::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        email: Set(DEMO_EMAIL.into()),
+        created_at: Set(now),
+        last_sign_in_at: Set(now),
+    }
+    .insert(&state.db)
+    .await?;
+    let owner = CurrentUser {
+        id: demo.id,
+        email: demo.email.clone(),
+        method: AuthMethod::Token,
+    };
+    let bodies = [
+        json!({"search_phrase": "lego 42100", "frequency_minutes": 30, "max_price": "600", "target_price": "380"}),
+        json!({"search_phrase": "nintendo switch oled", "frequency_minutes": 60, "condition": "used"}),
+        json!({"search_phrase": "sony wh-1000xm5", "frequency_minutes": 1440, "buying_options": "any"}),
+    ];
+    let mut alerts = Vec::new();
+    for body in bodies {
+        let draft = AlertDraft::parse(&body).map_err(|e| anyhow::anyhow!("{e}"))?;
+        alerts.push(
+            alerts_service::alerts::create(state, &owner, &draft)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        );
+    }
+    if let Some(mock) = mock {
+        backfill(state, mock, transport, &alerts).await?;
+    }
+    tracing::info!(
+        email = DEMO_EMAIL,
+        alerts = alerts.len(),
+        "demo account created: sign in as {DEMO_EMAIL}"
+    );
+    Ok(())
+}
+
+async fn backfill(
+    state: &AppState,
+    mock: &ebay_mock::MockServer,
+    transport: &pubsub::Transport,
+    alerts: &[alert::Model],
+) -> anyhow::Result<()> {
+    let http = reqwest::Client::new();
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode("ebay-alerts-demo:ebay-alerts-demo");
+    let token: serde_json::Value = http
+        .post(format!("{}/identity/v1/oauth2/token", mock.base_url()))
+        .header("Authorization", format!("Basic {basic}"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials&scope=https%3A%2F%2Fapi.ebay.com%2Foauth%2Fapi_scope")
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let token = token["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let publisher = transport.publisher();
+    let now = Utc::now();
+    let mut events = 0;
+    for alert in alerts {
+        let request = alerts_service::ebay::search_request(
+            alert,
+            state.settings.ebay_search_limit,
+            &state.settings.ebay_marketplace,
+        );
+        let mut at = now - Duration::days(14);
+        while at < now - Duration::hours(STEP_HOURS) {
+            let response: ebay_sdk::SearchResponse = http
+                .get(format!(
+                    "{}/buy/browse/v1/item_summary/search",
+                    mock.base_url()
+                ))
+                .query(&request.query_pairs())
+                .bearer_auth(&token)
+                .header("X-Mock-Time", at.to_rfc3339())
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            let items = response
+                .item_summaries
+                .into_iter()
+                .filter_map(|item| {
+                    let price = item.price.clone()?;
+                    Some(ObservedItem {
+                        title: item.title.clone(),
+                        price: Money::new(price.value, price.currency.clone()),
+                        shipping_cost: item
+                            .shipping_cost()
+                            .map(|s| Money::new(s.value, s.currency.clone())),
+                        condition: item.condition.clone(),
+                        buying_options: item.buying_options.clone(),
+                        item_url: item.item_web_url.clone().unwrap_or_default(),
+                        image_url: item.image.as_ref().and_then(|i| i.image_url.clone()),
+                        seller: item.seller.as_ref().and_then(|s| s.username.clone()),
+                        item_id: item.item_id,
+                    })
+                })
+                .collect();
+            let event = Event::new(
+                alerts_service::outbox::SOURCE,
+                Some(alert.id.to_string()),
+                Payload::ProductsObserved(ProductsObserved {
+                    alert_id: alert.id,
+                    run_id: uuid::Uuid::now_v7(),
+                    search_phrase: alert.search_phrase.clone(),
+                    marketplace: state.settings.ebay_marketplace.clone(),
+                    observed_at: at,
+                    items,
+                }),
+            );
+            publisher.publish(&event).await?;
+            events += 1;
+            at += Duration::hours(STEP_HOURS);
+        }
+    }
+    tracing::info!(events, "backfilled 14 days of demo price history");
+    Ok(())
+}
