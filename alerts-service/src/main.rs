@@ -155,7 +155,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             tracing::info!(port = app.port(), public_url = %state.settings.public_url, "alerts-service listening");
-            app.run_until_stopped(shutdown_signal())
+            app.run_until_stopped(alerts_service::startup::shutdown_signal())
                 .await
                 .map_err(|e| e.to_string())
         }
@@ -184,26 +184,4 @@ async fn create_user_if_needed(
     .insert(&state.db)
     .await?;
     Ok(created.id)
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
 }

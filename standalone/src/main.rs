@@ -202,7 +202,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         let _ = rx.wait_for(|stop| *stop).await;
     };
     let signal = tokio::spawn(async move {
-        shutdown_signal().await;
+        alerts_service::startup::shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
     let (alerts_result, analytics_result) = tokio::join!(
@@ -217,25 +217,4 @@ async fn run(cli: Cli) -> Result<(), String> {
     analytics_result.map_err(|e| format!("analytics-service: {e}"))?;
     println!("stopped cleanly");
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
 }
