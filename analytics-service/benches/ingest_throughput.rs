@@ -12,7 +12,9 @@
 //! `cargo bench -p analytics-service --bench ingest_throughput`
 //! (Postgres at `TEST_DATABASE_ADMIN_URL`, Redis at `TEST_REDIS_URL`).
 //! `BENCH_EVENTS` (default 4,000 = 200,000 observations), `BENCH_ALERTS` (default 200),
-//! `BENCH_CONSUMERS` (consumer tasks to try, default `1,2`).
+//! `BENCH_BATCH` (events per batch, default 512), `BENCH_CONSUMERS` (consumer tasks to try,
+//! default `1,2`), `BENCH_UNIX_SOCKET=1` (reach Postgres through its Unix socket instead of TCP,
+//! see BENCHMARKS.md for why that matters with sqlx 0.9.0).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -29,7 +31,10 @@ use pubsub::{
 use rust_decimal::Decimal;
 use sea_orm::sqlx::postgres::PgPoolCopyExt;
 use sea_orm::{ConnectionTrait, Statement, Value};
-use testkit::{TestDatabase, TestRedis};
+use testkit::TestRedis;
+
+mod common;
+use common::BenchDatabase;
 use uuid::Uuid;
 
 const LISTINGS: usize = 50;
@@ -107,13 +112,13 @@ struct Run {
 
 /// Publishes the backlog, then drains it with `consumers` tasks; returns the timing.
 async fn through_analytics(events: &[Event], consumers: usize, batch_size: usize) -> Run {
-    let database = TestDatabase::create().await.unwrap();
+    let database = BenchDatabase::create().await;
     let redis = TestRedis::new();
     let transport_settings = TransportSettings::new(&redis.url).with_key_prefix(&redis.prefix);
     let mut transport_settings = transport_settings;
     transport_settings.max_stream_len = events.len() * 2;
     let transport = Transport::connect(&transport_settings).unwrap();
-    let mut settings = Settings::new(database_url(&database), transport_settings);
+    let mut settings = Settings::new(database.connect_url(), transport_settings);
     settings.consumer.batch_size = batch_size;
     settings.consumer.wait = Duration::from_millis(100);
     let ctx = AppContext::build(settings, transport.clone())
@@ -182,18 +187,6 @@ async fn through_analytics(events: &[Event], consumers: usize, batch_size: usize
     }
 }
 
-/// `BENCH_UNIX_SOCKET=1` reaches Postgres through its Unix socket instead of TCP.
-fn database_url(database: &TestDatabase) -> String {
-    if std::env::var("BENCH_UNIX_SOCKET").is_ok() {
-        format!(
-            "postgres://postgres@localhost/{}?host=/var/run/postgresql",
-            database.name
-        )
-    } else {
-        database.url.clone()
-    }
-}
-
 async fn count(ctx: &AppContext, sql: &str) -> i64 {
     ctx.db
         .conn
@@ -238,9 +231,9 @@ fn fact_rows(events: &[Event]) -> FactRows {
     rows
 }
 
-async fn fresh_schema() -> (TestDatabase, AppContext) {
-    let database = TestDatabase::create().await.unwrap();
-    let settings = Settings::new(database_url(&database), TransportSettings::new("memory://"));
+async fn fresh_schema() -> (BenchDatabase, AppContext) {
+    let database = BenchDatabase::create().await;
+    let settings = Settings::new(database.connect_url(), TransportSettings::new("memory://"));
     let ctx = AppContext::build(
         settings,
         Transport::connect(&TransportSettings::new("memory://")).unwrap(),

@@ -4,12 +4,13 @@
 //! 1. every alert's 14-day report computed from the rollups (what the read API and the insight
 //!    pass do), sequentially and with 4 concurrent tasks;
 //! 2. the insight pass's planning step (compute + persist 1,000 reports, no SMTP);
-//! 3. how the time per report grows with the window (1, 3, 7, 14 days) from rollups, beside the
-//!    same daily statistics computed from the raw fact rows (`percentile_cont` over every
-//!    observation), for a sample of alerts;
+//! 3. how the daily series' cost grows with the window (1, 3, 7, 14 days) read from the rollups,
+//!    beside the same daily statistics computed from the raw fact rows (`percentile_cont` over
+//!    every observation), for a sample of alerts;
 //! 4. rendering the email (chart + templates) of a report.
 //!
-//! `cargo bench -p analytics-service --bench insights` (Postgres at `TEST_DATABASE_ADMIN_URL`).
+//! `cargo bench -p analytics-service --bench insights` (Postgres at `TEST_DATABASE_ADMIN_URL`;
+//! `BENCH_UNIX_SOCKET=1` to reach it through its Unix socket).
 //! `BENCH_INSIGHT_ALERTS` (default 1,000), `BENCH_RUNS_PER_DAY` (24), `BENCH_LISTINGS` (20),
 //! `BENCH_SAMPLE` (alerts in the growth comparison, default 200).
 
@@ -29,7 +30,8 @@ use pubsub::{
 };
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, Statement, Value};
-use testkit::TestDatabase;
+mod common;
+use common::BenchDatabase;
 use uuid::Uuid;
 
 const DAYS: i64 = 14;
@@ -178,6 +180,20 @@ async fn reports(ctx: &AppContext, alerts: &[Uuid], days: u32, tasks: usize) -> 
     started.elapsed()
 }
 
+/// The daily series from the rollups (what reports read).
+async fn series_from_rollups(ctx: &AppContext, alerts: &[Uuid], days: u32) -> Duration {
+    let today = Utc::now().date_naive();
+    let start = today - chrono::Duration::days(i64::from(days) - 1);
+    let started = Instant::now();
+    for alert in alerts {
+        let rows = query::rollups(&ctx.db, *alert, "USD", start, today)
+            .await
+            .unwrap();
+        assert!(!rows.is_empty());
+    }
+    started.elapsed()
+}
+
 /// The same daily statistics straight from the fact rows.
 async fn raw_daily_stats(ctx: &AppContext, alerts: &[Uuid], days: u32) -> (Duration, usize) {
     let start = Utc::now().date_naive() - chrono::Duration::days(i64::from(days) - 1);
@@ -218,8 +234,8 @@ fn main() {
         let sample = env_usize("BENCH_SAMPLE", 200).min(alerts);
         let observations = alerts * DAYS as usize * runs_per_day * listings;
 
-        let database = TestDatabase::create().await.unwrap();
-        let settings = Settings::new(&database.url, TransportSettings::new("memory://"));
+        let database = BenchDatabase::create().await;
+        let settings = Settings::new(database.connect_url(), TransportSettings::new("memory://"));
         let transport = Transport::connect(&TransportSettings::new("memory://")).unwrap();
         let ctx = AppContext::build(settings, transport).await.unwrap();
 
@@ -250,20 +266,22 @@ fn main() {
             planning.elapsed().as_secs_f64()
         );
 
-        println!("growth with the window, {sample} alerts (ms per alert):");
-        println!("| days | rows per alert | from rollups | from raw rows | raw / rollups |");
-        println!("|---:|---:|---:|---:|---:|");
+        println!("growth with the window, {sample} alerts, ms per alert (series = count, min, quartiles, mean, max per day):");
+        println!("| days | observations per alert | series from rollups | series from raw rows | raw / rollups | whole report |");
+        println!("|---:|---:|---:|---:|---:|---:|");
         let sample_ids = &ids[..sample];
         for days in [1u32, 3, 7, 14] {
-            let rollups = reports(&ctx, sample_ids, days, 1).await;
+            let rollups = series_from_rollups(&ctx, sample_ids, days).await;
             let (raw, rows) = raw_daily_stats(&ctx, sample_ids, days).await;
+            let whole = reports(&ctx, sample_ids, days, 1).await;
             let per = |d: Duration| d.as_secs_f64() * 1_000.0 / sample as f64;
             println!(
-                "| {days} | {} | {:.2} | {:.2} | {:.1}x |",
+                "| {days} | {} | {:.2} | {:.2} | {:.1}x | {:.2} |",
                 rows / sample,
                 per(rollups),
                 per(raw),
-                raw.as_secs_f64() / rollups.as_secs_f64()
+                raw.as_secs_f64() / rollups.as_secs_f64(),
+                per(whole)
             );
         }
 

@@ -12,10 +12,11 @@
 //! 3. `fact_price_observation`: one row per listing per run, one multi-row statement;
 //! 4. `alert_listing`: which listings each alert has seen, and when first; new pairs are the
 //!    day's "new listings";
-//! 5. `daily_rollup`: each affected (alert, currency, day) row is read, its price histogram
+//! 5. `alert_listing_day`: each listing's first price of the day (new (listing, day) pairs only);
+//! 6. `daily_rollup`: each affected (alert, currency, day) row is read, its price histogram
 //!    merged with the batch's prices, its statistics recomputed, and written back — one row per
 //!    alert and day, however many observations the batch had;
-//! 6. `alert_activity`: each alert's latest run.
+//! 7. `alert_activity`: each alert's latest run.
 //!
 //! The caches are only updated after the transaction committed (see [`CacheUpdates`]): a key
 //! learnt inside a transaction that rolled back may not exist.
@@ -43,16 +44,20 @@ pub struct Caches {
     items: HashMap<String, (i64, u64)>,
     /// (alert, item_key) pairs present in `alert_listing`.
     listings: HashSet<(Uuid, i64)>,
+    /// (alert, item_key, day) triples present in `alert_listing_day`.
+    listing_days: HashSet<(Uuid, i64, NaiveDate)>,
 }
 
 const MAX_CACHED_ITEMS: usize = 500_000;
 const MAX_CACHED_LISTINGS: usize = 1_000_000;
+const MAX_CACHED_LISTING_DAYS: usize = 1_000_000;
 
 /// Keys learnt by a batch, applied to [`Caches`] once its transaction committed.
 #[derive(Debug, Default)]
 pub struct CacheUpdates {
     items: Vec<(String, i64, u64)>,
     listings: Vec<(Uuid, i64)>,
+    listing_days: Vec<(Uuid, i64, NaiveDate)>,
 }
 
 impl Caches {
@@ -64,6 +69,10 @@ impl Caches {
         if self.listings.len() + updates.listings.len() > MAX_CACHED_LISTINGS {
             self.listings.clear();
         }
+        if self.listing_days.len() + updates.listing_days.len() > MAX_CACHED_LISTING_DAYS {
+            self.listing_days.clear();
+        }
+        self.listing_days.extend(updates.listing_days);
         for (item_id, key, fingerprint) in updates.items {
             self.items.insert(item_id, (key, fingerprint));
         }
@@ -107,6 +116,7 @@ pub struct Plan<'a> {
     known_items: HashMap<String, i64>,
     to_upsert: BTreeMap<&'a str, (&'a ObservedItem, u64)>,
     known_pairs: HashSet<(Uuid, i64)>,
+    known_days: HashSet<(Uuid, i64, NaiveDate)>,
 }
 
 /// Looks the batch's listings up in the caches.
@@ -116,6 +126,7 @@ pub fn plan<'a>(caches: &Caches, observations: &[&'a ProductsObserved]) -> Plan<
     // The last occurrence in the batch is the freshest description of a listing.
     let mut to_upsert: BTreeMap<&str, (&ObservedItem, u64)> = BTreeMap::new();
     let mut known_pairs = HashSet::new();
+    let mut known_days = HashSet::new();
     for row in &rows {
         let print = fingerprint(row.item);
         match caches.items.get(&row.item.item_id) {
@@ -123,6 +134,10 @@ pub fn plan<'a>(caches: &Caches, observations: &[&'a ProductsObserved]) -> Plan<
                 known_items.insert(row.item.item_id.clone(), *key);
                 if caches.listings.contains(&(row.alert_id, *key)) {
                     known_pairs.insert((row.alert_id, *key));
+                }
+                let day = (row.alert_id, *key, row.observed_at.date_naive());
+                if caches.listing_days.contains(&day) {
+                    known_days.insert(day);
                 }
             }
             _ => {
@@ -135,6 +150,7 @@ pub fn plan<'a>(caches: &Caches, observations: &[&'a ProductsObserved]) -> Plan<
         known_items,
         to_upsert,
         known_pairs,
+        known_days,
     }
 }
 
@@ -166,6 +182,14 @@ pub async fn store<C: ConnectionTrait>(
         conn,
         dialect,
         &plan.known_pairs,
+        &inserted,
+        &mut stored.cache,
+    )
+    .await?;
+    record_listing_days(
+        conn,
+        dialect,
+        &plan.known_days,
         &inserted,
         &mut stored.cache,
     )
@@ -454,6 +478,71 @@ async fn record_listings<C: ConnectionTrait>(
     }
     updates.listings.extend(pairs.keys().copied());
     Ok(new_listings)
+}
+
+/// Records each listing's first price of each day (`alert_listing_day`), for price drops.
+async fn record_listing_days<C: ConnectionTrait>(
+    conn: &C,
+    dialect: Dialect,
+    known_days: &HashSet<(Uuid, i64, NaiveDate)>,
+    inserted: &[Inserted],
+    updates: &mut CacheUpdates,
+) -> Result<(), DbErr> {
+    let mut firsts: BTreeMap<(Uuid, i64, NaiveDate), &Inserted> = BTreeMap::new();
+    for row in inserted {
+        let key = (row.alert_id, row.item_key, row.day);
+        if known_days.contains(&key) {
+            continue;
+        }
+        firsts
+            .entry(key)
+            .and_modify(|seen| {
+                if row.observed_at < seen.observed_at {
+                    *seen = row;
+                }
+            })
+            .or_insert(row);
+    }
+    if firsts.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<&Inserted> = firsts.values().copied().collect();
+    bulk::execute(
+        conn,
+        dialect,
+        "alert_listing_day",
+        &[
+            (
+                "alert_id",
+                Column::Uuid(rows.iter().map(|r| r.alert_id).collect()),
+            ),
+            (
+                "item_key",
+                Column::Int(rows.iter().map(|r| r.item_key).collect()),
+            ),
+            ("day", Column::Date(rows.iter().map(|r| r.day).collect())),
+            (
+                "currency",
+                Column::Text(rows.iter().map(|r| r.currency.clone()).collect()),
+            ),
+            (
+                "first_price",
+                Column::Decimal(rows.iter().map(|r| r.price).collect()),
+            ),
+            (
+                "first_at",
+                Column::Time(rows.iter().map(|r| r.observed_at).collect()),
+            ),
+        ],
+        // An earlier observation arriving late becomes the day's first; later ones change nothing.
+        "ON CONFLICT (alert_id, item_key, day) DO UPDATE SET \
+         first_price = excluded.first_price, first_at = excluded.first_at, \
+         currency = excluded.currency \
+         WHERE excluded.first_at < alert_listing_day.first_at",
+    )
+    .await?;
+    updates.listing_days.extend(firsts.keys().copied());
+    Ok(())
 }
 
 type DayKey = (Uuid, String, NaiveDate);

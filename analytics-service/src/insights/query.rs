@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::compute::{self, CurrentListing, InsightInputs, Listing, RollupDay};
 use crate::db::entities::{alert_activity, dim_alert};
-use crate::db::{Db, Dialect, get_decimal};
+use crate::db::{Db, get_decimal};
 
 /// What analytics knows of an alert.
 #[derive(Debug, Clone)]
@@ -102,7 +102,8 @@ pub async fn inputs(
     })
 }
 
-async fn rollups(
+/// The daily rollups of one alert and currency between two days (inclusive), oldest first.
+pub async fn rollups(
     db: &Db,
     alert_id: Uuid,
     currency: &str,
@@ -159,7 +160,8 @@ fn listing(row: &QueryResult) -> Result<Option<Listing>, DbErr> {
     })
 }
 
-/// The latest run's listings with their first price inside the window.
+/// The latest run's listings with their first price inside the window. The first prices come
+/// from `alert_listing_day` (one row per listing and day), not from every run's observations.
 async fn current_listings(
     db: &Db,
     alert_id: Uuid,
@@ -182,90 +184,50 @@ async fn current_listings(
             ],
         ))
         .await?;
+    let firsts = first_prices(db, alert_id, currency, start).await?;
     let mut current = Vec::with_capacity(rows.len());
-    let mut keys = Vec::with_capacity(rows.len());
     for row in &rows {
         let Some(listing) = listing(row)? else {
             continue;
         };
         let price = get_decimal(row, db.dialect, "price")?;
-        keys.push(row.try_get::<i64>("", "item_key")?);
+        let key: i64 = row.try_get("", "item_key")?;
         current.push(CurrentListing {
             listing,
             price,
             date: day,
-            first_price: price,
+            first_price: firsts.get(&key).copied().unwrap_or(price),
         });
-    }
-    let firsts = first_prices(db, alert_id, currency, start, &keys).await?;
-    for (listing, key) in current.iter_mut().zip(&keys) {
-        if let Some(first) = firsts.get(key) {
-            listing.first_price = *first;
-        }
     }
     Ok(current)
 }
 
-/// Each listing's earliest price in the window: one index probe per listing on
-/// `(alert_id, item_key, observed_at)`.
+/// Each listing's first price in the window: the earliest day's first price.
 async fn first_prices(
     db: &Db,
     alert_id: Uuid,
     currency: &str,
     start: NaiveDate,
-    keys: &[i64],
 ) -> Result<std::collections::HashMap<i64, rust_decimal::Decimal>, DbErr> {
-    let mut out = std::collections::HashMap::with_capacity(keys.len());
-    if keys.is_empty() {
-        return Ok(out);
-    }
-    match db.dialect {
-        Dialect::Postgres => {
-            let rows = db
-                .conn
-                .query_all_raw(db.dialect.statement(
-                    "SELECT k.item_key, fp.price FROM unnest($1::int8[]) AS k(item_key) \
-                     CROSS JOIN LATERAL ( \
-                       SELECT f.price FROM fact_price_observation f \
-                       WHERE f.alert_id = $2 AND f.item_key = k.item_key AND f.currency = $3 \
-                         AND f.observed_date >= $4 \
-                       ORDER BY f.observed_at LIMIT 1) AS fp",
-                    vec![
-                        Value::from(keys.to_vec()),
-                        Value::from(alert_id),
-                        Value::from(currency.to_owned()),
-                        Value::from(start),
-                    ],
-                ))
-                .await?;
-            for row in &rows {
-                out.insert(
-                    row.try_get::<i64>("", "item_key")?,
-                    get_decimal(row, db.dialect, "price")?,
-                );
-            }
-        }
-        Dialect::Sqlite => {
-            for key in keys {
-                let row = db
-                    .conn
-                    .query_one_raw(db.dialect.statement(
-                        "SELECT price FROM fact_price_observation \
-                         WHERE alert_id = $1 AND item_key = $2 AND currency = $3 \
-                           AND observed_date >= $4 ORDER BY observed_at LIMIT 1",
-                        vec![
-                            Value::from(alert_id),
-                            Value::from(*key),
-                            Value::from(currency.to_owned()),
-                            Value::from(start),
-                        ],
-                    ))
-                    .await?;
-                if let Some(row) = row {
-                    out.insert(*key, get_decimal(&row, db.dialect, "price")?);
-                }
-            }
-        }
+    let rows = db
+        .conn
+        .query_all_raw(db.dialect.statement(
+            "SELECT item_key, first_price FROM alert_listing_day \
+             WHERE alert_id = $1 AND day >= $2 AND currency = $3 ORDER BY day DESC",
+            vec![
+                Value::from(alert_id),
+                Value::from(start),
+                Value::from(currency.to_owned()),
+            ],
+        ))
+        .await?;
+    let mut out = std::collections::HashMap::new();
+    // Newest first, so the last write per listing is its earliest day.
+    for row in &rows {
+        out.insert(
+            row.try_get::<i64>("", "item_key")?,
+            get_decimal(row, db.dialect, "first_price")?,
+        );
     }
     Ok(out)
 }

@@ -71,6 +71,14 @@ pub async fn run_maintenance_at(
         ))
         .await?
         .rows_affected();
+    // Per-listing days are only read for the insight window (at most 90 days), but are kept as
+    // long as the observations so a longer window can be added without a backfill.
+    db.conn
+        .execute_raw(db.dialect.statement(
+            "DELETE FROM alert_listing_day WHERE day < $1",
+            vec![Value::from(cutoff)],
+        ))
+        .await?;
     db.conn
         .execute_raw(db.dialect.statement(
             "DELETE FROM ingested_run WHERE observed_at < $1",

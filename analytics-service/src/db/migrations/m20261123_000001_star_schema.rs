@@ -14,6 +14,8 @@ pub struct Migration;
 /// Postgres: the fact table is partitioned by month of `observed_date`; the unique key has to
 /// include the partition key, and since one run has one `observed_at`, `(run_id, item_key,
 /// observed_date)` is as strict as `(run_id, item_key)`.
+/// `alert_listing_day` is the per-listing rollup: each listing's first price of each day, so a
+/// report finds a listing's first price in the window among `days` rows instead of every run's.
 /// Rollups and activity rows are rewritten by every batch: free space in their pages lets
 /// Postgres update them in place (HOT) without touching their indexes.
 /// `daily_rollup.price_counts` is the day's price histogram (`"12.99*3 13.5*1"`), merged with
@@ -94,6 +96,16 @@ CREATE TABLE alert_listing (
     first_seen_at    TIMESTAMPTZ NOT NULL,
     first_seen_date  DATE NOT NULL,
     PRIMARY KEY (alert_id, item_key)
+);
+
+CREATE TABLE alert_listing_day (
+    alert_id     UUID NOT NULL,
+    item_key     BIGINT NOT NULL,
+    day          DATE NOT NULL,
+    currency     TEXT NOT NULL,
+    first_price  NUMERIC NOT NULL,
+    first_at     TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (alert_id, item_key, day)
 );
 
 CREATE TABLE alert_activity (
@@ -219,6 +231,16 @@ CREATE TABLE alert_listing (
     first_seen_at    TEXT NOT NULL,
     first_seen_date  TEXT NOT NULL,
     PRIMARY KEY (alert_id, item_key)
+);
+
+CREATE TABLE alert_listing_day (
+    alert_id     BLOB NOT NULL,
+    item_key     INTEGER NOT NULL,
+    day          TEXT NOT NULL,
+    currency     TEXT NOT NULL,
+    first_price  TEXT NOT NULL,
+    first_at     TEXT NOT NULL,
+    PRIMARY KEY (alert_id, item_key, day)
 );
 
 CREATE TABLE alert_activity (
