@@ -19,6 +19,7 @@
 //! queued before the alert was paused.
 
 use chrono::{DateTime, TimeZone, Utc};
+use futures::StreamExt;
 use pubsub::insights::InsightReport;
 use sea_orm::{ConnectionTrait, DbErr, Value};
 use uuid::Uuid;
@@ -34,6 +35,8 @@ use crate::insights::query::{self, AlertState};
 const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 /// Reports leased per round.
 const LEASE_BATCH: i64 = 50;
+/// Reports computed at once by the planning step.
+const PLANNING_CONCURRENCY: usize = 4;
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -123,26 +126,38 @@ pub async fn plan_due_reports(ctx: &AppContext, now: DateTime<Utc>) -> Result<us
     let period = ctx.settings.insights.period;
     let half_period = chrono::Duration::seconds(i64::try_from(period.as_secs() / 2).unwrap_or(0));
 
-    let mut created = 0;
-    for alert in alerts {
-        if alert.owner_email.is_none() {
-            continue;
-        }
-        let slot = period_start(alert.alert_id, now, period);
-        if let Some((last_slot, last_generated)) = last.get(&alert.alert_id)
-            && (*last_slot >= slot || now - *last_generated < half_period)
-        {
-            continue;
-        }
-        match create_report(ctx, &alert, slot, now).await {
-            Ok(true) => created += 1,
-            Ok(false) => {}
-            // One alert's failure must not stop the others' emails.
-            Err(error) => {
-                tracing::warn!(alert_id = %alert.alert_id, %error, "could not plan an insight report")
+    let due: Vec<(dim_alert::Model, DateTime<Utc>)> = alerts
+        .into_iter()
+        .filter(|alert| alert.owner_email.is_some())
+        .filter_map(|alert| {
+            let slot = period_start(alert.alert_id, now, period);
+            match last.get(&alert.alert_id) {
+                Some((last_slot, last_generated))
+                    if *last_slot >= slot || now - *last_generated < half_period =>
+                {
+                    None
+                }
+                _ => Some((alert, slot)),
             }
-        }
-    }
+        })
+        .collect();
+    // A few reports at a time: each is a handful of short queries, so overlapping them hides
+    // the round trips without loading the database.
+    let created = futures::stream::iter(due)
+        .map(|(alert, slot)| async move {
+            match create_report(ctx, &alert, slot, now).await {
+                Ok(created) => created,
+                Err(error) => {
+                    // One alert's failure must not stop the others' emails.
+                    tracing::warn!(alert_id = %alert.alert_id, %error, "could not plan an insight report");
+                    false
+                }
+            }
+        })
+        .buffer_unordered(PLANNING_CONCURRENCY)
+        .filter(|created| futures::future::ready(*created))
+        .count()
+        .await;
     Ok(created)
 }
 

@@ -220,3 +220,25 @@ async fn send_insights_for_one_alert_sends_now_even_within_the_period() {
     assert_eq!(app.smtp.wait_for(2, Duration::from_secs(10)).await.len(), 2);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn two_replicas_sending_at_once_send_each_email_once() {
+    let mut app = spawn_app().await;
+    for _ in 0..3 {
+        app.publish(&price_history(Uuid::now_v7())).await;
+    }
+    app.consume().await;
+    let other = app.replica().await;
+
+    let (a, b) = tokio::join!(
+        send_due_insights_once(&app.ctx),
+        send_due_insights_once(&other)
+    );
+
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.reports_created + b.reports_created, 3, "{a:?} {b:?}");
+    assert_eq!(a.sent + b.sent, 3, "{a:?} {b:?}");
+    let received = app.smtp.wait_for(3, Duration::from_secs(10)).await;
+    assert_eq!(received.len(), 3);
+    app.shutdown().await;
+}

@@ -62,12 +62,18 @@ fn base_settings(database_url: &str, transport: TransportSettings, smtp: &SmtpSi
 
 /// Postgres + Redis Streams.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Postgres + Redis Streams, with settings adjusted (e.g. the background consumer on).
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let database = TestDatabase::create().await.unwrap();
     let redis = TestRedis::new();
     let smtp = SmtpSink::start().await.unwrap();
     let transport_settings = TransportSettings::new(&redis.url).with_key_prefix(&redis.prefix);
     let transport = Transport::connect(&transport_settings).unwrap();
-    let settings = base_settings(&database.url, transport_settings, &smtp);
+    let mut settings = base_settings(&database.url, transport_settings, &smtp);
+    adjust(&mut settings);
     start(settings, transport, smtp, Some(database), Some(redis), None).await
 }
 
@@ -123,13 +129,33 @@ async fn start(
 }
 
 impl TestApp {
+    /// A second replica: its own context (pool, caches) on the same database and broker.
+    pub async fn replica(&self) -> AppContext {
+        AppContext::build((*self.ctx.settings).clone(), self.transport.clone())
+            .await
+            .unwrap()
+    }
+
+    /// Polls `sql` (`… AS n`) until it returns `expected` or a generous deadline passes; for
+    /// work done by background tasks. Returns the last value seen.
+    pub async fn eventually(&self, sql: &str, expected: i64) -> i64 {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let value = self.scalar(sql).await;
+            if value == expected || std::time::Instant::now() > deadline {
+                return value;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Stops the server (and waits for it), so the database can be dropped cleanly.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(server) = self.server.take() {
-            let _ = server.await;
+            server.await.expect("the service stops cleanly");
         }
     }
 

@@ -6,7 +6,7 @@ use rust_decimal_macros::dec;
 use uuid::Uuid;
 
 use super::fixture::{assert_matches_hand_computed, price_history};
-use super::helpers::{alert_updated, day_at, observed, spawn_app};
+use super::helpers::{alert_updated, day_at, observed, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn every_event_type_is_ingested_into_the_star_schema() {
@@ -366,5 +366,26 @@ async fn observations_of_an_alert_not_yet_known_are_kept_and_joined_later() {
     assert_eq!(before["currency"], "USD");
     assert!(before.get("search_phrase").is_none());
     assert_matches_hand_computed(&after);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn serve_consumes_events_in_the_background_and_stops_cleanly() {
+    let app = spawn_app_with(|settings| settings.consumer.enabled = true).await;
+    let alert = Uuid::now_v7();
+
+    app.publish(&[
+        fixtures::alert_created(alert),
+        fixtures::products_observed(alert, 30),
+    ])
+    .await;
+
+    assert_eq!(
+        app.eventually("SELECT COUNT(*) AS n FROM fact_price_observation", 30)
+            .await,
+        30
+    );
+    assert_eq!(app.get_insights(alert, "").await.status(), 200);
+    // Shutting down waits for the consumer to finish its batch; `shutdown` asserts it is clean.
     app.shutdown().await;
 }
