@@ -84,6 +84,20 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<(), AppError> {
         let ctx = self.ctx;
+        tracing::info!(
+            database = ?ctx.db.dialect,
+            transport = ?ctx.transport,
+            consumer = ctx.settings.consumer.enabled,
+            schedule = ctx.settings.run_schedule,
+            insights_cron = %ctx.settings.insights.cron,
+            "analytics-service starting"
+        );
+        // The schedule first: if it cannot start, nothing else has been spawned yet.
+        let mut scheduler = if ctx.settings.run_schedule {
+            Some(workers::schedule::start(ctx.clone()).await?)
+        } else {
+            None
+        };
         let data = web::Data::new(ctx.clone());
         let server = HttpServer::new(move || {
             App::new()
@@ -106,7 +120,7 @@ impl Application {
             .consumer
             .enabled
             .then(|| tokio::spawn(workers::consumer::run(ctx.clone(), stop.clone())));
-        let mut scheduler = if ctx.settings.run_schedule {
+        if ctx.settings.run_schedule {
             let maintenance_ctx = ctx.clone();
             tokio::spawn(async move {
                 if let Err(error) =
@@ -115,10 +129,7 @@ impl Application {
                     tracing::warn!(%error, "start-up maintenance failed");
                 }
             });
-            Some(workers::schedule::start(ctx.clone()).await?)
-        } else {
-            None
-        };
+        }
 
         let server_result = tokio::select! {
             () = shutdown => None,
