@@ -45,8 +45,8 @@ pub fn skip_locked(backend: DbBackend) -> &'static str {
     }
 }
 
-/// A raw statement written with Postgres placeholders (`$1`, `$2`, … each used once, in order),
-/// rewritten to `?` for SQLite, so hot-path SQL is written once for both backends.
+/// A raw statement written with Postgres placeholders (`$1`, `$2`, …; one may appear twice),
+/// rewritten to SQLite's numbered `?1`, `?2`, …, so hot-path SQL is written once for both backends.
 pub fn sql<I>(backend: DbBackend, text: &str, values: I) -> sea_orm::Statement
 where
     I: IntoIterator<Item = sea_orm::Value>,
@@ -58,9 +58,6 @@ where
             let mut chars = text.chars().peekable();
             while let Some(c) = chars.next() {
                 if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-                    while chars.peek().is_some_and(char::is_ascii_digit) {
-                        chars.next();
-                    }
                     out.push('?');
                 } else {
                     out.push(c);
@@ -77,13 +74,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn postgres_placeholders_become_question_marks_for_sqlite() {
+    fn postgres_placeholders_become_numbered_question_marks_for_sqlite() {
         let s = sql(
             DbBackend::Sqlite,
-            "SELECT a FROM t WHERE b = $1 AND c > $12",
+            "SELECT a FROM t WHERE b = $1 AND c > $12 AND d = $1 AND e = '$'",
             [1.into(), 2.into()],
         );
-        assert_eq!(s.sql, "SELECT a FROM t WHERE b = ? AND c > ?");
+        assert_eq!(
+            s.sql,
+            "SELECT a FROM t WHERE b = ?1 AND c > ?12 AND d = ?1 AND e = '$'"
+        );
         let p = sql(DbBackend::Postgres, "SELECT $1", [1.into()]);
         assert_eq!(p.sql, "SELECT $1");
     }

@@ -4,7 +4,7 @@
 pub mod sender;
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
 use uuid::Uuid;
 
 use crate::db::entities::email_outbox;
@@ -66,6 +66,32 @@ pub async fn enqueue<C: ConnectionTrait>(
     email: QueuedEmail,
 ) -> Result<Uuid, DbErr> {
     let id = Uuid::now_v7();
+    outbox_row(mailer, email, id).insert(db).await?;
+    Ok(id)
+}
+
+/// Adds several emails to the outbox in one statement (the runner queues a query group's emails
+/// together).
+pub async fn enqueue_many<C: ConnectionTrait>(
+    db: &C,
+    mailer: &mailer::Mailer,
+    emails: Vec<QueuedEmail>,
+) -> Result<(), DbErr> {
+    if emails.is_empty() {
+        return Ok(());
+    }
+    email_outbox::Entity::insert_many(
+        emails
+            .into_iter()
+            .map(|e| outbox_row(mailer, e, Uuid::now_v7())),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// The outbox row of a queued email, with its Message-ID.
+fn outbox_row(mailer: &mailer::Mailer, email: QueuedEmail, id: Uuid) -> email_outbox::ActiveModel {
     let now = Utc::now();
     email_outbox::ActiveModel {
         id: Set(id),
@@ -85,7 +111,4 @@ pub async fn enqueue<C: ConnectionTrait>(
         created_at: Set(now),
         sent_at: Set(None),
     }
-    .insert(db)
-    .await?;
-    Ok(id)
 }

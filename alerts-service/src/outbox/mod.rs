@@ -7,7 +7,7 @@ pub mod relay;
 use chrono::Utc;
 use pubsub::{AlertSnapshot, Event};
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
 use std::str::FromStr;
 
 use crate::config::Settings;
@@ -18,6 +18,26 @@ pub const SOURCE: &str = "alerts-service";
 
 /// Writes `event` to the outbox inside the caller's transaction.
 pub async fn enqueue<C: ConnectionTrait>(db: &C, event: &Event) -> Result<(), DbErr> {
+    outbox_row(event)?.insert(db).await?;
+    Ok(())
+}
+
+/// Writes several events in one statement; they are published in the order given.
+pub async fn enqueue_many<C: ConnectionTrait>(db: &C, events: &[Event]) -> Result<(), DbErr> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows = events
+        .iter()
+        .map(outbox_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    event_outbox::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+fn outbox_row(event: &Event) -> Result<event_outbox::ActiveModel, DbErr> {
     let topic = event
         .payload
         .topic()
@@ -25,7 +45,7 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, event: &Event) -> Result<(), Db
     let payload = event.encode().map_err(|e| DbErr::Custom(e.to_string()))?;
     let payload = String::from_utf8(payload).map_err(|e| DbErr::Custom(e.to_string()))?;
     let now = Utc::now();
-    event_outbox::ActiveModel {
+    Ok(event_outbox::ActiveModel {
         topic: Set(topic.to_owned()),
         event_id: Set(event.id.clone()),
         payload: Set(payload),
@@ -35,10 +55,7 @@ pub async fn enqueue<C: ConnectionTrait>(db: &C, event: &Event) -> Result<(), Db
         next_attempt_at: Set(now),
         last_error: Set(None),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(())
+    })
 }
 
 /// The alert as carried by `alert.created` / `alert.updated`.

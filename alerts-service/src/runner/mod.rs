@@ -1,6 +1,6 @@
 //! The alert runner: finds due alerts, searches eBay once per distinct query, decides what is
-//! new to each alert's owner, and commits per alert — seen listings, the run, the next run
-//! time, the email and the `products.observed` event — in one transaction.
+//! new to each alert's owner, and commits per query group — seen listings, the runs, the next
+//! run times, the emails and the `products.observed` events — in one transaction ([`record`]).
 //!
 //! Due alerts are leased with `FOR UPDATE SKIP LOCKED` plus a `leased_until` time, so any
 //! number of replicas share the work, no alert runs twice at once, and an alert held by a
@@ -8,16 +8,14 @@
 
 pub mod email;
 pub mod matching;
+mod record;
 pub mod scheduler;
 
 use std::collections::HashMap;
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use pubsub::{Event, Money, ObservedItem, Payload, ProductsObserved};
-use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, FromQueryResult, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, TransactionTrait};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -25,8 +23,8 @@ use uuid::Uuid;
 use crate::db::entities::alert;
 use crate::db::{skip_locked, sql};
 use crate::state::AppState;
-use crate::{ebay, outbox, quota};
-use matching::{Listing, Seen};
+use crate::{ebay, quota};
+use matching::Listing;
 
 /// Alerts leased per round.
 const LEASE_BATCH: u64 = 500;
@@ -186,7 +184,18 @@ pub async fn run_alert_now(state: &AppState, alert: alert::Model) -> Result<RunS
         }
     };
     let txn = state.db.begin().await?;
-    let summary = commit_run(state, &txn, &alert, &listings, now, stretch, false).await?;
+    let summary = record::record_runs(
+        state,
+        &txn,
+        std::slice::from_ref(&alert),
+        &listings,
+        now,
+        stretch,
+        false,
+    )
+    .await?
+    .pop()
+    .unwrap_or_default();
     txn.commit().await?;
     if summary.email_sent {
         state.wake_sender.notify_one();
@@ -228,13 +237,11 @@ async fn run_group(
             // then expire and the alerts run again, with nothing half-done.
             let shared = group.len() > 1;
             let txn = state.db.begin().await?;
-            for alert in &group {
-                let summary =
-                    commit_run(state, &txn, alert, &listings, now, stretch, shared).await?;
-                outcome.alerts_run += 1;
-                outcome.emails_queued += usize::from(summary.email_sent);
-            }
+            let summaries =
+                record::record_runs(state, &txn, &group, &listings, now, stretch, shared).await?;
             txn.commit().await?;
+            outcome.alerts_run += summaries.len();
+            outcome.emails_queued += summaries.iter().filter(|s| s.email_sent).count();
         }
         Err(RunError::BudgetSpent(until)) => {
             for alert in &group {
@@ -317,253 +324,6 @@ async fn search(
         .collect())
 }
 
-#[derive(FromQueryResult)]
-struct SeenRow {
-    item_id: String,
-    last_price: String,
-    last_notified_price: Option<String>,
-}
-
-/// Writes one alert's run into the caller's transaction.
-async fn commit_run(
-    state: &AppState,
-    txn: &DatabaseTransaction,
-    alert: &alert::Model,
-    listings: &[Listing],
-    now: DateTime<Utc>,
-    stretch: f64,
-    shared_search: bool,
-) -> Result<RunSummary, DbErr> {
-    let backend = state.db.get_database_backend();
-    let seen = load_seen(txn, alert.id, listings).await?;
-    let target = alert
-        .target_price
-        .as_deref()
-        .and_then(|t| Decimal::from_str(t).ok());
-    let notices = matching::select(listings, &seen, alert.last_run_at.is_none(), target);
-    let run_id = Uuid::now_v7();
-
-    upsert_seen(txn, alert.id, listings, &notices, now).await?;
-    let email_sent = !notices.is_empty();
-    if email_sent {
-        let (owner_email,) = owner_email(txn, alert.user_id).await?;
-        let queued = email::render(state, alert, listings, &notices, &owner_email, run_id)
-            .map_err(|e| DbErr::Custom(format!("alert email template: {e}")))?;
-        crate::email::enqueue(txn, &state.mailer, queued).await?;
-    }
-    let event = Event::new(
-        outbox::SOURCE,
-        Some(alert.id.to_string()),
-        Payload::ProductsObserved(ProductsObserved {
-            alert_id: alert.id,
-            run_id,
-            search_phrase: alert.search_phrase.clone(),
-            marketplace: state.settings.ebay_marketplace.clone(),
-            observed_at: now,
-            items: listings.iter().map(observed_item).collect(),
-        }),
-    );
-    outbox::enqueue(txn, &event).await?;
-    let status = if email_sent { "ok" } else { "no_new_listings" };
-    insert_run(
-        txn,
-        alert.id,
-        run_id,
-        now,
-        status,
-        listings.len(),
-        notices.len(),
-        email_sent,
-        shared_search,
-        None,
-    )
-    .await?;
-    let effective = quota::effective_interval_minutes(alert.frequency_minutes, stretch);
-    // Counted from the alert's own schedule, so runs do not drift later by their duration.
-    let step = chrono::Duration::minutes(i64::from(effective));
-    // A manual run before the due time counts from now, not from the future due time.
-    let mut next = alert.next_run_at.min(now) + step;
-    if next <= now {
-        next = now + step;
-    }
-    txn.execute_raw(sql(
-        backend,
-        "UPDATE alerts SET last_run_at = $1, next_run_at = $2, last_run_status = $3, last_run_error = NULL, \
-         leased_until = NULL, effective_interval_minutes = $4 WHERE id = $5",
-        [now.into(), next.into(), status.into(), effective.into(), alert.id.into()],
-    ))
-    .await?;
-    Ok(RunSummary {
-        items_found: listings.len(),
-        new_items: notices.len(),
-        email_sent,
-    })
-}
-
-fn observed_item(l: &Listing) -> ObservedItem {
-    ObservedItem {
-        item_id: l.item_id.clone(),
-        title: l.title.clone(),
-        price: Money::new(l.price, l.currency.clone()),
-        shipping_cost: l.shipping.map(|s| Money::new(s, l.currency.clone())),
-        condition: l.condition.clone(),
-        buying_options: l.buying_options.clone(),
-        item_url: l.item_url.clone(),
-        image_url: l.image_url.clone(),
-        seller: l.seller.clone(),
-    }
-}
-
-async fn owner_email(txn: &DatabaseTransaction, user_id: Uuid) -> Result<(String,), DbErr> {
-    #[derive(FromQueryResult)]
-    struct Row {
-        email: String,
-    }
-    let row = Row::find_by_statement(sql(
-        txn.get_database_backend(),
-        "SELECT email FROM users WHERE id = $1",
-        [user_id.into()],
-    ))
-    .one(txn)
-    .await?
-    .ok_or_else(|| DbErr::RecordNotFound(format!("owner {user_id}")))?;
-    Ok((row.email,))
-}
-
-async fn load_seen(
-    txn: &DatabaseTransaction,
-    alert_id: Uuid,
-    listings: &[Listing],
-) -> Result<HashMap<String, Seen>, DbErr> {
-    if listings.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let placeholders: Vec<String> = (0..listings.len()).map(|i| format!("${}", i + 2)).collect();
-    let mut values: Vec<sea_orm::Value> = vec![alert_id.into()];
-    values.extend(listings.iter().map(|l| l.item_id.clone().into()));
-    let rows = SeenRow::find_by_statement(sql(
-        txn.get_database_backend(),
-        &format!(
-            "SELECT item_id, last_price, last_notified_price FROM seen_listings WHERE alert_id = $1 AND item_id IN ({})",
-            placeholders.join(", ")
-        ),
-        values,
-    ))
-    .all(txn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            Some((
-                r.item_id,
-                Seen {
-                    last_price: Decimal::from_str(&r.last_price).ok()?,
-                    last_notified_price: r
-                        .last_notified_price
-                        .as_deref()
-                        .and_then(|p| Decimal::from_str(p).ok()),
-                },
-            ))
-        })
-        .collect())
-}
-
-/// Inserts new listings and refreshes known ones in one statement.
-async fn upsert_seen(
-    txn: &DatabaseTransaction,
-    alert_id: Uuid,
-    listings: &[Listing],
-    notices: &[matching::Notice],
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    if listings.is_empty() {
-        return Ok(());
-    }
-    let notified: HashMap<usize, ()> = notices.iter().map(|n| (n.index, ())).collect();
-    let mut rows = Vec::with_capacity(listings.len());
-    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(listings.len() * 13);
-    let mut n = 0;
-    let mut next = || {
-        n += 1;
-        format!("${n}")
-    };
-    // Duplicate ids within one response (eBay pages can overlap) would make the upsert fail.
-    let mut unique = std::collections::HashSet::new();
-    for (index, l) in listings.iter().enumerate() {
-        if !unique.insert(l.item_id.as_str()) {
-            continue;
-        }
-        let price = format!("{:.2}", l.price);
-        let notified_price = notified.contains_key(&index).then(|| price.clone());
-        let notified_at = notified.contains_key(&index).then_some(now);
-        let cells: Vec<String> = (0..13).map(|_| next()).collect();
-        rows.push(format!("({})", cells.join(", ")));
-        values.extend([
-            alert_id.into(),
-            l.item_id.clone().into(),
-            l.title.clone().into(),
-            l.item_url.clone().into(),
-            l.image_url.clone().into(),
-            l.condition.clone().into(),
-            l.currency.clone().into(),
-            price.clone().into(),
-            price.into(),
-            notified_price.into(),
-            now.into(),
-            now.into(),
-            notified_at.into(),
-        ]);
-    }
-    let statement = format!(
-        "INSERT INTO seen_listings (alert_id, item_id, title, item_url, image_url, condition, currency, first_price, \
-         last_price, last_notified_price, first_seen_at, last_seen_at, last_notified_at) VALUES {} \
-         ON CONFLICT (alert_id, item_id) DO UPDATE SET \
-           title = excluded.title, image_url = excluded.image_url, condition = excluded.condition, \
-           previous_price = CASE WHEN seen_listings.last_price <> excluded.last_price THEN seen_listings.last_price ELSE seen_listings.previous_price END, \
-           last_price = excluded.last_price, last_seen_at = excluded.last_seen_at, \
-           last_notified_price = COALESCE(excluded.last_notified_price, seen_listings.last_notified_price), \
-           last_notified_at = COALESCE(excluded.last_notified_at, seen_listings.last_notified_at)",
-        rows.join(", ")
-    );
-    txn.execute_raw(sql(txn.get_database_backend(), &statement, values))
-        .await?;
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn insert_run<C: ConnectionTrait>(
-    db: &C,
-    alert_id: Uuid,
-    run_id: Uuid,
-    started_at: DateTime<Utc>,
-    status: &str,
-    items_found: usize,
-    new_items: usize,
-    email_sent: bool,
-    shared_search: bool,
-    error: Option<String>,
-) -> Result<(), DbErr> {
-    db.execute_raw(sql(
-        db.get_database_backend(),
-        "INSERT INTO alert_runs (id, alert_id, started_at, finished_at, status, items_found, new_items, email_sent, shared_search, error) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        [
-            run_id.into(),
-            alert_id.into(),
-            started_at.into(),
-            Utc::now().into(),
-            status.into(),
-            i32::try_from(items_found).unwrap_or(i32::MAX).into(),
-            i32::try_from(new_items).unwrap_or(i32::MAX).into(),
-            email_sent.into(),
-            shared_search.into(),
-            error.into(),
-        ],
-    ))
-    .await?;
-    Ok(())
-}
-
 /// Records a failed search on the alert and its run; it is retried soon.
 async fn record_failure(
     state: &AppState,
@@ -575,17 +335,19 @@ async fn record_failure(
     let retry = now + interval(alert, stretch).min(RETRY_AFTER_FAILURE);
     let message: String = error.chars().take(500).collect();
     let txn = state.db.begin().await?;
-    insert_run(
+    record::insert_runs(
         &txn,
-        alert.id,
-        Uuid::now_v7(),
-        now,
-        "error",
-        0,
-        0,
-        false,
-        false,
-        Some(message.clone()),
+        &[record::RunRow {
+            id: Uuid::now_v7(),
+            alert_id: alert.id,
+            started_at: now,
+            status: "error",
+            items_found: 0,
+            new_items: 0,
+            email_sent: false,
+            shared_search: false,
+            error: Some(message.clone()),
+        }],
     )
     .await?;
     txn.execute_raw(sql(
