@@ -129,7 +129,7 @@ async fn list(
     request_body = AlertInput,
     responses(
         (status = 201, body = AlertView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)
     ),
     security(("session" = []), ("bearer" = []))
 )]
@@ -172,7 +172,8 @@ async fn get_one(
     request_body = AlertInput,
     responses(
         (status = 200, body = AlertView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody)
     ),
     security(("session" = []), ("bearer" = []))
 )]

@@ -48,7 +48,8 @@ pub struct LoginAccepted {
     request_body = LoginRequest,
     responses(
         (status = 202, body = LoginAccepted),
-        (status = 400, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)
+        (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)
     )
 )]
 #[post("/api/v1/auth/login")]

@@ -105,7 +105,10 @@ pub async fn issue(
     operation_id = "create_token",
     tag = "tokens",
     request_body = CreateTokenRequest,
-    responses((status = 201, body = CreatedToken), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses(
+        (status = 201, body = CreatedToken), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)
+    ),
     security(("session" = []), ("bearer" = []))
 )]
 #[post("/api/v1/tokens")]
