@@ -1,5 +1,5 @@
 # eBay Alerts — the two commands of the quick start, and a few for development.
-.PHONY: run test lint bench services
+.PHONY: run test lint bench services soak
 
 ## Run the whole system with zero setup (see README); DEMO=1 adds a demo account.
 run:
@@ -23,3 +23,7 @@ bench: services
 
 services:
 	@scripts/services.sh
+
+## The system suite in full: faults, bad input, security, load (docs/system-tests.md; ~30+ min).
+soak:
+	@scripts/soak.sh

@@ -19,3 +19,6 @@ python3 deploy/check_compose.py
 
 echo "==> Browser end-to-end test (real stack, Chromium)"
 scripts/e2e.sh
+
+echo "==> System suite, short version (real processes, private Postgres/Redis/SMTP, faults; docs/system-tests.md)"
+scripts/soak.sh --short

@@ -572,6 +572,16 @@ impl<'a> Stack<'a> {
         count(&self.alerts_db, sql).await
     }
 
+    /// One text value from alerts-service's database (column `t`).
+    pub async fn alerts_text(&self, sql: &str) -> anyhow::Result<String> {
+        let row = self
+            .alerts_db
+            .query_one_raw(Statement::from_string(DbBackend::Postgres, sql))
+            .await?
+            .context("no row")?;
+        Ok(row.try_get::<Option<String>>("", "t")?.unwrap_or_default())
+    }
+
     /// One `bigint` from analytics-service's database (column `n`).
     pub async fn analytics_count(&self, sql: &str) -> anyhow::Result<i64> {
         count(&self.analytics_db, sql).await
@@ -693,7 +703,7 @@ impl<'a> Stack<'a> {
                     && !l.starts_with('#')
             })
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum())
+            .fold(0.0, |sum, v| sum + v))
     }
 
     /// Waits until every alert ran at least `runs_each` times in total (`runs` ≥ target).

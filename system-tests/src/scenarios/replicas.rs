@@ -24,8 +24,12 @@ pub async fn run(infra: &Infra, scale: Scale, outcome: &mut Outcome) -> anyhow::
     cycles(&stack, n, scale.replica_cycles).await?;
     stack.wait_settled(Duration::from_secs(180)).await?;
     let mut shares = Vec::new();
+    let mut email_shares = Vec::new();
     for (i, service) in stack.alerts.iter().enumerate() {
-        let sent = stack.metric(&service.url(), "emails_sent_total").await?;
+        let sent = stack
+            .metric(&service.url(), "alerts_emails_sent_total")
+            .await?;
+        email_shares.push(sent);
         shares.push(format!("alerts-{i} sent {sent} emails"));
     }
     let mut ingest_shares = Vec::new();
@@ -37,8 +41,8 @@ pub async fn run(infra: &Infra, scale: Scale, outcome: &mut Outcome) -> anyhow::
         shares.push(format!("analytics-{i} ingested {events} events"));
     }
     outcome.check(
-        "both analytics instances consumed events",
-        ingest_shares.iter().all(|e| *e > 0.0),
+        "both alerts replicas sent emails and both analytics instances consumed events",
+        email_shares.iter().all(|e| *e > 0.0) && ingest_shares.iter().all(|e| *e > 0.0),
         shares.join(", "),
     );
     outcome.figure(
