@@ -141,6 +141,22 @@ async fn cycle(n: usize) {
         outcome.alerts_run,
         sent as f64 / email_secs
     );
+    let mut sizes = Vec::new();
+    for table in ["seen_listings", "event_outbox", "email_outbox", "alert_runs", "alerts"] {
+        let bytes: i64 = state
+            .db
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT pg_total_relation_size('{table}')"),
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index(0)
+            .unwrap();
+        sizes.push(format!("{table} {:.1} MB", bytes as f64 / 1e6));
+    }
+    eprintln!("  table sizes after {n} alerts: {}", sizes.join(", "));
     assert_eq!(outcome.alerts_run, n);
     assert_eq!(
         ebay_calls as usize, queries,

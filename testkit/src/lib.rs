@@ -63,8 +63,13 @@ impl TestDatabase {
             .await
             .with_context(|| format!("cannot create test database {name}"))?;
         admin.close().await.ok();
-        let url = match admin_url.rsplit_once('/') {
-            Some((server, _)) => format!("{server}/{name}"),
+        // Keep any query (e.g. `?host=/var/run/postgresql` for a Unix socket) after the name.
+        let (base, query) = match admin_url.split_once('?') {
+            Some((base, query)) => (base, format!("?{query}")),
+            None => (admin_url.as_str(), String::new()),
+        };
+        let url = match base.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{name}{query}"),
             None => bail!("TEST_DATABASE_ADMIN_URL has no database part: {admin_url}"),
         };
         Ok(Self {
