@@ -20,7 +20,8 @@ mkdir -p "$OUT"
 scripts/services.sh
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
-cargo build --release -q -p alerts-service -p ebay-mock
+BIN=${BIN:-target/release}
+[ "$BIN" = target/release ] && cargo build --release -q -p alerts-service -p ebay-mock
 psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
 
 export ALERTS_DATABASE_URL="${DB_URL_BASE:-postgres://postgres@127.0.0.1:5432}/$DB${DB_URL_PARAMS:-}"
@@ -28,15 +29,15 @@ export REDIS_URL=redis://127.0.0.1:6379 REDIS_KEY_PREFIX="bench-api:" SMTP_URL="
 export EBAY_ENV=mock EBAY_BASE_URL="http://127.0.0.1:$MOCK_PORT" ALERTS_LISTEN="127.0.0.1:$PORT"
 export PUBLIC_URL="http://127.0.0.1:$PORT" RUST_LOG=warn ALERTS_DATABASE_MAX_CONNECTIONS=${DB_CONNECTIONS:-32}
 
-EBAY_MOCK_LISTEN="127.0.0.1:$MOCK_PORT" target/release/ebay-mock >"$OUT/mock.log" 2>&1 &
+EBAY_MOCK_LISTEN="127.0.0.1:$MOCK_PORT" $BIN/ebay-mock >"$OUT/mock.log" 2>&1 &
 MOCK=$!
-target/release/alerts-service serve --no-scheduler >"$OUT/alerts.log" 2>&1 &
+$BIN/alerts-service serve --no-scheduler >"$OUT/alerts.log" 2>&1 &
 SERVICE=$!
 trap 'kill $SERVICE $MOCK 2>/dev/null || true; wait 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 
-LIST_TOKEN=$(target/release/alerts-service token create --email list@bench.test)
-CREATE_TOKEN=$(target/release/alerts-service token create --email create@bench.test)
+LIST_TOKEN=$($BIN/alerts-service token create --email list@bench.test)
+CREATE_TOKEN=$($BIN/alerts-service token create --email create@bench.test)
 
 echo "seeding 1,000 alerts for the list user"
 python3 - "$PORT" "$LIST_TOKEN" <<'PY'
