@@ -37,6 +37,7 @@ COPY testkit/ testkit/
 COPY alerts-service/ alerts-service/
 COPY analytics-service/ analytics-service/
 COPY standalone/ standalone/
+COPY system-tests/ system-tests/
 # The registry and target directory live in cache mounts, so a source change recompiles only
 # the workspace crates; the binaries are copied out because cache mounts are not in the layer.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
