@@ -7,7 +7,7 @@ use super::{one_cycle, settle_and_check};
 use crate::Scale;
 use crate::infra::Infra;
 use crate::report::Outcome;
-use crate::stack::{Stack, StackOptions};
+use crate::stack::{Stack, StackOptions, wait_for};
 
 /// Runs the scenario.
 pub async fn run(infra: &Infra, scale: Scale, outcome: &mut Outcome) -> anyhow::Result<()> {
@@ -23,7 +23,11 @@ pub async fn run(infra: &Infra, scale: Scale, outcome: &mut Outcome) -> anyhow::
         let before = stack.runs().await?;
         stack.advance_mock_clock(3 * 3600).await?;
         stack.make_due().await?;
-        tokio::time::sleep(Duration::from_millis(700)).await;
+        // Kill once the cycle is under way: runs are committing and their events publishing.
+        let _ = wait_for("the cycle to start", Duration::from_secs(10), || async {
+            Ok((stack.runs().await? > before).then_some(()))
+        })
+        .await;
         stack.kill_analytics(0).await;
         stack
             .wait_runs(before + n as i64, Duration::from_secs(120))

@@ -40,11 +40,18 @@ pub async fn run(infra: &Infra, scale: Scale, outcome: &mut Outcome) -> anyhow::
         ingest_shares.push(events);
         shares.push(format!("analytics-{i} ingested {events} events"));
     }
-    outcome.check(
-        "both alerts replicas sent emails and both analytics instances consumed events",
-        email_shares.iter().all(|e| *e > 0.0) && ingest_shares.iter().all(|e| *e > 0.0),
-        shares.join(", "),
-    );
+    let shared = email_shares.iter().all(|e| *e > 0.0) && ingest_shares.iter().all(|e| *e > 0.0);
+    if scale.full {
+        outcome.check(
+            "both alerts replicas sent emails and both analytics instances consumed events",
+            shared,
+            shares.join(", "),
+        );
+    } else {
+        // A few short cycles can fall to one replica by chance (whoever leases first takes
+        // the batch): reported here, checked in the full run's 100 cycles.
+        outcome.figure("work shared (checked in --full only)", shares.join(", "));
+    }
     outcome.figure(
         "cycles",
         format!("{} cycles of {n} alerts", scale.replica_cycles),
