@@ -17,12 +17,13 @@ pub const DEMO_EMAIL: &str = "demo@example.com";
 /// History hours between two backfilled runs.
 const STEP_HOURS: i64 = 2;
 
-/// Creates the demo account unless it exists.
+/// Creates the demo account unless it exists; returns the ids of the alerts it created (none
+/// when the account was already there).
 pub async fn create(
     state: &AppState,
     mock: Option<&ebay_mock::MockServer>,
     transport: &pubsub::Transport,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<uuid::Uuid>> {
     if user::Entity::find()
         .filter(user::Column::Email.eq(DEMO_EMAIL))
         .one(&state.db)
@@ -30,7 +31,7 @@ pub async fn create(
         .is_some()
     {
         tracing::info!("demo data already present");
-        return Ok(());
+        return Ok(Vec::new());
     }
     let now = Utc::now();
     let demo = user::ActiveModel {
@@ -68,7 +69,43 @@ pub async fn create(
         alerts = alerts.len(),
         "demo account created: sign in as {DEMO_EMAIL}"
     );
-    Ok(())
+    Ok(alerts.iter().map(|a| a.id).collect())
+}
+
+/// Sends each demo alert's first insight email as soon as analytics has ingested its backfilled
+/// history, so a newcomer sees one at once rather than at the next scheduled tick. Gives up on an
+/// alert (with a warning; the schedule sends it later) if that takes more than two minutes.
+pub async fn send_first_insights(ctx: analytics_service::AppContext, alert_ids: Vec<uuid::Uuid>) {
+    use analytics_service::insights::query::{self, AlertState};
+    // The backfill ends one step before now, so today may have no data yet.
+    const DAYS_EXPECTED: u32 = 13;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
+    for alert_id in alert_ids {
+        loop {
+            let known = matches!(
+                query::alert_state(&ctx.db, alert_id).await,
+                Ok(AlertState::Known { alert: Some(_), .. })
+            );
+            let days = match query::report(&ctx.db, alert_id, 14, Utc::now()).await {
+                Ok(Some(report)) => report.days_with_data,
+                _ => 0,
+            };
+            if known && days >= DAYS_EXPECTED {
+                break;
+            }
+            if tokio::time::Instant::now() > deadline {
+                tracing::warn!(%alert_id, days, "demo history not ingested yet; the insight schedule will send this alert's email");
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        match analytics_service::workers::insight_emails::send_insights_for_alert(&ctx, alert_id)
+            .await
+        {
+            Ok(outcome) => tracing::info!(%alert_id, sent = outcome.sent, "demo insight email"),
+            Err(error) => tracing::warn!(%alert_id, %error, "demo insight email failed"),
+        }
+    }
 }
 
 async fn backfill(

@@ -176,9 +176,15 @@ async fn run(cli: Cli) -> Result<(), String> {
     })?;
 
     if cli.demo {
-        demo::create(&state, mock.as_ref(), &transport)
+        let created = demo::create(&state, mock.as_ref(), &transport)
             .await
             .map_err(|e| format!("demo data: {e}"))?;
+        if !created.is_empty() {
+            tokio::spawn(demo::send_first_insights(
+                analytics.context().clone(),
+                created,
+            ));
+        }
     }
 
     println!();

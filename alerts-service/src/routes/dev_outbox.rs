@@ -5,8 +5,9 @@
 use std::time::SystemTime;
 
 use actix_web::{HttpResponse, get, web};
+use base64::Engine;
 use chrono::{DateTime, Utc};
-use mail_parser::MessageParser;
+use mail_parser::{Message, MessageParser, MimeHeaders};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -92,9 +93,64 @@ fn read(dir: &std::path::Path) -> std::io::Result<Vec<CapturedEmail>> {
                     .body_text(0)
                     .map(|t| t.into_owned())
                     .unwrap_or_default(),
-                html: message.body_html(0).map(|h| h.into_owned()),
+                html: message
+                    .body_html(0)
+                    .map(|h| inline_images(&message, h.into_owned())),
                 created_at: modified.into(),
             })
         })
         .collect())
+}
+
+/// Points the HTML's `cid:` references (the insight chart) at `data:` URIs of the message's own
+/// inline parts, so the dashboard's Outbox page shows the email as a mail client would.
+fn inline_images(message: &Message, mut html: String) -> String {
+    for part in message.attachments() {
+        let (Some(id), Some(kind)) = (part.content_id(), part.content_type()) else {
+            continue;
+        };
+        let id = id.trim_start_matches('<').trim_end_matches('>');
+        let mime = match kind.subtype() {
+            Some(sub) => format!("{}/{sub}", kind.ctype()),
+            None => kind.ctype().to_owned(),
+        };
+        // Only images: anything else stays a (broken) cid: link rather than becoming inline data.
+        if !mime.starts_with("image/") {
+            continue;
+        }
+        let data = base64::engine::general_purpose::STANDARD.encode(part.contents());
+        html = html.replace(&format!("cid:{id}"), &format!("data:{mime};base64,{data}"));
+    }
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn inline_images_become_data_uris() {
+        let mailer = mailer::Mailer::new("file:///tmp", "eBay Alerts <alerts@localhost>").unwrap();
+        let email = mailer::OutgoingEmail {
+            to: "someone@example.com".into(),
+            subject: "Price insights".into(),
+            text: "chart attached".into(),
+            html: Some(r#"<p><img src="cid:insight-chart" alt="chart"></p>"#.into()),
+            inline_images: vec![mailer::InlineImage {
+                content_id: "insight-chart".into(),
+                content_type: "image/png".into(),
+                bytes: vec![0x89, b'P', b'N', b'G'],
+            }],
+            ..Default::default()
+        };
+        let raw = mailer.render(&email).unwrap().formatted();
+        let message = MessageParser::default().parse(&raw).unwrap();
+        let html = inline_images(&message, message.body_html(0).unwrap().into_owned());
+        assert!(
+            html.contains(r#"src="data:image/png;base64,iVBORw==""#),
+            "{html}"
+        );
+        assert!(!html.contains("cid:"));
+    }
 }
