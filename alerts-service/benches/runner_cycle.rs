@@ -142,7 +142,13 @@ async fn cycle(n: usize) {
         sent as f64 / email_secs
     );
     let mut sizes = Vec::new();
-    for table in ["seen_listings", "event_outbox", "email_outbox", "alert_runs", "alerts"] {
+    for table in [
+        "seen_listings",
+        "event_outbox",
+        "email_outbox",
+        "alert_runs",
+        "alerts",
+    ] {
         let bytes: i64 = state
             .db
             .query_one_raw(Statement::from_string(
