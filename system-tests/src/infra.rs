@@ -280,8 +280,20 @@ impl PgCluster {
     }
 
     /// The URL of database `db`.
+    ///
+    /// Over the cluster's Unix socket, as the compose topology connects: over loopback TCP
+    /// sqlx 0.9 stalls on Nagle's algorithm (see BENCHMARKS.md, runner cycle), which would
+    /// measure the transport rather than the services. `SOAK_PG_TCP=1` uses TCP instead.
     pub fn url(&self, db: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+        if std::env::var("SOAK_PG_TCP").is_ok_and(|v| v == "1") {
+            format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+        } else {
+            format!(
+                "postgres://postgres@localhost:{}/{db}?host={}",
+                self.port,
+                self.socket_dir.display()
+            )
+        }
     }
 
     /// Runs statements on the `postgres` database.
