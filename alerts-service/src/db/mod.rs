@@ -31,9 +31,33 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
     Ok(db)
 }
 
-/// Applies pending migrations.
+/// Arbitrary constant naming the advisory lock that serialises migrations.
+const MIGRATION_LOCK: i64 = 0x6562_6179_6d69_6772;
+
+/// Applies pending migrations. On Postgres, replicas starting together take turns under an
+/// advisory lock (held by a transaction on a second pooled connection) instead of racing to
+/// create the same tables; whoever comes second finds nothing left to do.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    migration::Migrator::up(db, None).await
+    use sea_orm::TransactionTrait;
+    let pooled = db.get_database_backend() == DbBackend::Postgres
+        && db
+            .get_postgres_connection_pool()
+            .options()
+            .get_max_connections()
+            > 1;
+    if !pooled {
+        return migration::Migrator::up(db, None).await;
+    }
+    let lock = db.begin().await?;
+    lock.execute_raw(sea_orm::Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [MIGRATION_LOCK.into()],
+    ))
+    .await?;
+    let result = migration::Migrator::up(db, None).await;
+    lock.commit().await?;
+    result
 }
 
 /// `FOR UPDATE SKIP LOCKED` where the backend has it (Postgres); SQLite serialises writers, so

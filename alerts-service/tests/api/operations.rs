@@ -174,3 +174,29 @@ async fn the_dev_outbox_lists_captured_emails_only_when_enabled() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn replicas_starting_together_migrate_once_without_racing() {
+    let database = testkit::TestDatabase::create().await.unwrap();
+    let mut replicas = Vec::new();
+    for _ in 0..4 {
+        replicas.push(alerts_service::db::connect(&database.url, 4).await.unwrap());
+    }
+    let results = futures::future::join_all(replicas.iter().map(alerts_service::db::migrate)).await;
+    for result in results {
+        result.unwrap();
+    }
+    // Every migration is recorded once.
+    use sea_orm::ConnectionTrait;
+    let row = replicas[0]
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT count(*) AS n, count(DISTINCT version) AS d FROM seaql_migrations",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let (n, d): (i64, i64) = (row.try_get("", "n").unwrap(), row.try_get("", "d").unwrap());
+    assert!(n > 0);
+    assert_eq!(n, d);
+}

@@ -96,10 +96,33 @@ impl Db {
         Ok(Self { conn, dialect })
     }
 
-    /// Applies pending migrations (idempotent; safe to run from several replicas, as Postgres
-    /// serialises the DDL and sea-orm records what ran).
+    /// Applies pending migrations (idempotent: sea-orm records what ran).
+    ///
+    /// On Postgres, instances starting together take turns under an advisory lock (held by a
+    /// transaction on a second pooled connection) rather than racing to create the same tables.
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        migrations::Migrator::up(&self.conn, None).await
+        /// Arbitrary constant naming the lock (distinct from alerts-service's).
+        const MIGRATION_LOCK: i64 = 0x616e_616c_6d69_6772;
+        let pooled = self.is_postgres()
+            && self
+                .conn
+                .get_postgres_connection_pool()
+                .options()
+                .get_max_connections()
+                > 1;
+        if !pooled {
+            return migrations::Migrator::up(&self.conn, None).await;
+        }
+        use sea_orm::{ConnectionTrait, TransactionTrait};
+        let lock = self.conn.begin().await?;
+        lock.execute_raw(self.dialect.statement(
+            "SELECT pg_advisory_xact_lock($1)",
+            vec![MIGRATION_LOCK.into()],
+        ))
+        .await?;
+        let result = migrations::Migrator::up(&self.conn, None).await;
+        lock.commit().await?;
+        result
     }
 
     /// Checks the database answers (readiness).

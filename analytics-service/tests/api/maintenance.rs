@@ -81,3 +81,20 @@ async fn retention_deletes_old_observations_on_sqlite() {
     );
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn instances_starting_together_migrate_once_without_racing() {
+    let database = testkit::TestDatabase::create().await.unwrap();
+    let mut instances = Vec::new();
+    for _ in 0..4 {
+        instances.push(
+            analytics_service::db::Db::connect(&database.url, 4)
+                .await
+                .unwrap(),
+        );
+    }
+    let results = futures::future::join_all(instances.iter().map(|db| db.migrate())).await;
+    for result in results {
+        result.unwrap();
+    }
+}
