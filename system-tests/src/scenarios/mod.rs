@@ -117,6 +117,15 @@ pub async fn settle_and_check_with(
     } else {
         outcome.check_eq("failed runs", failed, 0);
     }
+    if failed > 0 {
+        let errors = stack
+            .alerts_text(
+                "SELECT string_agg(e, ' | ') AS t FROM (SELECT left(error, 200) || ' (×' || count(*) || ')' AS e                  FROM alert_runs WHERE status = 'error' GROUP BY left(error, 200) ORDER BY count(*) DESC LIMIT 5) x",
+            )
+            .await
+            .unwrap_or_default();
+        outcome.note(format!("errors of the failed runs: {errors}"));
+    }
     let latest_failed = stack
         .alerts_count("SELECT count(*)::bigint AS n FROM alerts WHERE last_run_status = 'error'")
         .await?;
@@ -158,7 +167,17 @@ pub async fn settle_and_check_with(
         stack.observations_distinct().await?,
         stored,
     );
-    let (sent, queued) = stack.emails_in_outbox().await?;
+    let (mut sent, queued) = stack.emails_in_outbox().await?;
+    if stack.sending_in_doubt {
+        let in_doubt = stack
+            .alerts_count("SELECT count(*)::bigint AS n FROM email_outbox WHERE status = 'sending'")
+            .await?;
+        outcome.figure(
+            "emails handed to SMTP but not recorded as sent when Postgres went away (sent again after their 5-min lease: a duplicate, see docs/system-tests.md)",
+            in_doubt.to_string(),
+        );
+        sent += in_doubt;
+    }
     let (files, ids) = stack.mail_received()?;
     outcome.check_eq("emails sent = emails queued", sent, queued);
     outcome.check_eq("emails received = emails sent", files as i64, sent);

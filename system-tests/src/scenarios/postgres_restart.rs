@@ -13,7 +13,8 @@ use crate::stack::{Stack, StackOptions, wait_for};
 
 /// Runs the scenario.
 pub async fn run(infra: &Infra, scale: Scale, outcome: &mut Outcome) -> anyhow::Result<()> {
-    let stack = Stack::start(infra, "postgres-restart", StackOptions::default()).await?;
+    let mut stack = Stack::start(infra, "postgres-restart", StackOptions::default()).await?;
+    stack.sending_in_doubt = true;
     let token = stack.token("pg@example.com").await?;
     let n = scale.alerts * 2;
     let ids = stack.create_alerts(&token, n, n, 4).await?;
