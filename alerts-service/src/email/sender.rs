@@ -36,6 +36,9 @@ pub const MAX_ATTEMPTS: i32 = 12;
 const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 /// Rows leased per round.
 const BATCH: usize = 200;
+/// How long a delivery's outcome is retried against an unreachable database; well inside
+/// [`LEASE`], so the row is settled before another sender could take it again.
+const RECORD_PATIENCE: Duration = Duration::from_secs(120);
 
 /// What one round did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -149,8 +152,27 @@ async fn deliver(state: &AppState, row: email_outbox::Model) -> Result<Dispositi
             Disposition::Failed
         }
     };
-    update.update(&state.db).await?;
+    record(state, update).await?;
     Ok(disposition)
+}
+
+/// Writes a delivery's outcome. After a successful send this write is what prevents a second
+/// send, so a database blip (a restart, a failover) is waited out rather than leaving the row
+/// leased, which would send the email again when the lease ends.
+async fn record(state: &AppState, update: email_outbox::ActiveModel) -> Result<(), DbErr> {
+    let deadline = tokio::time::Instant::now() + RECORD_PATIENCE;
+    let mut wait = Duration::from_millis(250);
+    loop {
+        match update.clone().update(&state.db).await {
+            Ok(_) => return Ok(()),
+            Err(error) if tokio::time::Instant::now() + wait < deadline => {
+                tracing::warn!(%error, "cannot record an email's delivery yet; retrying");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(10));
+            }
+            Err(error) => return Err(error),
+        }
+    }
 }
 
 /// 10 s, 20 s, 40 s … capped at two hours.

@@ -58,6 +58,7 @@ async fn run_now(
         Err(RunError::Ebay(message)) => Err(ApiError::upstream(format!(
             "eBay did not answer as expected: {message}"
         ))),
+        Err(RunError::Gone) => Err(ApiError::not_found("alert")),
         Err(RunError::Database(error)) => Err(error.into()),
     }
 }

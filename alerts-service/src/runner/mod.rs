@@ -73,6 +73,9 @@ pub enum RunError {
     /// Today's budget is spent.
     #[error("today's eBay call budget is spent; the alert runs again at {0}")]
     BudgetSpent(DateTime<Utc>),
+    /// The alert was deleted while it ran.
+    #[error("the alert was deleted")]
+    Gone,
 }
 
 /// Runs every due alert once (in batches until none is due) and returns what happened.
@@ -195,8 +198,11 @@ pub async fn run_alert_now(state: &AppState, alert: alert::Model) -> Result<RunS
     )
     .await?
     .pop()
-    .unwrap_or_default();
+    .map(|(_, summary)| summary);
     txn.commit().await?;
+    let Some(summary) = summary else {
+        return Err(RunError::Gone);
+    };
     if summary.email_sent {
         state.wake_sender.notify_one();
     }
@@ -241,7 +247,7 @@ async fn run_group(
                 record::record_runs(state, &txn, &group, &listings, now, stretch, shared).await?;
             txn.commit().await?;
             outcome.alerts_run += summaries.len();
-            outcome.emails_queued += summaries.iter().filter(|s| s.email_sent).count();
+            outcome.emails_queued += summaries.iter().filter(|(_, s)| s.email_sent).count();
         }
         Err(RunError::BudgetSpent(until)) => {
             for alert in &group {

@@ -45,8 +45,8 @@ pub(super) struct RunRow {
     pub error: Option<String>,
 }
 
-/// Records a successful search for every alert in `alerts` (all of one query) and returns each
-/// alert's summary, in the same order.
+/// Records a successful search for every alert in `alerts` (all of one query) and returns the
+/// summary of each alert that still exists, in the same order, with its id.
 pub(super) async fn record_runs(
     state: &AppState,
     txn: &DatabaseTransaction,
@@ -55,11 +55,18 @@ pub(super) async fn record_runs(
     now: DateTime<Utc>,
     stretch: f64,
     shared_search: bool,
-) -> Result<Vec<RunSummary>, DbErr> {
+) -> Result<Vec<(Uuid, RunSummary)>, DbErr> {
+    // An alert deleted while its search was in flight is skipped, not a failed group: lock the
+    // rows still there (a DELETE now waits for this commit) and record runs only for those.
+    let present = lock_present(txn, alerts).await?;
+    let alerts: Vec<&alert::Model> = alerts.iter().filter(|a| present.contains(&a.id)).collect();
+    if alerts.is_empty() {
+        return Ok(Vec::new());
+    }
     let ids: Vec<Uuid> = alerts.iter().map(|a| a.id).collect();
     let mut seen = load_seen(txn, &ids, listings).await?;
     let planned: Vec<Planned> = alerts
-        .iter()
+        .into_iter()
         .map(|alert| {
             let target = alert
                 .target_price
@@ -117,12 +124,46 @@ pub(super) async fn record_runs(
 
     Ok(planned
         .iter()
-        .map(|p| RunSummary {
-            items_found: listings.len(),
-            new_items: p.notices.len(),
-            email_sent: !p.notices.is_empty(),
+        .map(|p| {
+            (
+                p.alert.id,
+                RunSummary {
+                    items_found: listings.len(),
+                    new_items: p.notices.len(),
+                    email_sent: !p.notices.is_empty(),
+                },
+            )
         })
         .collect())
+}
+
+/// Locks the given alerts' rows (Postgres; SQLite has one writer already) and returns the ids of
+/// those that still exist.
+async fn lock_present(
+    txn: &DatabaseTransaction,
+    alerts: &[alert::Model],
+) -> Result<HashSet<Uuid>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: Uuid,
+    }
+    let backend = txn.get_database_backend();
+    let lock = if backend == DbBackend::Postgres {
+        " FOR NO KEY UPDATE"
+    } else {
+        ""
+    };
+    let rows = Row::find_by_statement(sql(
+        backend,
+        &format!(
+            "SELECT id FROM alerts WHERE id IN ({}) ORDER BY id{lock}",
+            placeholders(1, alerts.len())
+        ),
+        alerts.iter().map(|a| Value::from(a.id)),
+    ))
+    .all(txn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 fn status(planned: &Planned) -> &'static str {

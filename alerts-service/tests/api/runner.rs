@@ -576,3 +576,30 @@ async fn every_run_publishes_one_products_observed_event_with_all_listings() {
     );
     assert_eq!(observed.marketplace, "EBAY_US");
 }
+
+#[tokio::test]
+async fn an_alert_deleted_while_its_search_is_in_flight_is_skipped_not_a_failed_run() {
+    use alerts_service::db::entities::alert;
+    use sea_orm::EntityTrait;
+    let app = spawn_app().await;
+    let ada = app.token_for("ada@example.com").await;
+    let created = app.create_alert(&ada, alert_body("lego 42100")).await;
+    let id: uuid::Uuid = created["id"].as_str().unwrap().parse().unwrap();
+    // The runner holds the row it read before searching; the owner deletes it meanwhile.
+    let model = alert::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let deleted = app.delete(&format!("/api/v1/alerts/{id}"), &ada).await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+
+    let result = alerts_service::runner::run_alert_now(&app.state, model).await;
+
+    assert!(
+        matches!(result, Err(alerts_service::runner::RunError::Gone)),
+        "{result:?}"
+    );
+    assert_eq!(count(&app, "SELECT count(*) FROM alert_runs").await, 0);
+    assert_eq!(count(&app, "SELECT count(*) FROM seen_listings").await, 0);
+}
