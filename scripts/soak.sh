@@ -32,6 +32,18 @@ fi
 VENV=$TARGET/soak-venv
 if [ ! -x "$VENV/bin/schemathesis" ]; then
   log "installing schemathesis into $VENV (one-off)"
+  # Debian ships venv support separately (python3-venv); install it the way e2e.sh installs
+  # chromium, when we may.
+  if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+      log "python3-venv is missing: running 'apt-get install -y -qq python3-venv' (one-off)"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    else
+      log "Python's venv module is needed (Debian: python3-venv)"
+      exit 1
+    fi
+  fi
+  rm -rf "$VENV"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check schemathesis
 fi
