@@ -5,6 +5,11 @@
 #
 #   bench/alerts_api.sh            # 15 s per scenario
 #   DURATION=30s bench/alerts_api.sh
+#   ONLY=list bench/alerts_api.sh  # one scenario (list or create)
+#   PERF=1 bench/alerts_api.sh     # also perf-record the service: bench/out/<scenario>.perf
+#
+# Over TCP by default; DB_URL_PARAMS='?host=/var/run/postgresql' uses Postgres's Unix socket
+# (as compose does; see README "Connecting to Postgres").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,12 +69,21 @@ request = function()
 end
 LUA
 
-echo "== list: GET /api/v1/alerts?per_page=20 (1,000 alerts owned), $CONNECTIONS connections, $DURATION"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $LIST_TOKEN" \
-  "http://127.0.0.1:$PORT/api/v1/alerts?per_page=20" | tee "$OUT/list.txt"
-echo "== create: POST /api/v1/alerts, $CONNECTIONS connections, $DURATION"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $CREATE_TOKEN" \
-  -s "$OUT/create.lua" "http://127.0.0.1:$PORT/api/v1/alerts" | tee "$OUT/create.txt"
+# Runs wrk with the given arguments for one scenario, perf-recording the service when PERF=1.
+scenario() {
+  local name=$1 title=$2; shift 2
+  if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$name" ]; then return; fi
+  echo "== $name: $title, $CONNECTIONS connections, $DURATION"
+  local perf=
+  if [ "${PERF:-}" = 1 ]; then
+    perf record -q -g -p "$SERVICE" -o "$OUT/$name.perf" 2>/dev/null & perf=$!
+  fi
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" | tee "$OUT/$name.txt"
+  if [ -n "$perf" ]; then kill -INT "$perf"; wait "$perf" || true; echo "profile: perf report -i $OUT/$name.perf"; fi
+}
+
+scenario list "GET /api/v1/alerts?per_page=20 (1,000 alerts owned)" -H "Authorization: Bearer $LIST_TOKEN" "http://127.0.0.1:$PORT/api/v1/alerts?per_page=20"
+scenario create "POST /api/v1/alerts" -H "Authorization: Bearer $CREATE_TOKEN" -s "$OUT/create.lua" "http://127.0.0.1:$PORT/api/v1/alerts"
 echo "== outbox backlog after the create run"
 curl -s "http://127.0.0.1:$PORT/metrics" | grep -E '^alerts_outbox_backlog|status="5' || true
 psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null || true

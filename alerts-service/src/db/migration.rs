@@ -3,13 +3,18 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
+mod alert_counts;
+
 /// All migrations, oldest first.
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(AccountsAlertsOutboxes)]
+        vec![
+            Box::new(AccountsAlertsOutboxes),
+            Box::new(alert_counts::AlertCounts),
+        ]
     }
 }
 

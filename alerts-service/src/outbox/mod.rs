@@ -18,7 +18,7 @@ pub const SOURCE: &str = "alerts-service";
 
 /// Writes `event` to the outbox inside the caller's transaction.
 pub async fn enqueue<C: ConnectionTrait>(db: &C, event: &Event) -> Result<(), DbErr> {
-    outbox_row(event)?.insert(db).await?;
+    row(event)?.insert(db).await?;
     Ok(())
 }
 
@@ -27,17 +27,15 @@ pub async fn enqueue_many<C: ConnectionTrait>(db: &C, events: &[Event]) -> Resul
     if events.is_empty() {
         return Ok(());
     }
-    let rows = events
-        .iter()
-        .map(outbox_row)
-        .collect::<Result<Vec<_>, _>>()?;
+    let rows = events.iter().map(row).collect::<Result<Vec<_>, _>>()?;
     event_outbox::Entity::insert_many(rows)
         .exec_without_returning(db)
         .await?;
     Ok(())
 }
 
-fn outbox_row(event: &Event) -> Result<event_outbox::ActiveModel, DbErr> {
+/// The outbox row of `event`, for callers that fold its insert into a larger statement.
+pub fn row(event: &Event) -> Result<event_outbox::ActiveModel, DbErr> {
     let topic = event
         .payload
         .topic()

@@ -33,6 +33,11 @@ async fn creating_an_alert_returns_it_with_defaults_and_a_location() {
     assert_eq!(alert["revision"], 1);
     assert_eq!(alert["last_run_at"], Value::Null);
     assert!(alert["next_run_at"].is_string());
+    let stored: Value = app.get(&location, &ada).await.json().await.unwrap();
+    assert_eq!(
+        stored, alert,
+        "the response shows what was stored, to the microsecond"
+    );
 }
 
 #[tokio::test]
@@ -227,6 +232,53 @@ async fn the_list_is_paginated_newest_first_with_a_total() {
 }
 
 #[tokio::test]
+async fn the_total_follows_concurrent_creates_and_deletes() {
+    let app = spawn_app().await;
+    let ada = app.token_for("ada@example.com").await;
+    let bob = app.token_for("bob@example.com").await;
+    app.create_alert(&bob, alert_body("bob's only alert")).await;
+
+    // Concurrent requests run on different pooled connections, so they update different
+    // counter rows of the same user.
+    let created = futures::future::join_all(
+        (0..40).map(|i| app.create_alert(&ada, alert_body(&format!("phrase {i}")))),
+    )
+    .await;
+    let (app_ref, ada_ref) = (&app, &ada);
+    let deleted = futures::future::join_all(created.iter().take(7).map(|alert| {
+        let path = format!("/api/v1/alerts/{}", alert["id"].as_str().unwrap());
+        async move { app_ref.delete(&path, ada_ref).await.status() }
+    }))
+    .await;
+    assert!(deleted.iter().all(|s| *s == StatusCode::NO_CONTENT));
+
+    let total = |auth: &'static str| {
+        let auth = if auth == "ada" { ada_ref } else { &bob };
+        async move {
+            let page: Value = app_ref
+                .get("/api/v1/alerts?per_page=1", auth)
+                .await
+                .json()
+                .await
+                .unwrap();
+            page["total"].clone()
+        }
+    };
+    assert_eq!(total("ada").await, 33);
+    assert_eq!(total("bob").await, 1);
+    let beyond: Value = app
+        .get("/api/v1/alerts?page=99", &ada)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        beyond["total"], 33,
+        "a page past the end still has the total"
+    );
+}
+
+#[tokio::test]
 async fn bad_paging_parameters_are_400_naming_the_parameter() {
     let app = spawn_app().await;
     let ada = app.token_for("ada@example.com").await;
@@ -399,5 +451,7 @@ async fn the_crud_path_works_on_sqlite_too() {
         app.delete(&path, &ada).await.status(),
         StatusCode::NO_CONTENT
     );
+    let emptied: Value = app.get("/api/v1/alerts", &ada).await.json().await.unwrap();
+    assert_eq!(emptied["total"], 0);
     assert_eq!(app.relay().await.published, 3, "created, updated, deleted");
 }

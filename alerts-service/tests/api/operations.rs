@@ -200,3 +200,66 @@ async fn replicas_starting_together_migrate_once_without_racing() {
     assert!(n > 0);
     assert_eq!(n, d);
 }
+
+#[tokio::test]
+async fn upgrading_counts_the_alerts_that_already_exist() {
+    use sea_orm::ConnectionTrait;
+    use sea_orm_migration::MigratorTrait;
+    let database = testkit::TestDatabase::create().await.unwrap();
+    let db = alerts_service::db::connect(&database.url, 2).await.unwrap();
+    alerts_service::db::migration::Migrator::up(&db, Some(1))
+        .await
+        .unwrap();
+    // Alerts written before the counters existed.
+    let insert_alerts = |owner: &'static str, n: i32| {
+        format!(
+            "INSERT INTO alerts (id, user_id, search_phrase, normalised_phrase, query_key, \
+             frequency_minutes, currency, condition, buying_options, paused, revision, \
+             unsubscribe_token, created_at, updated_at, next_run_at) \
+             SELECT gen_random_uuid(), '{owner}', 'p' || g, 'p' || g, 'p' || g, 60, 'USD', 'any', \
+             'fixed_price', false, 1, md5(random()::text), now(), now(), now() \
+             FROM generate_series(1, {n}) g"
+        )
+    };
+    const ADA: &str = "00000000-0000-0000-0000-00000000000a";
+    const BOB: &str = "00000000-0000-0000-0000-00000000000b";
+    db.execute_unprepared(&format!(
+        "INSERT INTO users (id, email, created_at, last_sign_in_at) VALUES \
+         ('{ADA}', 'ada@example.com', now(), now()), ('{BOB}', 'bob@example.com', now(), now())"
+    ))
+    .await
+    .unwrap();
+    db.execute_unprepared(&insert_alerts(ADA, 3)).await.unwrap();
+    db.execute_unprepared(&insert_alerts(BOB, 2)).await.unwrap();
+
+    alerts_service::db::migrate(&db).await.unwrap();
+    let count = |owner: &'static str| {
+        let db = &db;
+        async move {
+            let row = db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    format!(
+                        "SELECT CAST(SUM(alerts) AS BIGINT) AS n FROM alert_counts WHERE user_id = '{owner}'"
+                    ),
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get::<i64>("", "n").unwrap()
+        }
+    };
+    assert_eq!((count(ADA).await, count(BOB).await), (3, 2));
+
+    // From here on the triggers keep count, including for a user deleted with their alerts.
+    db.execute_unprepared(&insert_alerts(ADA, 4)).await.unwrap();
+    db.execute_unprepared(&format!(
+        "DELETE FROM alerts WHERE user_id = '{ADA}' AND search_phrase = 'p1'"
+    ))
+    .await
+    .unwrap();
+    db.execute_unprepared(&format!("DELETE FROM users WHERE id = '{BOB}'"))
+        .await
+        .unwrap();
+    assert_eq!((count(ADA).await, count(BOB).await), (5, 0));
+}
