@@ -69,7 +69,14 @@ request = function()
 end
 LUA
 
-# Runs wrk with the given arguments for one scenario, perf-recording the service when PERF=1.
+# CPU time (clock ticks) of the processes named $1, or of the whole machine (busy) without $1.
+cpu_ticks() {
+  if [ $# = 0 ]; then awk '/^cpu / {print $2+$3+$4+$7+$8}' /proc/stat; return; fi
+  cat /proc/[0-9]*/stat 2>/dev/null | awk -v n="($1)" '$2 == n {t += $14 + $15} END {print t + 0}'
+}
+
+# Runs wrk with the given arguments for one scenario, perf-recording the service when PERF=1,
+# and prints where the machine's CPU went: service, Postgres, Redis, the rest (wrk, kernel).
 scenario() {
   local name=$1 title=$2; shift 2
   if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$name" ]; then return; fi
@@ -78,7 +85,18 @@ scenario() {
   if [ "${PERF:-}" = 1 ]; then
     perf record -q -g -p "$SERVICE" -o "$OUT/$name.perf" 2>/dev/null & perf=$!
   fi
+  local before=($(cpu_ticks) $(cpu_ticks alerts-service) $(cpu_ticks postgres) $(cpu_ticks redis-server))
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" | tee "$OUT/$name.txt"
+  local after=($(cpu_ticks) $(cpu_ticks alerts-service) $(cpu_ticks postgres) $(cpu_ticks redis-server))
+  python3 - "${before[@]}" "${after[@]}" <<'PY'
+import sys
+b, a = [int(x) for x in sys.argv[1:5]], [int(x) for x in sys.argv[5:9]]
+busy, service, postgres, redis = (a[i] - b[i] for i in range(4))
+rest = busy - service - postgres - redis
+share = lambda t: f"{100 * t / busy:.0f}%" if busy else "-"
+print(f"CPU busy {busy / 100:.1f} core-s: service {share(service)}, Postgres {share(postgres)}, "
+      f"Redis {share(redis)}, rest (wrk, kernel) {share(rest)}")
+PY
   if [ -n "$perf" ]; then kill -INT "$perf"; wait "$perf" || true; echo "profile: perf report -i $OUT/$name.perf"; fi
 }
 

@@ -145,11 +145,10 @@ impl Application {
                     let started = Instant::now();
                     let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
                     let method = req.method().to_string();
-                    let metrics = req
-                        .app_data::<web::Data<AppState>>()
-                        .map(|s| s.metrics.clone());
+                    let state = req.app_data::<web::Data<AppState>>().cloned();
                     srv.call(req).map(move |result| {
-                        if let (Some(metrics), Ok(response)) = (metrics, &result) {
+                        if let (Some(state), Ok(response)) = (state, &result) {
+                            let metrics = &state.metrics;
                             let status = response.status().as_u16().to_string();
                             metrics
                                 .requests
