@@ -77,9 +77,10 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 }
 
 async fn by_token(state: &AppState, token: &str) -> Result<CurrentUser, ApiError> {
-    let key = format!("t:{}", hash_token(token));
+    let hash = hash_token(token);
+    let key = format!("t:{hash}");
     if let Some((id, email)) = state.cached_credential(&key) {
-        state.token_used(hash_token(token));
+        state.token_used(hash);
         return Ok(CurrentUser {
             id,
             email,
@@ -91,12 +92,12 @@ async fn by_token(state: &AppState, token: &str) -> Result<CurrentUser, ApiError
         backend,
         "SELECT u.id AS id, u.email AS email FROM api_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.token_hash = $1",
-        [hash_token(token).into()],
+        [hash.clone().into()],
     ))
     .one(&state.db)
     .await?
     .ok_or_else(ApiError::unauthenticated)?;
-    state.token_used(hash_token(token));
+    state.token_used(hash);
     state.cache_credential(key, row.id, row.email.clone());
     Ok(CurrentUser {
         id: row.id,

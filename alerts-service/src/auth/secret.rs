@@ -34,8 +34,7 @@ impl std::fmt::Debug for Secret {
 
 /// Hex SHA-256 of a presented token, for lookup.
 pub fn hash_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]

@@ -76,7 +76,10 @@ impl Db {
         options
             .sqlx_logging(false)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_timeout(Duration::from_secs(5));
+            .connect_timeout(Duration::from_secs(5))
+            // sqlx pings on every checkout by default, an extra round trip per statement;
+            // only a connection that sat idle may have been dropped meanwhile.
+            .test_before_acquire_if_idle_for(Duration::from_secs(1));
         match dialect {
             Dialect::Postgres => {
                 options
