@@ -54,9 +54,14 @@ if ! redis_up; then
   redis_up || { log "Redis did not come up on 127.0.0.1:$REDIS_PORT"; exit 1; }
 fi
 
-# --- leftovers of interrupted test runs (each test drops its own database when it ends)
+# --- leftovers of interrupted test runs (each test drops its own database when it ends). Only
+# databases nobody is connected to and created over ten minutes ago: a suite running meanwhile
+# on the same machine keeps its own.
 stale=$(psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -Atqc \
-  "select datname from pg_database where datname like 'ebay_alerts_test_%'" 2>/dev/null || true)
+  "select d.datname from pg_database d where d.datname like 'ebay_alerts_test_%'
+     and not exists (select 1 from pg_stat_activity a where a.datname = d.datname)
+     and (pg_stat_file('base/' || d.oid || '/PG_VERSION')).modification < now() - interval '10 minutes'" \
+  2>/dev/null || true)
 for db in $stale; do
   psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -qc "drop database if exists \"$db\" with (force)" >/dev/null 2>&1 || true
 done

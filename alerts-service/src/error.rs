@@ -206,15 +206,55 @@ impl ResponseError for ApiError {
     }
 }
 
+/// Seconds a client is asked to wait while the database is unreachable.
+const DATABASE_RETRY_AFTER_SECS: u64 = 5;
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(error: sea_orm::DbErr) -> Self {
+        if database_unreachable(&error) {
+            tracing::warn!(%error, "database unreachable");
+            let mut api = Self::unavailable("The database is unreachable; try again shortly.");
+            api.retry_after_secs = Some(DATABASE_RETRY_AFTER_SECS);
+            return api;
+        }
         Self::internal(format!("database: {error}"))
     }
 }
 
 impl From<sea_orm::TransactionError<sea_orm::DbErr>> for ApiError {
     fn from(error: sea_orm::TransactionError<sea_orm::DbErr>) -> Self {
-        Self::internal(format!("database transaction: {error}"))
+        match error {
+            sea_orm::TransactionError::Connection(error)
+            | sea_orm::TransactionError::Transaction(error) => error.into(),
+        }
+    }
+}
+
+/// Whether `error` means the database could not be reached (down, restarting, refusing
+/// connections, the pool exhausted) rather than that a statement failed: the former is a
+/// 503 the client may retry, the latter a 500 to investigate.
+fn database_unreachable(error: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, sqlx};
+    let sqlx_error = match error {
+        // Failing to get a connection at all: the pool timed out or was closed, or connecting
+        // failed (refused, shutting down, not accepting connections).
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match sqlx_error.as_ref() {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // A pooled connection's server went away mid-statement. Class 57: operator
+        // intervention (admin or crash shutdown, cannot connect now); class 08: connection
+        // exception. 57014 (query_canceled, e.g. a statement timeout) is a real failure.
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            (code.starts_with("57") && code != "57014") || code.starts_with("08")
+        }),
+        _ => false,
     }
 }
 

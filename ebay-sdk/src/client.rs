@@ -1,4 +1,4 @@
-//! [`EbayClient`]: sends searches with a valid token, retries, re-authenticates once on a 401,
+//! [`EbayClient`]: sends searches with a valid token, retries, re-authenticates on a 401,
 //! and walks pages with [`SearchPager`].
 
 use std::collections::HashSet;
@@ -98,14 +98,26 @@ impl EbayClient {
     /// Runs one search page.
     ///
     /// 429, 5xx, timeouts and connection failures are retried per the configured
-    /// [`crate::RetryPolicy`]; a 401 discards the token, fetches a new one and retries once.
+    /// [`crate::RetryPolicy`]; a 401 discards the token, gets a new one and retries (once, or
+    /// twice with a shared token cache: the first replacement may be another replica's token
+    /// that is just as stale).
     /// Warnings eBay returns with a 200 are in [`SearchResponse::warnings`].
     pub async fn search(&self, request: &SearchRequest) -> Result<SearchResponse, EbayError> {
         request.validate()?;
         let policy = &self.inner.config.retry;
         let started = Instant::now();
         let mut attempts: u32 = 0;
-        let mut reauthenticated = false;
+        // With a shared cache, the token a re-authentication picks up may be one another
+        // replica stored that eBay rejects too (all tokens go stale together when eBay revokes
+        // them or its clock jumps). Rejecting that one deletes it from the cache, so a second
+        // re-authentication fetches a fresh token. Without one, a fresh token rejected again
+        // is not a stale-token problem, and more token calls would only spend the daily quota.
+        let reauthentication_limit = if self.inner.tokens.shared_key().is_some() {
+            2
+        } else {
+            1
+        };
+        let mut reauthentications = 0;
         loop {
             let token = self.inner.tokens.access_token().await?;
             let outcome = self.send(request, &token).await;
@@ -120,10 +132,13 @@ impl EbayClient {
                     }
                     return Ok(response);
                 }
-                Err(error) if error.status() == Some(401) && !reauthenticated => {
+                Err(error)
+                    if error.status() == Some(401)
+                        && reauthentications < reauthentication_limit =>
+                {
                     // Not counted against the retry budget: it is a different failure mode.
-                    tracing::info!("eBay rejected the access token; re-authenticating once");
-                    reauthenticated = true;
+                    tracing::info!("eBay rejected the access token; re-authenticating");
+                    reauthentications += 1;
                     self.inner.tokens.invalidate(&token).await;
                 }
                 Err(error) if error.is_retryable() => {

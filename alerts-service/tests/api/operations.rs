@@ -263,3 +263,71 @@ async fn upgrading_counts_the_alerts_that_already_exist() {
         .unwrap();
     assert_eq!((count(ADA).await, count(BOB).await), (5, 0));
 }
+
+#[tokio::test]
+async fn while_the_database_is_unreachable_the_api_answers_503_and_then_recovers() {
+    use sea_orm::ConnectionTrait;
+    let app = spawn_app().await;
+    let ada = app.token_for("ada@example.com").await;
+    app.create_alert(&ada, alert_body("lego")).await;
+    let name: String = app
+        .state
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT current_database() AS name",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "name")
+        .unwrap();
+    let admin = sea_orm::Database::connect(testkit::postgres_admin_url())
+        .await
+        .unwrap();
+
+    // The service's connections are cut and new ones refused, as in a database restart.
+    admin
+        .execute_unprepared(&format!(
+            "ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS false"
+        ))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .await
+        .unwrap();
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let response = app.get("/api/v1/alerts", &ada).await;
+        let retry_after = response.headers().get("retry-after").cloned();
+        let (status, code, _) = crate::helpers::error_of(response).await;
+        answers.push((status, code, retry_after));
+    }
+    let ready = app.get("/readyz", &Auth::None).await.status();
+    admin
+        .execute_unprepared(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true"))
+        .await
+        .unwrap();
+    let mut recovered = None;
+    for _ in 0..50 {
+        let status = app.get("/api/v1/alerts", &ada).await.status();
+        if status == StatusCode::OK {
+            recovered = Some(status);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    for (status, code, retry_after) in answers {
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        );
+        assert_eq!(retry_after.unwrap(), "5");
+    }
+    assert_eq!(ready, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(recovered, Some(StatusCode::OK));
+}

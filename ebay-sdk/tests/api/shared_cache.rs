@@ -100,6 +100,57 @@ async fn a_token_rejected_by_ebay_is_replaced_for_every_replica_with_one_call() 
 }
 
 #[tokio::test]
+async fn a_replacement_from_the_shared_cache_that_is_also_rejected_is_fetched_afresh() -> Result<()>
+{
+    // Arrange: both replicas hold the first token. It is revoked; the first replica replaces it
+    // in Redis; then that replacement is revoked too while the second replica still holds the
+    // first token (as when eBay's tokens all go stale at once after a clock jump).
+    let mock = TestMock::spawn()?;
+    let redis = RedisScope::new().await?;
+    let first = replica(&mock, &redis)?;
+    let second = replica(&mock, &redis)?;
+    first.search(&SearchRequest::new("lego")).await?;
+    second.search(&SearchRequest::new("lego")).await?;
+    mock.control("/mock/tokens/revoke", json!({})).await?;
+    first.search(&SearchRequest::new("lego")).await?;
+    mock.control("/mock/tokens/revoke", json!({})).await?;
+
+    // Act: the second replica's token is rejected, and so is the one it finds in Redis.
+    let result = second.search(&SearchRequest::new("lego")).await;
+    let third = replica(&mock, &redis)?;
+    third.search(&SearchRequest::new("lego")).await?;
+    redis.cleanup().await?;
+
+    // Assert: it fetched a fresh token instead of failing, and stored it for the others.
+    result?;
+    assert_eq!(mock.stats().token_requests, 3);
+    assert_eq!(mock.searches_with_status(401), 3);
+    assert_eq!(third.token_provider().token_requests(), 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn with_a_shared_cache_a_search_rejected_again_and_again_gives_up_after_two_tokens()
+-> Result<()> {
+    let mock = TestMock::spawn()?;
+    let redis = RedisScope::new().await?;
+    let client = replica(&mock, &redis)?;
+    mock.control(
+        "/mock/faults",
+        json!({"queue": ["401", "401", "401", "401"]}),
+    )
+    .await?;
+
+    let error = client.search(&SearchRequest::new("lego")).await.err();
+    redis.cleanup().await?;
+
+    assert_eq!(error.and_then(|e| e.status()), Some(401));
+    assert_eq!(mock.searches_with_status(401), 3, "two re-authentications");
+    assert_eq!(mock.stats().token_requests, 3);
+    Ok(())
+}
+
+#[tokio::test]
 async fn clients_with_different_prefixes_do_not_share_tokens() -> Result<()> {
     let mock = TestMock::spawn()?;
     let one = RedisScope::new().await?;
