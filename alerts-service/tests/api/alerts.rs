@@ -33,7 +33,7 @@ async fn creating_an_alert_returns_it_with_defaults_and_a_location() {
     assert_eq!(alert["revision"], 1);
     assert_eq!(alert["last_run_at"], Value::Null);
     assert!(alert["next_run_at"].is_string());
-    let stored: Value = app.get(&location, &ada).await.json().await.unwrap();
+    let stored: Value = app.get_json(&location, &ada).await;
     assert_eq!(
         stored, alert,
         "the response shows what was stored, to the microsecond"
@@ -185,25 +185,10 @@ async fn the_list_is_paginated_newest_first_with_a_total() {
             .await;
     }
 
-    let first: Value = app
-        .get("/api/v1/alerts?per_page=2", &ada)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let last: Value = app
-        .get("/api/v1/alerts?page=3&per_page=2", &ada)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let beyond: Value = app
-        .get("/api/v1/alerts?page=9&per_page=2", &ada)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let default: Value = app.get("/api/v1/alerts", &ada).await.json().await.unwrap();
+    let first: Value = app.get_json("/api/v1/alerts?per_page=2", &ada).await;
+    let last: Value = app.get_json("/api/v1/alerts?page=3&per_page=2", &ada).await;
+    let beyond: Value = app.get_json("/api/v1/alerts?page=9&per_page=2", &ada).await;
+    let default: Value = app.get_json("/api/v1/alerts", &ada).await;
 
     let phrases = |v: &Value| {
         v["items"]
@@ -252,26 +237,12 @@ async fn the_total_follows_concurrent_creates_and_deletes() {
     .await;
     assert!(deleted.iter().all(|s| *s == StatusCode::NO_CONTENT));
 
-    let total = |auth: &'static str| {
-        let auth = if auth == "ada" { ada_ref } else { &bob };
-        async move {
-            let page: Value = app_ref
-                .get("/api/v1/alerts?per_page=1", auth)
-                .await
-                .json()
-                .await
-                .unwrap();
-            page["total"].clone()
-        }
+    let total = |auth| async move {
+        app_ref.get_json("/api/v1/alerts?per_page=1", auth).await["total"].clone()
     };
-    assert_eq!(total("ada").await, 33);
-    assert_eq!(total("bob").await, 1);
-    let beyond: Value = app
-        .get("/api/v1/alerts?page=99", &ada)
-        .await
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(total(ada_ref).await, 33);
+    assert_eq!(total(&bob).await, 1);
+    let beyond: Value = app.get_json("/api/v1/alerts?page=99", &ada).await;
     assert_eq!(
         beyond["total"], 33,
         "a page past the end still has the total"
@@ -342,7 +313,7 @@ async fn a_patch_changes_only_what_it_names_and_bumps_the_revision() {
         (resumed["paused"].as_bool(), resumed["revision"].as_i64()),
         (Some(false), Some(4))
     );
-    let fetched: Value = app.get(&path, &ada).await.json().await.unwrap();
+    let fetched: Value = app.get_json(&path, &ada).await;
     assert_eq!(fetched, resumed);
 }
 
@@ -369,7 +340,7 @@ async fn invalid_patches_are_rejected_and_change_nothing() {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(fields.contains(&field.to_owned()), "{body}: {fields:?}");
     }
-    let unchanged: Value = app.get(&path, &ada).await.json().await.unwrap();
+    let unchanged: Value = app.get_json(&path, &ada).await;
     assert_eq!(unchanged["revision"], 1);
 }
 
@@ -411,9 +382,9 @@ async fn another_users_alert_is_404_on_every_route() {
             "{method}"
         );
     }
-    let bobs: Value = app.get("/api/v1/alerts", &bob).await.json().await.unwrap();
+    let bobs: Value = app.get_json("/api/v1/alerts", &bob).await;
     assert_eq!(bobs["total"], 0);
-    let still: Value = app.get(&path, &ada).await.json().await.unwrap();
+    let still: Value = app.get_json(&path, &ada).await;
     assert_eq!(still["revision"], 1, "bob's attempts changed nothing");
 }
 
@@ -441,7 +412,7 @@ async fn the_crud_path_works_on_sqlite_too() {
         .json()
         .await
         .unwrap();
-    let list: Value = app.get("/api/v1/alerts", &ada).await.json().await.unwrap();
+    let list: Value = app.get_json("/api/v1/alerts", &ada).await;
 
     assert_eq!(alert["min_price"], "10.50");
     assert_eq!(patched["max_price"], "120.00", "{patched}");
@@ -451,7 +422,7 @@ async fn the_crud_path_works_on_sqlite_too() {
         app.delete(&path, &ada).await.status(),
         StatusCode::NO_CONTENT
     );
-    let emptied: Value = app.get("/api/v1/alerts", &ada).await.json().await.unwrap();
+    let emptied: Value = app.get_json("/api/v1/alerts", &ada).await;
     assert_eq!(emptied["total"], 0);
     assert_eq!(app.relay().await.published, 3, "created, updated, deleted");
 }

@@ -217,6 +217,15 @@ impl TestApp {
         self.request(Method::GET, path, auth, None).await
     }
 
+    /// GETs `path` and parses the body as JSON (whatever the status).
+    pub async fn get_json(&self, path: &str, auth: &Auth) -> Value {
+        self.get(path, auth)
+            .await
+            .json()
+            .await
+            .expect("a JSON body")
+    }
+
     pub async fn post(&self, path: &str, auth: &Auth, body: Value) -> reqwest::Response {
         self.request(Method::POST, path, auth, Some(body)).await
     }

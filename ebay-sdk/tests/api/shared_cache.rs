@@ -14,6 +14,19 @@ fn replica(mock: &TestMock, redis: &RedisScope) -> Result<EbayClient> {
     )?)
 }
 
+/// Two replicas that both searched with the shared token, which the mock has since revoked.
+async fn two_replicas_holding_a_revoked_token(
+    mock: &TestMock,
+    redis: &RedisScope,
+) -> Result<(EbayClient, EbayClient)> {
+    let first = replica(mock, redis)?;
+    let second = replica(mock, redis)?;
+    first.search(&SearchRequest::new("lego")).await?;
+    second.search(&SearchRequest::new("lego")).await?;
+    mock.control("/mock/tokens/revoke", json!({})).await?;
+    Ok((first, second))
+}
+
 #[tokio::test]
 async fn two_clients_sharing_a_redis_prefix_make_one_token_call() -> Result<()> {
     // Arrange
@@ -81,11 +94,7 @@ async fn a_token_rejected_by_ebay_is_replaced_for_every_replica_with_one_call() 
     // Arrange: both replicas hold the shared token, then the mock revokes it.
     let mock = TestMock::spawn()?;
     let redis = RedisScope::new().await?;
-    let first = replica(&mock, &redis)?;
-    let second = replica(&mock, &redis)?;
-    first.search(&SearchRequest::new("lego")).await?;
-    second.search(&SearchRequest::new("lego")).await?;
-    mock.control("/mock/tokens/revoke", json!({})).await?;
+    let (first, second) = two_replicas_holding_a_revoked_token(&mock, &redis).await?;
 
     // Act
     first.search(&SearchRequest::new("lego")).await?;
@@ -107,11 +116,7 @@ async fn a_replacement_from_the_shared_cache_that_is_also_rejected_is_fetched_af
     // first token (as when eBay's tokens all go stale at once after a clock jump).
     let mock = TestMock::spawn()?;
     let redis = RedisScope::new().await?;
-    let first = replica(&mock, &redis)?;
-    let second = replica(&mock, &redis)?;
-    first.search(&SearchRequest::new("lego")).await?;
-    second.search(&SearchRequest::new("lego")).await?;
-    mock.control("/mock/tokens/revoke", json!({})).await?;
+    let (first, second) = two_replicas_holding_a_revoked_token(&mock, &redis).await?;
     first.search(&SearchRequest::new("lego")).await?;
     mock.control("/mock/tokens/revoke", json!({})).await?;
 
