@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Generates src/lib/api-types.ts from the committed OpenAPI document (openapi.json), so builds
-// never need a running server. Refresh the document with
-//   curl -s http://127.0.0.1:8080/api/openapi.json > openapi.json && npm run gen:api
+// never need a running server. openapi.json is exactly what alerts-service serves at
+// /api/openapi.json; a unit test there fails when they differ. Refresh both, from the repository
+// root, with
+//   UPDATE_OPENAPI=1 cargo test -p alerts-service --lib routes::docs && (cd frontend && npm run gen:api)
 //
 // OpenAPI requires operationIds to be unique, but utoipa takes them from handler function names
 // and two modules can both have a `list` or `create`: such duplicates would become duplicate

@@ -57,15 +57,85 @@ impl Modify for Security {
     }
 }
 
+/// The document `/api/openapi.json` answers with and Swagger UI shows, whatever the settings: the
+/// dev-outbox route is described even where it is not mounted (its 404 is documented), so every
+/// server publishes the same contract and `frontend/openapi.json` can be a copy of it.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
 /// Mounts `/api/openapi.json` and `/api/docs`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(openapi_json)
-        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", ApiDoc::openapi()));
+        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", document()));
 }
 
 /// The OpenAPI document. (Swagger UI registers the same path; this handler is mounted first and
 /// answers with the canonical JSON.)
 #[get("/api/openapi.json")]
 async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    HttpResponse::Ok().json(document())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use serde_json::Value;
+
+    use super::document;
+
+    const REFRESH: &str = "UPDATE_OPENAPI=1 cargo test -p alerts-service --lib routes::docs \
+        && (cd frontend && npm run gen:api)";
+
+    /// The JSON pointer of the first place where `a` and `b` differ (`""` is the root).
+    fn first_difference(a: &Value, b: &Value) -> Option<String> {
+        match (a, b) {
+            (Value::Object(a), Value::Object(b)) => {
+                let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+                keys.sort();
+                keys.dedup();
+                keys.into_iter().find_map(|key| {
+                    let pointer = format!("/{}", key.replace('~', "~0").replace('/', "~1"));
+                    match (a.get(key), b.get(key)) {
+                        (Some(x), Some(y)) => first_difference(x, y).map(|rest| pointer + &rest),
+                        _ => Some(pointer),
+                    }
+                })
+            }
+            (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+                a.iter().zip(b).enumerate().find_map(|(i, (x, y))| {
+                    first_difference(x, y).map(|rest| format!("/{i}{rest}"))
+                })
+            }
+            _ => (a != b).then(String::new),
+        }
+    }
+
+    // The dashboard's types are generated from the committed copy (builds need no server), so it
+    // must not drift from what the handlers describe.
+    #[test]
+    fn the_frontend_copy_of_the_openapi_document_is_what_the_server_serves() {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let path = workspace.join("frontend/openapi.json");
+        let served = serde_json::to_value(document()).unwrap();
+        let committed = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+            .unwrap_or(Value::Null);
+
+        let Some(difference) = first_difference(&committed, &served) else {
+            return;
+        };
+        if std::env::var("UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+            let text = document().to_pretty_json().unwrap() + "\n";
+            std::fs::write(&path, text).unwrap();
+            return;
+        }
+        panic!(
+            "{} differs from the served OpenAPI document (first at `{difference}`); refresh it \
+             and the dashboard's types with\n  {REFRESH}",
+            path.display()
+        );
+    }
 }

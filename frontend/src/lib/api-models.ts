@@ -18,6 +18,8 @@ export type ApiToken = Schemas['TokenView'];
 export type CreatedToken = Schemas['CreatedToken'];
 export type TokenList = Schemas['TokenList'];
 export type ErrorBody = Schemas['ErrorBody'];
+/** An email the development outbox captured instead of sending. */
+export type CapturedEmail = Schemas['CapturedEmail'];
 
 export type Condition = 'any' | 'new' | 'used';
 export type BuyingOptions = 'fixed_price' | 'auction' | 'any';

@@ -4,6 +4,94 @@
  */
 
 export interface paths {
+    "/api/v1/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's alerts, newest first. */
+        get: operations["list_alerts"];
+        put?: never;
+        /** Creates an alert; its first run is due at once. */
+        post: operations["create_alert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert. */
+        get: operations["get_alert"];
+        put?: never;
+        post?: never;
+        /** Deletes an alert. */
+        delete: operations["delete_alert"];
+        options?: never;
+        head?: never;
+        /** Changes some fields (`{"paused": true}` pauses, `{"paused": false}` resumes). */
+        patch: operations["update_alert"];
+        trace?: never;
+    };
+    "/api/v1/alerts/{id}/insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Price history and summary of the alert's search over the last `days` days. */
+        get: operations["get_alert_insights"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Listings the alert matched recently, with first-seen time and price history. */
+        get: operations["list_alert_items"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Runs the alert now, exactly as the scheduler would (emails included). */
+        post: operations["run_alert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -13,25 +101,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Emails a single-use sign-in link (valid 15 minutes). */
+        /**
+         * Emails a single-use sign-in link (valid 15 minutes).
+         * @description Always 202 for a well-formed address, whether or not an account exists, so addresses cannot
+         *     be probed. Rate-limited per address and per client IP.
+         */
         post: operations["login"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/auth/verify": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Consumes a sign-in link and redirects. */
-        get: operations["verify"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -47,8 +122,28 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ends the session. */
+        /**
+         * Ends the current session (and clears the cookie). With an API token it does nothing: revoke
+         *     the token instead.
+         */
         post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dev/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Emails captured in the development outbox, newest first. */
+        get: operations["dev_outbox"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -62,7 +157,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["me"];
+        /** The signed-in user. */
+        get: operations["get_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The daily eBay call budget and how much of it is used. */
+        get: operations["get_quota"];
         put?: never;
         post?: never;
         delete?: never;
@@ -78,8 +191,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The caller's tokens (without secrets). */
         get: operations["list_tokens"];
         put?: never;
+        /** Creates a personal API token; the secret is in this response only. */
         post: operations["create_token"];
         delete?: never;
         options?: never;
@@ -97,69 +212,26 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
+        /** Revokes a token at once. */
         delete: operations["revoke_token"];
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/alerts": {
+    "/auth/verify": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["list_alerts"];
-        put?: never;
-        post: operations["create_alert"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/alerts/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["get_alert"];
-        put?: never;
-        post?: never;
-        delete: operations["delete_alert"];
-        options?: never;
-        head?: never;
-        patch: operations["update_alert"];
-        trace?: never;
-    };
-    "/api/v1/alerts/{id}/run": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Runs the alert now, as the scheduler would. */
-        post: operations["run_alert"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/alerts/{id}/items": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["alert_items"];
+        /**
+         * Consumes a sign-in link: creates the user on first sign-in, sets the session cookie and
+         *     redirects to the dashboard. A used, expired or unknown link redirects to the sign-in page
+         *     with `?error=invalid_link` and sets nothing.
+         */
+        get: operations["verify_sign_in_link"];
         put?: never;
         post?: never;
         delete?: never;
@@ -168,14 +240,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/alerts/{id}/insights": {
+    "/healthz": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["alert_insights"];
+        /** The process is up. */
+        get: operations["healthz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -184,14 +257,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/quota": {
+    "/metrics": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get: operations["quota"];
+        /** Prometheus text exposition. */
+        get: operations["metrics"];
         put?: never;
         post?: never;
         delete?: never;
@@ -200,17 +274,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/dev/outbox": {
+    "/readyz": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Emails captured by the zero-setup mode (404 otherwise). */
-        get: operations["dev_outbox"];
+        /** The database and the event broker answer. */
+        get: operations["readyz"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pauses the alert the link belongs to (from a click in the email). */
+        get: operations["unsubscribe_by_link"];
+        put?: never;
+        /** Pauses the alert the link belongs to (RFC 8058 one-click, sent by mail clients). */
+        post: operations["unsubscribe_one_click"];
         delete?: never;
         options?: never;
         head?: never;
@@ -221,255 +313,454 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        FieldError: {
-            field: string;
-            message: string;
-        };
-        ErrorDetail: {
-            code: string;
-            message: string;
-            details?: components["schemas"]["FieldError"][];
-        };
-        ErrorBody: {
-            error: components["schemas"]["ErrorDetail"];
-        };
-        LoginRequest: {
-            email: string;
-        };
-        LoginAccepted: {
-            message: string;
-        };
-        Me: {
-            /** Format: uuid */
-            id: string;
-            email: string;
-            /** Format: date-time */
-            created_at: string;
-        };
-        TokenView: {
-            /** Format: uuid */
-            id: string;
-            name: string;
-            prefix: string;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            last_used_at?: string | null;
-        };
-        CreatedToken: components["schemas"]["TokenView"] & {
-            token: string;
-        };
-        TokenList: {
-            items: components["schemas"]["TokenView"][];
-        };
-        CreateTokenRequest: {
-            name: string;
-        };
-        /** @enum {string} */
-        Condition: "any" | "new" | "used";
-        /** @enum {string} */
-        BuyingOptions: "fixed_price" | "auction" | "any";
+        /** @description Body of `POST /api/v1/alerts` (and, all fields optional, of `PATCH`). */
         AlertInput: {
-            /** @description 1–200 characters after trimming, no control characters. */
-            search_phrase: string;
-            /** @enum {integer} */
-            frequency_minutes: 2 | 10 | 30 | 60 | 1440;
-            min_price?: string | null;
-            max_price?: string | null;
-            target_price?: string | null;
-            /** @description ISO 4217; default USD */
-            currency?: string;
-            condition?: components["schemas"]["Condition"];
-            buying_options?: components["schemas"]["BuyingOptions"];
-            paused?: boolean;
-        };
-        AlertView: {
-            /** Format: uuid */
-            id: string;
-            search_phrase: string;
+            buying_options?: components["schemas"]["BuyingOptions"] | null;
+            condition?: components["schemas"]["Condition"] | null;
+            /**
+             * @description ISO 4217 code; default USD.
+             * @example USD
+             */
+            currency?: string | null;
+            /**
+             * Format: int32
+             * @description One of 2, 10, 30, 60, 1440.
+             * @example 10
+             */
             frequency_minutes: number;
-            /** @description Minutes between runs after the daily eBay budget stretched the schedule (only when larger than frequency_minutes). */
-            effective_interval_minutes?: number | null;
-            min_price?: string | null;
+            /**
+             * @description Decimal string; must not be below `min_price`.
+             * @example 450.00
+             */
             max_price?: string | null;
-            currency: string;
-            condition: string;
-            buying_options: string;
+            /**
+             * @description Decimal string, ≥ 0, at most two decimals; `null` clears it in a PATCH.
+             * @example 100.00
+             */
+            min_price?: string | null;
+            /** @description Pause (true) or resume (false). */
+            paused?: boolean | null;
+            /**
+             * @description 1–200 characters after trimming, no control characters.
+             * @example lego 42100
+             */
+            search_phrase: string;
+            /**
+             * @description Notify when a listing is at or under this price.
+             * @example 299.99
+             */
             target_price?: string | null;
-            paused: boolean;
-            /** Format: int64 */
-            revision: number;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** Format: date-time */
-            last_run_at?: string | null;
-            /** Format: date-time */
-            next_run_at: string;
-            /** @description ok, no_new_listings or error */
-            last_run_status?: string | null;
-            last_run_error?: string | null;
         };
+        /** @description A page of alerts. */
         AlertPage: {
+            /** @description This page's alerts, newest first. */
             items: components["schemas"]["AlertView"][];
+            /**
+             * Format: int64
+             * @description 1-based page number.
+             */
             page: number;
+            /**
+             * Format: int64
+             * @description Page size.
+             */
             per_page: number;
+            /**
+             * Format: int64
+             * @description All of the caller's alerts.
+             */
             total: number;
         };
-        RunSummary: {
-            items_found: number;
-            new_items: number;
-            email_sent: boolean;
-        };
-        SeenListing: {
-            item_id: string;
-            title: string;
-            item_url: string;
-            image_url?: string | null;
-            condition?: string | null;
+        /** @description An alert as the API shows it. */
+        AlertView: {
+            /** @description `fixed_price`, `auction` or `any`. */
+            buying_options: string;
+            /** @description `any`, `new` or `used`. */
+            condition: string;
+            /**
+             * Format: date-time
+             * @description Creation time.
+             */
+            created_at: string;
+            /** @description ISO 4217 currency of the prices. */
             currency: string;
             /**
-             * @description price when first seen
-             * @example 12.99
+             * Format: int32
+             * @description The interval actually used when the daily eBay budget stretches runs (minutes).
              */
-            first_price: string;
-            /** @description price before the latest change */
-            previous_price?: string | null;
+            effective_interval_minutes?: number | null;
             /**
-             * @description price at the latest run that saw it
-             * @example 12.99
+             * Format: int32
+             * @description Minutes between runs: 2, 10, 30, 60 or 1440.
              */
-            last_price: string;
-            /** Format: date-time */
-            first_seen_at: string;
-            /** Format: date-time */
-            last_seen_at: string;
-            /** Format: date-time */
-            last_notified_at?: string | null;
+            frequency_minutes: number;
+            /**
+             * Format: uuid
+             * @description Alert id.
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description Last completed run.
+             */
+            last_run_at?: string | null;
+            /** @description Why the last run failed. */
+            last_run_error?: string | null;
+            /** @description Outcome of the last run: `ok`, `no_new_listings` or `error`. */
+            last_run_status?: string | null;
+            /** @description Upper price bound, decimal string. */
+            max_price?: string | null;
+            /** @description Lower price bound, decimal string. */
+            min_price?: string | null;
+            /**
+             * Format: date-time
+             * @description Next scheduled run.
+             */
+            next_run_at: string;
+            /** @description A paused alert neither runs nor emails. */
+            paused: boolean;
+            /**
+             * Format: int64
+             * @description Increases with every change.
+             */
+            revision: number;
+            /** @description What is searched. */
+            search_phrase: string;
+            /** @description Notify when a listing is at or under this price. */
+            target_price?: string | null;
+            /**
+             * Format: date-time
+             * @description Last change.
+             */
+            updated_at: string;
         };
-        SeenListings: {
-            items: components["schemas"]["SeenListing"][];
+        /**
+         * @description Buying option filter.
+         * @enum {string}
+         */
+        BuyingOptions: "fixed_price" | "auction" | "any";
+        /** @description One captured email. */
+        CapturedEmail: {
+            /**
+             * Format: date-time
+             * @description When it was written.
+             */
+            created_at: string;
+            /** @description HTML part. */
+            html?: string | null;
+            /** @description File name without `.eml`. */
+            id: string;
+            /** @description Subject. */
+            subject: string;
+            /** @description Plain-text part. */
+            text: string;
+            /** @description Recipient(s). */
+            to: string;
         };
+        /**
+         * @description Listing condition filter.
+         * @enum {string}
+         */
+        Condition: "any" | "new" | "used";
+        /** @description Body of `POST /api/v1/tokens`. */
+        CreateTokenRequest: {
+            /** @description A label, e.g. "backup script" (1–100 characters). */
+            name: string;
+        };
+        /** @description A newly created token; `token` is shown only this once. */
+        CreatedToken: components["schemas"]["TokenView"] & {
+            /** @description The secret: send as `Authorization: Bearer <token>`. */
+            token: string;
+        };
+        /** @description The asking prices of one day. */
         DailyPoint: {
-            /** Format: date */
-            date: string;
+            /**
+             * Format: int64
+             * @description Observations that day (one per listing per run).
+             */
             count: number;
             /**
-             * @description lowest
-             * @example 12.99
+             * Format: date
+             * @description The day (UTC).
              */
+            date: string;
+            /** @description Highest asking price. */
+            max: string;
+            /** @description Arithmetic mean, rounded to cents. */
+            mean: string;
+            /** @description Median. */
+            median: string;
+            /** @description Lowest asking price. */
             min: string;
             /**
-             * @description first quartile
-             * @example 12.99
+             * Format: int64
+             * @description Listings first seen by this alert that day.
              */
-            p25: string;
-            /**
-             * @description median
-             * @example 12.99
-             */
-            median: string;
-            /**
-             * @description third quartile
-             * @example 12.99
-             */
-            p75: string;
-            /**
-             * @description mean
-             * @example 12.99
-             */
-            mean: string;
-            /**
-             * @description highest
-             * @example 12.99
-             */
-            max: string;
             new_listings: number;
+            /** @description First quartile (linear interpolation, like `percentile_cont`). */
+            p25: string;
+            /** @description Third quartile. */
+            p75: string;
         };
-        ListingPrice: {
-            item_id: string;
-            title: string;
-            item_url: string;
-            image_url?: string | null;
-            /**
-             * @description asking price
-             * @example 12.99
-             */
-            price: string;
-            /** Format: date */
-            date: string;
+        /** @description The body of every error response. */
+        ErrorBody: {
+            /** @description The error. */
+            error: components["schemas"]["ErrorDetail"];
         };
-        PriceDrop: {
-            item_id: string;
-            title: string;
-            item_url: string;
-            image_url?: string | null;
-            /**
-             * @description first price
-             * @example 12.99
-             */
-            from: string;
-            /**
-             * @description latest price
-             * @example 12.99
-             */
-            to: string;
-            /**
-             * @description percent change
-             * @example 12.99
-             */
-            change_pct: string;
+        /** @description What went wrong. */
+        ErrorDetail: {
+            /** @description Stable, snake_case, for programs. */
+            code: string;
+            /** @description Per-field problems (validation errors). */
+            details?: components["schemas"]["FieldError"][];
+            /** @description For people. */
+            message: string;
         };
-        InsightSummary: {
-            first_week_median?: string | null;
-            second_week_median?: string | null;
-            median_change_pct?: string | null;
-            lowest?: components["schemas"]["ListingPrice"] | null;
-            good_deals?: components["schemas"]["ListingPrice"][];
-            biggest_drops?: components["schemas"]["PriceDrop"][];
-            new_listings?: number;
+        /** @description One problem with one input field. */
+        FieldError: {
+            /** @description The field, e.g. `frequency_minutes` (or `body` for the whole body). */
+            field: string;
+            /** @description A human sentence. */
+            message: string;
         };
+        /** @description Price insights for one alert over its last `days` days. */
         InsightReport: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The alert.
+             */
             alert_id: string;
-            search_phrase?: string | null;
+            /** @description ISO 4217 code of every price in the report. */
             currency: string;
+            /**
+             * Format: int32
+             * @description Length of the window in days (1..=90, default 14).
+             */
             days: number;
-            /** Format: date */
-            window_start: string;
-            /** Format: date */
-            window_end: string;
-            /** Format: date-time */
-            generated_at: string;
+            /**
+             * Format: int32
+             * @description Days in the window with at least one observation.
+             */
             days_with_data: number;
+            /** @description False when there are fewer than three days with observations; `summary` is then empty. */
             enough_data: boolean;
+            /**
+             * Format: date-time
+             * @description When the report was computed.
+             */
+            generated_at: string;
+            /** @description A sentence for people when something is missing, e.g. "Not enough data yet …". */
             message?: string | null;
+            /** @description The alert's search phrase when analytics knows the alert (it may only have observations). */
+            search_phrase?: string | null;
+            /** @description One point per day with observations, oldest first (days without any are left out). */
             series: components["schemas"]["DailyPoint"][];
+            /** @description Week-over-week change, lows, deals and drops. */
             summary: components["schemas"]["InsightSummary"];
+            /**
+             * Format: date
+             * @description Last day of the window (UTC), the day the report was made.
+             */
+            window_end: string;
+            /**
+             * Format: date
+             * @description First day of the window (UTC).
+             */
+            window_start: string;
         };
+        /** @description The headline figures of a report. */
+        InsightSummary: {
+            /** @description Listings of the latest run whose own price fell most since first seen in the window. */
+            biggest_drops?: components["schemas"]["PriceDrop"][];
+            /** @description Median of the daily medians of the first half of the window (the first week of 14 days). */
+            first_week_median?: string | null;
+            /** @description Listings of the latest run priced within 5 % of `lowest`, cheapest first. */
+            good_deals?: components["schemas"]["ListingPrice"][];
+            lowest?: components["schemas"]["ListingPrice"] | null;
+            /** @description Change from the first to the second week in percent (one decimal; negative = cheaper). */
+            median_change_pct?: string | null;
+            /**
+             * Format: int64
+             * @description Listings first seen in the window.
+             */
+            new_listings?: number;
+            /** @description Median of the daily medians of the second half of the window. */
+            second_week_median?: string | null;
+        };
+        /** @description One listing at one price. */
+        ListingPrice: {
+            /**
+             * Format: date
+             * @description The day it was seen at that price (UTC).
+             */
+            date: string;
+            /** @description Main picture. */
+            image_url?: string | null;
+            /** @description eBay's item id. */
+            item_id: string;
+            /** @description The listing's page on eBay. */
+            item_url: string;
+            /** @description Asking price. */
+            price: string;
+            /** @description Listing title. */
+            title: string;
+        };
+        /** @description Answer of `POST /api/v1/auth/login`. */
+        LoginAccepted: {
+            /** @description What happens next. */
+            message: string;
+        };
+        /** @description Body of `POST /api/v1/auth/login`. */
+        LoginRequest: {
+            /** @description Where to send the sign-in link. */
+            email: string;
+        };
+        /** @description The signed-in user. */
+        Me: {
+            /**
+             * Format: date-time
+             * @description First sign-in.
+             */
+            created_at: string;
+            /** @description Verified email address; alert emails go here. */
+            email: string;
+            /**
+             * Format: uuid
+             * @description User id.
+             */
+            id: string;
+        };
+        /** @description The captured emails. */
+        Outbox: {
+            /** @description Newest first. */
+            items: components["schemas"]["CapturedEmail"][];
+        };
+        /** @description A listing whose own asking price fell. */
+        PriceDrop: {
+            /** @description `(to - from) / from` in percent, one decimal (negative). */
+            change_pct: string;
+            /** @description Its price when first seen in the window. */
+            from: string;
+            /** @description Main picture. */
+            image_url?: string | null;
+            /** @description eBay's item id. */
+            item_id: string;
+            /** @description The listing's page on eBay. */
+            item_url: string;
+            /** @description Listing title. */
+            title: string;
+            /** @description Its price in the latest run. */
+            to: string;
+        };
+        /** @description The quota as the API shows it. */
         QuotaView: {
-            daily_budget: number;
+            /**
+             * Format: int64
+             * @description Calls made so far today (all replicas).
+             */
             calls_today: number;
-            remaining: number;
-            /** Format: date-time */
-            resets_at: string;
-            /** @description calls a day the active alerts would need */
+            /**
+             * Format: int32
+             * @description Calls allowed per eBay day.
+             */
+            daily_budget: number;
+            /**
+             * Format: double
+             * @description Calls a day the active alerts would need at their chosen frequencies.
+             */
             demand_per_day: number;
-            /** @description how much every interval is stretched to fit the budget (1 = not at all) */
+            /**
+             * Format: int64
+             * @description Calls left today.
+             */
+            remaining: number;
+            /**
+             * Format: date-time
+             * @description When the count resets (midnight Pacific time).
+             */
+            resets_at: string;
+            /**
+             * Format: double
+             * @description How much every interval is stretched to stay within budget (1 = not at all).
+             */
             stretch_factor: number;
         };
-        OutboxEmail: {
-            id: string;
-            to: string;
-            subject: string;
-            text: string;
-            html?: string | null;
-            /** Format: date-time */
-            created_at: string;
+        /** @description The outcome of one alert's run, as `POST /api/v1/alerts/{id}/run` reports it. */
+        RunSummary: {
+            /** @description Whether an email was queued. */
+            email_sent: boolean;
+            /** @description Listings the search returned. */
+            items_found: number;
+            /** @description Listings mentioned in the email (new, cheaper, or at target). */
+            new_items: number;
         };
-        OutboxList: {
-            items: components["schemas"]["OutboxEmail"][];
+        /** @description A listing the alert has seen, with its price history. */
+        SeenListing: {
+            /** @description Condition label. */
+            condition?: string | null;
+            /** @description Currency of the prices. */
+            currency: string;
+            /** @description Price when first seen. */
+            first_price: string;
+            /**
+             * Format: date-time
+             * @description First seen by this alert.
+             */
+            first_seen_at: string;
+            /** @description Picture. */
+            image_url?: string | null;
+            /** @description eBay item id. */
+            item_id: string;
+            /** @description The listing on eBay. */
+            item_url: string;
+            /**
+             * Format: date-time
+             * @description When it was last mentioned in an email.
+             */
+            last_notified_at?: string | null;
+            /** @description Price at the latest run that saw it. */
+            last_price: string;
+            /**
+             * Format: date-time
+             * @description Last seen by this alert.
+             */
+            last_seen_at: string;
+            /** @description Price before the latest change, if it changed. */
+            previous_price?: string | null;
+            /** @description Title. */
+            title: string;
+        };
+        /** @description Recent listings. */
+        SeenListings: {
+            /** @description Most recently seen first. */
+            items: components["schemas"]["SeenListing"][];
+        };
+        /** @description Listed tokens. */
+        TokenList: {
+            /** @description The caller's tokens, newest first. */
+            items: components["schemas"]["TokenView"][];
+        };
+        /** @description A token as listed (without the secret). */
+        TokenView: {
+            /**
+             * Format: date-time
+             * @description Creation time.
+             */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description Token id.
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description Last use (to the minute).
+             */
+            last_used_at?: string | null;
+            /** @description Label. */
+            name: string;
+            /** @description First characters, to recognise it. */
+            prefix: string;
         };
     };
     responses: never;
@@ -480,234 +771,6 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    login: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["LoginRequest"];
-            };
-        };
-        responses: {
-            /** @description accepted */
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LoginAccepted"];
-                };
-            };
-            /** @description bad body */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description bad address */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description too many requests */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    verify: {
-        parameters: {
-            query?: {
-                token?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description to the dashboard (signed in) or to /sign-in?error=invalid_link */
-            303: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    logout: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description signed out */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    me: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description the signed-in user */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Me"];
-                };
-            };
-            /** @description not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    list_tokens: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description tokens */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TokenList"];
-                };
-            };
-            /** @description not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    create_token: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["CreateTokenRequest"];
-            };
-        };
-        responses: {
-            /** @description created; the secret is shown once */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CreatedToken"];
-                };
-            };
-            /** @description not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description bad name */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    revoke_token: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description token id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description revoked */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description no such token */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     list_alerts: {
         parameters: {
             query?: {
@@ -722,7 +785,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description a page of alerts */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -731,7 +793,6 @@ export interface operations {
                     "application/json": components["schemas"]["AlertPage"];
                 };
             };
-            /** @description bad query */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -740,7 +801,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description not signed in */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -764,7 +824,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -773,7 +832,6 @@ export interface operations {
                     "application/json": components["schemas"]["AlertView"];
                 };
             };
-            /** @description bad body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -782,7 +840,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description not signed in */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -791,7 +848,22 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description invalid fields */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -814,7 +886,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the alert */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -823,7 +894,6 @@ export interface operations {
                     "application/json": components["schemas"]["AlertView"];
                 };
             };
-            /** @description not signed in */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -832,7 +902,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no such alert */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -862,7 +931,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description not signed in */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -871,7 +939,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no such alert */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -898,7 +965,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description updated */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -907,7 +973,6 @@ export interface operations {
                     "application/json": components["schemas"]["AlertView"];
                 };
             };
-            /** @description bad body */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -916,7 +981,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description not signed in */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -925,7 +989,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no such alert */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -934,8 +997,131 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description invalid fields */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_alert_insights: {
+        parameters: {
+            query?: {
+                /** @description 1–90, default 14 */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                /** @description alert id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `enough_data` is false (with a message) until there are 3 days of prices */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InsightReport"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description analytics-service is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_alert_items: {
+        parameters: {
+            query?: {
+                /** @description 1–200, default 50 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description alert id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeenListings"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -957,7 +1143,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description what the run found */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -966,7 +1151,6 @@ export interface operations {
                     "application/json": components["schemas"]["RunSummary"];
                 };
             };
-            /** @description not signed in */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -975,7 +1159,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no such alert */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1002,7 +1185,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description eBay failed */
+            /** @description eBay failed; recorded on the alert */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -1013,29 +1196,28 @@ export interface operations {
             };
         };
     };
-    alert_items: {
+    login: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                /** @description alert id */
-                id: string;
-            };
+            path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
         responses: {
-            /** @description listings recently matched */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SeenListings"];
+                    "application/json": components["schemas"]["LoginAccepted"];
                 };
             };
-            /** @description not signed in */
-            401: {
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1043,8 +1225,31 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description no such alert */
-            404: {
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1054,59 +1259,7 @@ export interface operations {
             };
         };
     };
-    alert_insights: {
-        parameters: {
-            query?: {
-                days?: number;
-            };
-            header?: never;
-            path: {
-                /** @description alert id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description price insights from analytics-service */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["InsightReport"];
-                };
-            };
-            /** @description not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description no such alert */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description analytics-service unavailable */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    quota: {
+    logout: {
         parameters: {
             query?: never;
             header?: never;
@@ -1115,17 +1268,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description today's eBay call budget */
-            200: {
+            /** @description signed out */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["QuotaView"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description not signed in */
-            401: {
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1144,16 +1302,194 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description captured emails, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OutboxList"];
+                    "application/json": components["schemas"]["Outbox"];
                 };
             };
-            /** @description not in the zero-setup mode */
+            /** @description not in development mode */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_quota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTokenRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedToken"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description token id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1161,6 +1497,144 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+        };
+    };
+    verify_sign_in_link: {
+        parameters: {
+            query?: {
+                /** @description The token from the emailed link. */
+                token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description to the dashboard (signed in) or back to sign-in */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    healthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description alive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    readyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description a dependency is down */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    unsubscribe_by_link: {
+        parameters: {
+            query?: {
+                /** @description The token from the email. */
+                token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description paused (HTML page) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unknown link */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    unsubscribe_one_click: {
+        parameters: {
+            query?: {
+                /** @description The token from the email. */
+                token?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description paused */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unknown link */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

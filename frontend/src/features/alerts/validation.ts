@@ -119,7 +119,7 @@ export function validateAlertForm(values: AlertFormValues): { errors: AlertFormE
     errors,
     input: {
       search_phrase: values.search_phrase.trim(),
-      frequency_minutes: frequency as AlertInput['frequency_minutes'],
+      frequency_minutes: frequency,
       min_price: price(values.min_price),
       max_price: price(values.max_price),
       target_price: price(values.target_price),

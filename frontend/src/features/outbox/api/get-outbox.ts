@@ -2,22 +2,24 @@ import { queryOptions, useQuery } from '@tanstack/react-query';
 import { z } from 'zod';
 
 import { ApiError, request } from '@/lib/api-client';
+import type { CapturedEmail } from '@/lib/api-models';
 
-/** An email the zero-setup mode captured instead of sending. */
-const outboxEmailSchema = z.object({
+/**
+ * An email the zero-setup mode captured instead of sending. `satisfies` keeps what it parses to in
+ * step with the server's `CapturedEmail` schema (the generated types).
+ */
+const capturedEmailSchema = z.object({
   id: z.union([z.string(), z.number()]).transform(String),
   to: z.string(),
   subject: z.string(),
   text: z.string().nullish().transform((v) => v ?? ''),
   html: z.string().nullish(),
   created_at: z.string(),
-});
-const outboxSchema = z.object({ items: z.array(outboxEmailSchema) });
-
-export type OutboxEmail = z.infer<typeof outboxEmailSchema>;
+}) satisfies z.ZodType<CapturedEmail>;
+const outboxSchema = z.object({ items: z.array(capturedEmailSchema) });
 
 /** The captured emails, or `null` when this server is not in the zero-setup mode (404). */
-export async function getOutbox(signal?: AbortSignal): Promise<OutboxEmail[] | null> {
+export async function getOutbox(signal?: AbortSignal): Promise<CapturedEmail[] | null> {
   try {
     const data = await request('/api/v1/dev/outbox', { signal, parse: (d) => outboxSchema.parse(d) });
     return data.items;

@@ -1,14 +1,13 @@
 import { useState } from 'react';
 
 import { buttonClass } from '@/components/ui/button';
+import type { CapturedEmail } from '@/lib/api-models';
 import { formatDateTime } from '@/lib/format';
-
-import type { OutboxEmail } from '../api/get-outbox';
 
 const URL_PATTERN = /https?:\/\/[^\s<>"')\]]+/g;
 
 /** The sign-in link in an email, made relative so it opens on this dashboard's own origin. */
-export function signInLink(email: OutboxEmail): string | undefined {
+export function signInLink(email: CapturedEmail): string | undefined {
   for (const match of email.text.matchAll(URL_PATTERN)) {
     try {
       const url = new URL(match[0]);
@@ -45,7 +44,7 @@ function Linkified({ text }: { text: string }) {
   );
 }
 
-function OutboxItem({ email }: { email: OutboxEmail }) {
+function OutboxItem({ email }: { email: CapturedEmail }) {
   const [showHtml, setShowHtml] = useState(false);
   const link = signInLink(email);
   return (
@@ -82,7 +81,7 @@ function OutboxItem({ email }: { email: OutboxEmail }) {
   );
 }
 
-export function OutboxList({ emails }: { emails: OutboxEmail[] }) {
+export function OutboxList({ emails }: { emails: CapturedEmail[] }) {
   return (
     <ul className="outbox stack" aria-label="Captured emails">
       {emails.map((email) => (
