@@ -24,7 +24,7 @@ use super::{alerts, auth, dev_outbox, health, insights, me, runs, tokens, unsubs
         runs::run_now, runs::items, insights::insights, runs::quota_view, unsubscribe::unsubscribe_get, unsubscribe::unsubscribe_post,
         health::healthz, health::readyz, health::metrics, dev_outbox::outbox,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &ResponseDescriptions),
     tags(
         (name = "account", description = "Sign-in and the signed-in user"),
         (name = "tokens", description = "Personal API tokens"),
@@ -54,6 +54,44 @@ impl Modify for Security {
                 crate::auth::SESSION_COOKIE,
             ))),
         );
+    }
+}
+
+/// OpenAPI requires every response to have a description, and utoipa leaves it out when a
+/// response only names its body; such responses get the status's reason phrase ("Created",
+/// "Unprocessable Entity"), which is what they mean.
+struct ResponseDescriptions;
+
+impl Modify for ResponseDescriptions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+                &mut item.head,
+                &mut item.options,
+                &mut item.trace,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for (status, response) in &mut operation.responses.responses {
+                    if let RefOr::T(response) = response
+                        && response.description.is_empty()
+                    {
+                        response.description = status
+                            .parse::<u16>()
+                            .ok()
+                            .and_then(|code| actix_web::http::StatusCode::from_u16(code).ok())
+                            .and_then(|code| code.canonical_reason())
+                            .unwrap_or("Response")
+                            .to_owned();
+                    }
+                }
+            }
+        }
     }
 }
 
