@@ -10,10 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use sea_orm::{ConnectionTrait, Database};
+use testkit::RedisServer;
 
 /// A free TCP port on loopback (racy by nature, like every such helper).
 pub fn free_port() -> anyhow::Result<u16> {
@@ -48,7 +49,7 @@ pub struct Infra {
     /// The Postgres cluster.
     pub postgres: PgCluster,
     /// The Redis server (behind a lock: scenarios stop and restart it).
-    pub redis: Mutex<RedisProc>,
+    pub redis: Mutex<RedisServer>,
     next_id: AtomicUsize,
     keep: bool,
 }
@@ -78,7 +79,8 @@ impl Infra {
         println!("[soak] work directory {}", work.display());
         let keep = std::env::var("SOAK_KEEP").is_ok_and(|v| v == "1");
         // Built before anything starts, so a failure below still cleans up the directory.
-        let redis = RedisProc::new(&work)?;
+        // Durable (append-only file synced on every write), so a kill loses nothing acknowledged.
+        let redis = RedisServer::durable_in(&work.join("redis"))?;
         let infra = Self {
             postgres: PgCluster::new(&work)?,
             redis: Mutex::new(redis),
@@ -89,7 +91,7 @@ impl Infra {
         };
         infra.postgres.init()?;
         infra.postgres.start()?;
-        infra.redis_mut(|r| r.start())?;
+        infra.redis_mut(RedisServer::restart)?;
         println!(
             "[soak] private Postgres on port {}, Redis on port {}",
             infra.postgres.port,
@@ -104,7 +106,7 @@ impl Infra {
     }
 
     /// Runs `f` on the Redis server.
-    pub fn redis_mut<T>(&self, f: impl FnOnce(&mut RedisProc) -> T) -> T {
+    pub fn redis_mut<T>(&self, f: impl FnOnce(&mut RedisServer) -> T) -> T {
         let mut guard = match self.redis.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
@@ -334,77 +336,6 @@ fn postgres_bin_dir() -> anyhow::Result<PathBuf> {
     candidates
         .pop()
         .context("no PostgreSQL server binaries (initdb) in `pg_config --bindir` or /usr/lib/postgresql/*/bin")
-}
-
-/// A private `redis-server` with an append-only file synced on every write, so a SIGKILL loses
-/// nothing that was acknowledged (as a production Redis configured for durability).
-pub struct RedisProc {
-    /// Its port on 127.0.0.1.
-    pub port: u16,
-    dir: PathBuf,
-    child: Option<std::process::Child>,
-}
-
-impl RedisProc {
-    fn new(work: &Path) -> anyhow::Result<Self> {
-        let dir = work.join("redis");
-        std::fs::create_dir_all(&dir)?;
-        Ok(Self {
-            port: free_port()?,
-            dir,
-            child: None,
-        })
-    }
-
-    /// Starts it (again, on the same port, with what its append-only file holds).
-    pub fn start(&mut self) -> anyhow::Result<()> {
-        self.stop();
-        let log = File::create(self.dir.join(format!("redis-{}.log", random_hex(4))))?;
-        let child = std::process::Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .arg("--dir")
-            .arg(&self.dir)
-            .args([
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-            ])
-            .args(["--protected-mode", "no"])
-            .stdout(Stdio::from(log))
-            .stderr(Stdio::null())
-            .spawn()
-            .context("cannot start redis-server (is it installed?)")?;
-        self.child = Some(child);
-        let client = redis::Client::open(format!("redis://127.0.0.1:{}", self.port))?;
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Ok(mut conn) = client.get_connection_with_timeout(Duration::from_millis(200))
-                && redis::cmd("PING").query::<String>(&mut conn).is_ok()
-            {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                bail!("redis-server on port {} did not start", self.port);
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Kills it (SIGKILL, like a crash).
-    pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    /// Its process id, while running.
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(std::process::Child::id)
-    }
 }
 
 /// A child process of the suite with its output in a log file; killed when dropped.

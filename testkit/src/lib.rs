@@ -4,8 +4,8 @@
 //!
 //! * [`TestDatabase`] — a fresh Postgres database, dropped when the value is dropped.
 //! * [`TestRedis`] — a unique key prefix on the shared Redis, whose keys are deleted on drop.
-//! * [`RedisServer`] — a private `redis-server` on a free port, for tests that stop and restart
-//!   Redis without disturbing anyone else.
+//! * [`RedisServer`] — a private `redis-server` on a free port, in memory or durable, for tests
+//!   (and the system suite) that stop and restart Redis without disturbing anyone else.
 //! * [`SmtpSink`] — a real SMTP server on a free port that keeps what it receives.
 //!
 //! Where the servers are comes from `TEST_DATABASE_ADMIN_URL` (default
@@ -15,6 +15,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -164,23 +165,40 @@ pub fn free_port() -> u16 {
         .expect("no free port on 127.0.0.1")
 }
 
-/// A private `redis-server` process (no persistence) that tests may stop and restart.
+/// A private `redis-server` process that tests may stop and restart: in memory only
+/// ([`RedisServer::start`]) or durable ([`RedisServer::durable_in`]).
 #[derive(Debug)]
 pub struct RedisServer {
     /// Its port on 127.0.0.1.
     pub port: u16,
+    /// Where a durable server keeps its append-only file and logs.
+    dir: Option<PathBuf>,
     child: Option<Child>,
 }
 
 impl RedisServer {
-    /// Starts a server on a free port and waits until it answers.
+    /// Starts an in-memory server on a free port and waits until it answers.
     pub fn start() -> anyhow::Result<Self> {
         let mut server = Self {
             port: free_port(),
+            dir: None,
             child: None,
         };
         server.restart()?;
         Ok(server)
+    }
+
+    /// A server (not yet started: call [`RedisServer::restart`]) that keeps its data in an
+    /// append-only file under `dir`, synced on every write, so a kill loses nothing it
+    /// acknowledged, as a production Redis configured for durability; each start reloads it.
+    /// Its log goes to a new file in `dir` per start.
+    pub fn durable_in(dir: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        Ok(Self {
+            port: free_port(),
+            dir: Some(dir.to_owned()),
+            child: None,
+        })
     }
 
     /// `redis://127.0.0.1:<port>`.
@@ -188,7 +206,12 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
-    /// Kills the server (like a crash: nothing is saved).
+    /// Its process id, while running.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Kills the server (SIGKILL, like a crash: an in-memory server loses everything).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -196,19 +219,38 @@ impl RedisServer {
         }
     }
 
-    /// Starts the server again on the same port (empty, as after a crash without persistence).
+    /// Starts the server (again) on the same port: empty, or with what its append-only file
+    /// holds if it is durable.
     pub fn restart(&mut self) -> anyhow::Result<()> {
         self.stop();
-        let child = Command::new("redis-server")
+        let mut command = Command::new("redis-server");
+        command
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
+            .args(["--save", "", "--protected-mode", "no"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::null());
+        match &self.dir {
+            None => {
+                command.args(["--appendonly", "no"]);
+            }
+            Some(dir) => {
+                let log =
+                    std::fs::File::create(dir.join(format!("redis-{}.log", unique_suffix())))?;
+                command
+                    .arg("--dir")
+                    .arg(dir)
+                    .args(["--appendonly", "yes", "--appendfsync", "always"])
+                    .stdout(Stdio::from(log));
+            }
+        }
+        let child = command
             .spawn()
             .context("cannot start redis-server (is it installed?)")?;
         self.child = Some(child);
         let client = redis::Client::open(self.url())?;
-        let deadline = Instant::now() + Duration::from_secs(10);
+        // A durable server replays its append-only file before it answers.
+        let patience = if self.dir.is_some() { 20 } else { 10 };
+        let deadline = Instant::now() + Duration::from_secs(patience);
         loop {
             if let Ok(mut conn) = client.get_connection_with_timeout(Duration::from_millis(200))
                 && redis::cmd("PING").query::<String>(&mut conn).is_ok()

@@ -86,7 +86,7 @@ pub async fn run(infra: &Infra, scale: Scale, outcome: &mut Outcome) -> anyhow::
         "outbox backlog when Redis came back",
         backlog_during.to_string(),
     );
-    infra.redis_mut(|r| r.start())?;
+    infra.redis_mut(testkit::RedisServer::restart)?;
     outcome.figure("runs recorded during the outage", during.to_string());
     // Whatever the outage postponed runs now; then one clean cycle over every alert.
     let total = n + created;
