@@ -606,6 +606,14 @@ impl<'a> Stack<'a> {
             .await
     }
 
+    /// Alerts whose latest run failed.
+    pub async fn alerts_whose_latest_run_failed(&self) -> anyhow::Result<i64> {
+        self.alerts_count(
+            "SELECT count(*)::bigint AS n FROM alerts WHERE last_run_status = 'error'",
+        )
+        .await
+    }
+
     /// Runs that failed.
     pub async fn failed_runs(&self) -> anyhow::Result<i64> {
         self.alerts_count("SELECT count(*)::bigint AS n FROM alert_runs WHERE status = 'error'")

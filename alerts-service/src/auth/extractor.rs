@@ -107,7 +107,8 @@ async fn by_token(state: &AppState, token: &str) -> Result<CurrentUser, ApiError
 }
 
 async fn by_session(state: &AppState, cookie: &str) -> Result<CurrentUser, ApiError> {
-    let key = format!("s:{}", hash_token(cookie));
+    let hash = hash_token(cookie);
+    let key = format!("s:{hash}");
     if let Some((id, email)) = state.cached_credential(&key) {
         return Ok(CurrentUser {
             id,
@@ -120,7 +121,7 @@ async fn by_session(state: &AppState, cookie: &str) -> Result<CurrentUser, ApiEr
         backend,
         "SELECT u.id AS id, u.email AS email FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2",
-        [hash_token(cookie).into(), Utc::now().into()],
+        [hash.into(), Utc::now().into()],
     ))
     .one(&state.db)
     .await?

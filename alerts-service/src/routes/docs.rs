@@ -1,6 +1,8 @@
 //! The OpenAPI 3 document (generated from the handlers) and Swagger UI (assets vendored into
 //! the binary, so it works offline).
 
+use std::sync::LazyLock;
+
 use actix_web::{HttpResponse, get, web};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -102,6 +104,14 @@ pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
+/// [`document`] as JSON, built once per process rather than on every request.
+static DOCUMENT_JSON: LazyLock<String> = LazyLock::new(|| {
+    serde_json::to_string(&document()).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the OpenAPI document does not serialise");
+        "{}".to_owned()
+    })
+});
+
 /// Mounts `/api/openapi.json` and `/api/docs`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(openapi_json)
@@ -112,7 +122,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// answers with the canonical JSON.)
 #[get("/api/openapi.json")]
 async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(document())
+    HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(DOCUMENT_JSON.as_str())
 }
 
 #[cfg(test)]

@@ -46,8 +46,7 @@ pub async fn run(infra: &Infra, scale: Scale, outcome: &mut Outcome) -> anyhow::
         tokio::time::sleep(Duration::from_secs(TOKEN_TTL_SECS / 2)).await;
     }
     // A run that failed in the last cycle is retried at the alert's next run: give it one.
-    let latest_failed = "SELECT count(*)::bigint AS n FROM alerts WHERE last_run_status = 'error'";
-    if stack.alerts_count(latest_failed).await? > 0 {
+    if stack.alerts_whose_latest_run_failed().await? > 0 {
         one_cycle(&stack, n).await?;
         cycles += 1;
     }

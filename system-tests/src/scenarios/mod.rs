@@ -126,9 +126,7 @@ pub async fn settle_and_check_with(
             .unwrap_or_default();
         outcome.note(format!("errors of the failed runs: {errors}"));
     }
-    let latest_failed = stack
-        .alerts_count("SELECT count(*)::bigint AS n FROM alerts WHERE last_run_status = 'error'")
-        .await?;
+    let latest_failed = stack.alerts_whose_latest_run_failed().await?;
     let errors = if latest_failed > 0 {
         stack
             .alerts_text(
