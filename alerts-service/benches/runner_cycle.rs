@@ -12,7 +12,7 @@ use std::time::Instant;
 use alerts_service::config::Settings;
 use alerts_service::domain::AlertDraft;
 use alerts_service::startup::build_state;
-use alerts_service::{ebay, email, runner};
+use alerts_service::{ebay, runner, workers};
 use chrono::Utc;
 use ebay_mock::{MockConfig, MockServer};
 use sea_orm::{ConnectionTrait, Statement};
@@ -28,12 +28,12 @@ async fn cycle(n: usize) {
     mock_config.workers = Some(2);
     let mock = MockServer::start(mock_config).unwrap();
     let settings = Settings {
-        database_url: db.url.clone(),
-        redis_url: redis.url.clone(),
-        pubsub_transport: pubsub::TransportKind::Streams,
-        redis_key_prefix: redis.prefix.clone(),
-        smtp_url: smtp.url(),
-        mail_from: "alerts@bench.test".into(),
+        database_url: db.url.clone().into(),
+        transport: pubsub::transport::TransportArgs {
+            redis_key_prefix: redis.prefix.clone(),
+            ..pubsub::transport::TransportArgs::new(redis.url.clone())
+        },
+        mail: mailer::MailerArgs::new(smtp.url(), "alerts@bench.test"),
         public_url: "http://bench.test".parse().unwrap(),
         listen: "127.0.0.1:0".parse().unwrap(),
         analytics_url: "http://127.0.0.1:9".parse().unwrap(),
@@ -44,7 +44,7 @@ async fn cycle(n: usize) {
         ebay_env: ebay_sdk::Environment::Mock,
         ebay_base_url: Some(mock.base_url().parse().unwrap()),
         ebay_client_id: Some("bench".into()),
-        ebay_client_secret: Some("bench".into()),
+        ebay_client_secret: Some(String::from("bench").into()),
         ebay_marketplace: "EBAY_US".into(),
         ebay_daily_call_budget: 1_000_000,
         ebay_search_limit: 50,
@@ -116,7 +116,9 @@ async fn cycle(n: usize) {
     let started = Instant::now();
     let mut sent = 0;
     loop {
-        let round = email::sender::deliver_due_once(&state).await.unwrap();
+        let round = workers::email_sender::deliver_due_once(&state)
+            .await
+            .unwrap();
         if round.sent + round.retrying + round.failed == 0 {
             break;
         }

@@ -14,14 +14,14 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::{CurrentUser, Secret};
-use crate::db::entities::{alert, event_outbox};
+use crate::db::entities::{self, alert};
 use crate::db::sql;
 use crate::domain::{
     AlertChanges, AlertDraft, BuyingOptions, Condition, Currency, Frequency, Price, PriceFilter,
     SearchPhrase,
 };
 use crate::error::ApiError;
-use crate::outbox;
+use crate::event_outbox;
 use crate::state::AppState;
 
 /// An alert as the API shows it.
@@ -135,14 +135,14 @@ fn write_draft(active: &mut alert::ActiveModel, draft: &AlertDraft) {
 
 fn changed_event(state: &AppState, m: &alert::Model, owner_email: &str, created: bool) -> Event {
     let changed = AlertChanged {
-        alert: outbox::snapshot(m, owner_email, &state.settings),
+        alert: event_outbox::snapshot(m, owner_email, &state.settings),
     };
     let payload = if created {
         Payload::AlertCreated(changed)
     } else {
         Payload::AlertUpdated(changed)
     };
-    Event::new(outbox::SOURCE, Some(m.id.to_string()), payload)
+    Event::new(event_outbox::SOURCE, Some(m.id.to_string()), payload)
 }
 
 /// Creates an alert (and its `alert.created` event); its first run is due at once.
@@ -179,14 +179,14 @@ pub async fn create(
             .query(alert::Entity::insert(active).into_query())
             .table_name("created")
             .to_owned();
-        let statement = event_outbox::Entity::insert(outbox::row(&event)?)
+        let statement = entities::event_outbox::Entity::insert(event_outbox::row(&event)?)
             .into_query()
             .with(WithClause::new().cte(created).to_owned());
         state.db.execute(&statement).await?;
     } else {
         let txn = state.db.begin().await?;
         active.insert(&txn).await?;
-        outbox::enqueue(&txn, &event).await?;
+        event_outbox::enqueue(&txn, &event).await?;
         txn.commit().await?;
     }
     state.wake_relay.notify_one();
@@ -228,7 +228,7 @@ pub async fn update(
         active.next_run_at = Set(due.max(now).min(current.next_run_at.max(now)));
     }
     let model = active.update(&txn).await?;
-    outbox::enqueue(&txn, &changed_event(state, &model, &owner.email, false)).await?;
+    event_outbox::enqueue(&txn, &changed_event(state, &model, &owner.email, false)).await?;
     txn.commit().await?;
     state.wake_relay.notify_one();
     Ok(model)
@@ -240,14 +240,14 @@ pub async fn delete(state: &AppState, owner: &CurrentUser, id: Uuid) -> Result<(
     let current = find_for_update(&txn, owner, id).await?;
     alert::Entity::delete_by_id(current.id).exec(&txn).await?;
     let event = Event::new(
-        outbox::SOURCE,
+        event_outbox::SOURCE,
         Some(current.id.to_string()),
         Payload::AlertDeleted(AlertDeleted {
             alert_id: current.id,
             revision: u64::try_from(current.revision + 1).unwrap_or(u64::MAX),
         }),
     );
-    outbox::enqueue(&txn, &event).await?;
+    event_outbox::enqueue(&txn, &event).await?;
     txn.commit().await?;
     state.wake_relay.notify_one();
     Ok(())

@@ -5,48 +5,26 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::Args;
-use pubsub::{TransportKind, TransportSettings};
+use mailer::MailerArgs;
+use pubsub::TransportSettings;
+use pubsub::transport::TransportArgs;
+use service_kit::Sensitive;
 
 /// Everything `alerts-service` needs to run.
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
     /// Database: `postgres://user@host/db` or `sqlite://path/alerts.db?mode=rwc`.
     #[arg(long, env = "ALERTS_DATABASE_URL", hide_env_values = true)]
-    pub database_url: String,
+    pub database_url: Sensitive<String>,
 
-    /// Redis for events and cross-replica counters; `memory://` only in the one-process mode.
-    #[arg(
-        long,
-        env = "REDIS_URL",
-        default_value = "redis://127.0.0.1:6379",
-        hide_env_values = true
-    )]
-    pub redis_url: String,
+    /// The event broker (`REDIS_URL`, `PUBSUB_TRANSPORT`, `REDIS_KEY_PREFIX`); Redis also keeps
+    /// the counters replicas share (eBay budget, sign-in limits).
+    #[command(flatten)]
+    pub transport: TransportArgs,
 
-    /// `streams` (durable, default) or `pubsub` (fire-and-forget, as the original system).
-    #[arg(long, env = "PUBSUB_TRANSPORT", default_value = "streams")]
-    pub pubsub_transport: TransportKind,
-
-    /// Prefix for every Redis key this service writes (lets several deployments share a Redis).
-    #[arg(long, env = "REDIS_KEY_PREFIX", default_value = "")]
-    pub redis_key_prefix: String,
-
-    /// Where emails go: `smtp://host:port`, `smtps://user:pass@host:465` or `file://DIR`.
-    #[arg(
-        long,
-        env = "SMTP_URL",
-        default_value = "smtp://127.0.0.1:1025",
-        hide_env_values = true
-    )]
-    pub smtp_url: String,
-
-    /// Sender address of every email, e.g. `eBay Alerts <alerts@example.com>`.
-    #[arg(
-        long,
-        env = "MAIL_FROM",
-        default_value = "eBay Alerts <alerts@localhost>"
-    )]
-    pub mail_from: String,
+    /// Where emails go and who sends them (`SMTP_URL`, `MAIL_FROM`).
+    #[command(flatten)]
+    pub mail: MailerArgs,
 
     /// Base URL of the dashboard as users reach it; used in email links and the CSRF check.
     #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
@@ -62,7 +40,7 @@ pub struct Settings {
 
     /// Shared secret presented to analytics-service's read API.
     #[arg(long, env = "ANALYTICS_API_TOKEN", hide_env_values = true)]
-    pub analytics_api_token: Option<String>,
+    pub analytics_api_token: Option<Sensitive<String>>,
 
     /// Directory of the dashboard's production build, served at `/`.
     #[arg(long, env = "FRONTEND_DIST", default_value = "frontend/dist")]
@@ -82,7 +60,7 @@ pub struct Settings {
 
     /// eBay application secret (client secret).
     #[arg(long, env = "EBAY_CLIENT_SECRET", hide_env_values = true)]
-    pub ebay_client_secret: Option<String>,
+    pub ebay_client_secret: Option<Sensitive<String>>,
 
     /// eBay marketplace searched.
     #[arg(long, env = "EBAY_MARKETPLACE", default_value = "EBAY_US")]
@@ -113,7 +91,7 @@ pub struct Settings {
 impl Settings {
     /// Checks what clap cannot; the error is one sentence naming the variable.
     pub fn validate(&self) -> Result<(), String> {
-        let db = self.database_url.trim();
+        let db = self.database_url.expose().trim();
         if !(db.starts_with("postgres://")
             || db.starts_with("postgresql://")
             || db.starts_with("sqlite:"))
@@ -135,9 +113,9 @@ impl Settings {
         self.transport_settings()
             .map(|_| ())
             .map_err(|e| e.to_string())?;
-        mailer::Mailer::new(&self.smtp_url, &self.mail_from).map_err(|e| e.to_string())?;
+        self.mail.mailer().map_err(|e| e.to_string())?;
         self.ebay_config()?;
-        if self.dev_outbox && !self.smtp_url.starts_with("file://") {
+        if self.dev_outbox && !self.mail.writes_files() {
             return Err(
                 "DEV_OUTBOX needs SMTP_URL=file://DIR (the outbox shows the files written there)"
                     .into(),
@@ -160,9 +138,7 @@ impl Settings {
 
     /// Transport settings for `pubsub`.
     pub fn transport_settings(&self) -> Result<TransportSettings, pubsub::TransportError> {
-        let settings = TransportSettings::new(self.redis_url.trim())
-            .with_kind(self.pubsub_transport)
-            .with_key_prefix(self.redis_key_prefix.clone());
+        let settings = self.transport.settings()?;
         pubsub::Transport::connect(&settings)?;
         Ok(settings)
     }
@@ -176,8 +152,8 @@ impl Settings {
             &self.ebay_client_secret,
             self.ebay_env,
         ) {
-            (Some(id), Some(secret), _) if !id.is_empty() && !secret.is_empty() => {
-                (id.clone(), secret.clone())
+            (Some(id), Some(secret), _) if !id.is_empty() && !secret.expose().is_empty() => {
+                (id.clone(), secret.expose().clone())
             }
             (_, _, Environment::Mock) => {
                 ("ebay-alerts-dev".to_owned(), "ebay-alerts-dev".to_owned())

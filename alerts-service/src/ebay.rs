@@ -1,4 +1,5 @@
-//! The boundary to eBay: which query an alert needs, and the SDK client.
+//! The boundary to eBay: which query an alert needs, the SDK client, and eBay's item summaries
+//! turned into our [`Listing`]s (eBay's DTOs go no further than this module).
 
 use ebay_sdk::{
     BuyingOption, Condition as EbayCondition, EbayClient, PriceRange, SearchRequest, SortOrder,
@@ -9,6 +10,7 @@ use std::str::FromStr;
 
 use crate::db::entities::alert;
 use crate::domain::{AlertDraft, BuyingOptions, Condition};
+use crate::runner::matching::Listing;
 
 /// A stable key for "the same eBay search": normalised phrase plus every filter. Alerts with
 /// equal keys share one call per cycle.
@@ -66,6 +68,33 @@ pub fn client(
         Some((conn, prefix)) => EbayClient::with_shared_token_cache(config, conn, prefix),
         None => EbayClient::new(config),
     }
+}
+
+/// One eBay item summary as a [`Listing`]; `None` for an item without a price, which no alert
+/// can match. A price without a currency is taken to be in the alert's currency.
+pub fn listing(item: ebay_sdk::ItemSummary, alert_currency: &str) -> Option<Listing> {
+    let price = item.price.clone()?;
+    Some(Listing {
+        shipping: item.shipping_cost().map(|a| a.value),
+        item_url: item.item_web_url.clone().unwrap_or_else(|| {
+            format!(
+                "https://www.ebay.com/itm/{}",
+                item.legacy_item_id().unwrap_or(&item.item_id)
+            )
+        }),
+        image_url: item.image.as_ref().and_then(|i| i.image_url.clone()),
+        seller: item.seller.as_ref().and_then(|s| s.username.clone()),
+        item_id: item.item_id,
+        title: item.title,
+        condition: item.condition,
+        price: price.value,
+        currency: if price.currency.is_empty() {
+            alert_currency.to_owned()
+        } else {
+            price.currency
+        },
+        buying_options: item.buying_options,
+    })
 }
 
 #[cfg(test)]

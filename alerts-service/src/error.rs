@@ -1,4 +1,5 @@
-//! The one error type of the HTTP API and its JSON shape (DESIGN §6):
+//! Errors: [`ApiError`], the one error of the HTTP API, and [`AppError`], why the service could
+//! not start. The API's JSON shape (DESIGN §6):
 //! `{"error": {"code": "...", "message": "...", "details": [{"field": "...", "message": "..."}]}}`.
 
 use actix_web::http::StatusCode;
@@ -299,4 +300,23 @@ pub fn path_error_handler(
     _: &actix_web::HttpRequest,
 ) -> actix_web::Error {
     ApiError::not_found("resource").into()
+}
+
+/// Why the service could not start (or a command failed before serving); one line each.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A setting is invalid.
+    #[error("{0}")]
+    Config(String),
+    /// The database cannot be reached or migrated.
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
 }

@@ -3,20 +3,31 @@
 //!
 //! # Layout
 //!
-//! * [`config`] — settings from flags and environment, validated at start-up.
-//! * [`startup`] — builds the state and the [`startup::Application`] (HTTP server + workers).
+//! The same skeleton as analytics-service (see `docs/architecture.md`):
+//!
+//! * `main.rs` — parse the command line, start logging, run a subcommand.
+//! * [`config`] — settings from flags and environment (the broker's and the mailer's flattened
+//!   from `pubsub` and `mailer`), secrets in [`service_kit::Sensitive`], validated at start-up.
+//! * [`startup`] — [`startup::build_state`] and the [`startup::Application`]: the HTTP server and
+//!   the workers, stopped as one through a `CancellationToken`.
+//! * [`state`] — [`state::AppState`], what handlers and workers share.
+//! * [`error`] — [`error::ApiError`] (the API's one error shape) and [`error::AppError`]
+//!   (start-up).
 //! * [`domain`] — parse-don't-validate types: [`domain::SearchPhrase`], [`domain::Frequency`],
 //!   [`domain::Price`], [`domain::EmailAddress`], alert drafts and changes.
-//! * [`routes`] — one module per resource; [`error`] — the API error shape.
-//! * [`auth`] — sign-in links, sessions, API tokens, CSRF, login rate limits.
-//! * [`alerts`] — the alert store: a change and its event in one transaction.
-//! * [`outbox`] — the transactional event outbox and its relay to Redis.
-//! * [`runner`] — the scheduler and alert runs: eBay searches shared per query, "new to you"
-//!   matching, alert emails, `products.observed` events; [`quota`] — the daily eBay budget;
-//!   [`ebay`] — the boundary to the eBay SDK.
-//! * [`email`] — templates, the email outbox and its sender.
-//! * [`db`] — connection, migrations, entities; [`metrics`], [`telemetry`].
+//! * Stores, named for their nouns, own all SQL: [`accounts`] (users, sign-in links, sessions,
+//!   API tokens), [`alerts`] (an alert change and its event in one transaction), [`listings`]
+//!   (seen listings and runs, a search's results recorded in a few statements),
+//!   [`event_outbox`] and [`email`] (the two outboxes), [`quota`] (the daily eBay budget).
+//! * [`routes`] — one thin module per resource.
+//! * [`workers`] — every background loop: the scheduler, the event relay, the email sender.
+//! * [`runner`] — one run of due alerts: eBay searches shared per query, "new to you" matching,
+//!   alert emails; [`ebay`] — the boundary to the eBay SDK.
+//! * [`auth`] — who is calling: the extractor, CSRF, credentials cache, login rate limits.
+//! * [`db`] — connection, migrations (`db/migrations/`), entities; [`metrics`];
+//!   [`timestamp`] — RFC 3339 formatting for hot JSON paths.
 
+pub mod accounts;
 pub mod alerts;
 pub mod auth;
 pub mod config;
@@ -25,12 +36,13 @@ pub mod domain;
 pub mod ebay;
 pub mod email;
 pub mod error;
+pub mod event_outbox;
+pub mod listings;
 pub mod metrics;
-pub mod outbox;
 pub mod quota;
 pub mod routes;
 pub mod runner;
 pub mod startup;
 pub mod state;
-pub mod telemetry;
 pub mod timestamp;
+pub mod workers;

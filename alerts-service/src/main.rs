@@ -4,9 +4,8 @@ use std::process::ExitCode;
 
 use alerts_service::config::Settings;
 use alerts_service::startup::{Application, Roles, build_state};
-use alerts_service::{db, domain::EmailAddress, routes::tokens, telemetry};
+use alerts_service::{accounts, db, domain::EmailAddress, routes::tokens};
 use clap::{Parser, Subcommand};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 /// eBay Alerts: accounts, alerts, scheduler, alert emails and event outbox.
 #[derive(Debug, Parser)]
@@ -58,25 +57,14 @@ enum TokenCommand {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let _ = dotenvy::dotenv();
-    let cli = match Cli::try_parse() {
+    let cli = match service_kit::cli::parse::<Cli>("alerts-service") {
         Ok(cli) => cli,
-        Err(error) => {
-            let _ = error.print();
-            return if error.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
-        }
+        Err(code) => return code,
     };
-    telemetry::init();
+    service_kit::telemetry::init();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("alerts-service: {message}");
-            ExitCode::FAILURE
-        }
+        Err(message) => service_kit::cli::fail("alerts-service", message),
     }
 }
 
@@ -84,7 +72,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Migrate => {
             cli.settings.validate()?;
-            let db = db::connect(&cli.settings.database_url, 2)
+            let db = db::connect(cli.settings.database_url.expose(), 2)
                 .await
                 .map_err(|e| format!("database: {e}"))?;
             db::migrate(&db)
@@ -100,10 +88,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             let state = build_state(cli.settings, None)
                 .await
                 .map_err(|e| e.to_string())?;
-            let user = create_user_if_needed(&state, &email)
+            let user = accounts::find_or_create_user(&state.db, &email)
                 .await
                 .map_err(|e| format!("database: {e}"))?;
-            let created = tokens::issue(&state, user, &name)
+            let created = tokens::issue(&state, user.id, &name)
                 .await
                 .map_err(|e| format!("database: {e}"))?;
             println!("{}", created.token);
@@ -118,10 +106,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| format!("database: {e}"))?;
             // Publish and deliver what the pass produced, so a cron-driven deployment needs
             // no long-running process.
-            let relayed = alerts_service::outbox::relay::relay_once(&state)
+            let relayed = alerts_service::workers::event_relay::relay_once(&state)
                 .await
                 .map_err(|e| format!("database: {e}"))?;
-            let delivered = alerts_service::email::sender::deliver_due_once(&state)
+            let delivered = alerts_service::workers::email_sender::deliver_due_once(&state)
                 .await
                 .map_err(|e| format!("database: {e}"))?;
             println!(
@@ -160,28 +148,4 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())
         }
     }
-}
-
-async fn create_user_if_needed(
-    state: &alerts_service::state::AppState,
-    email: &EmailAddress,
-) -> Result<uuid::Uuid, sea_orm::DbErr> {
-    use alerts_service::db::entities::user;
-    if let Some(found) = user::Entity::find()
-        .filter(user::Column::Email.eq(email.as_str()))
-        .one(&state.db)
-        .await?
-    {
-        return Ok(found.id);
-    }
-    let now = chrono::Utc::now();
-    let created = user::ActiveModel {
-        id: Set(uuid::Uuid::now_v7()),
-        email: Set(email.to_string()),
-        created_at: Set(now),
-        last_sign_in_at: Set(now),
-    }
-    .insert(&state.db)
-    .await?;
-    Ok(created.id)
 }

@@ -7,14 +7,15 @@ use std::time::Instant;
 use actix_web::dev::{Server, Service};
 use actix_web::{App, HttpServer, web};
 use futures::FutureExt;
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::RateLimiter;
 use crate::config::{Settings, policy};
+use crate::error::AppError;
 use crate::error::{json_error_handler, path_error_handler, query_error_handler};
 use crate::state::AppState;
-use crate::{db, email, outbox, routes};
+use crate::{db, routes, workers};
 
 /// Which background workers this process runs (so operators can scale API and workers apart).
 #[derive(Debug, Clone, Copy)]
@@ -37,64 +38,49 @@ impl Default for Roles {
     }
 }
 
-/// Why start-up failed; one line each.
-#[derive(Debug, thiserror::Error)]
-pub enum StartupError {
-    /// A setting is invalid.
-    #[error("{0}")]
-    Config(String),
-    /// The database cannot be reached or migrated.
-    #[error("database: {0}")]
-    Database(#[from] sea_orm::DbErr),
-    /// The listen address cannot be bound.
-    #[error("cannot listen on {addr}: {source}")]
-    Listen {
-        /// The address.
-        addr: String,
-        /// Why.
-        source: std::io::Error,
-    },
-}
-
 /// Builds the shared state from settings: connects, migrates, prepares transport and mailer.
 pub async fn build_state(
     settings: Settings,
     transport: Option<pubsub::Transport>,
-) -> Result<Arc<AppState>, StartupError> {
-    settings.validate().map_err(StartupError::Config)?;
-    let db = db::connect(&settings.database_url, settings.database_max_connections).await?;
+) -> Result<Arc<AppState>, AppError> {
+    settings.validate().map_err(AppError::Config)?;
+    let db = db::connect(
+        settings.database_url.expose(),
+        settings.database_max_connections,
+    )
+    .await?;
     db::migrate(&db).await?;
     let transport = match transport {
         Some(t) => t,
         None => {
             let transport_settings = settings
                 .transport_settings()
-                .map_err(|e| StartupError::Config(e.to_string()))?;
+                .map_err(|e| AppError::Config(e.to_string()))?;
             pubsub::Transport::connect(&transport_settings)
-                .map_err(|e| StartupError::Config(e.to_string()))?
+                .map_err(|e| AppError::Config(e.to_string()))?
         }
     };
-    let ebay_config = settings.ebay_config().map_err(StartupError::Config)?;
-    let (limiter, ebay, calls) = if settings.redis_url.starts_with("memory:") {
+    let ebay_config = settings.ebay_config().map_err(AppError::Config)?;
+    let (limiter, ebay, calls) = if settings.transport.is_memory() {
         let ebay = crate::ebay::client(ebay_config, None)
-            .map_err(|e| StartupError::Config(format!("eBay: {e}")))?;
+            .map_err(|e| AppError::Config(format!("eBay: {e}")))?;
         (
             RateLimiter::local(),
             ebay,
             crate::quota::CallCounter::local(),
         )
     } else {
-        let client = redis::Client::open(settings.redis_url.as_str())
-            .map_err(|e| StartupError::Config(format!("REDIS_URL: {e}")))?;
+        let client = redis::Client::open(settings.transport.redis_url.expose().trim())
+            .map_err(|e| AppError::Config(format!("REDIS_URL: {e}")))?;
         let config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(std::time::Duration::from_secs(2)))
             .set_response_timeout(Some(std::time::Duration::from_secs(2)))
             .set_number_of_retries(1);
         let conn = redis::aio::ConnectionManager::new_lazy_with_config(client, config)
-            .map_err(|e| StartupError::Config(format!("REDIS_URL: {e}")))?;
-        let prefix = settings.redis_key_prefix.clone();
+            .map_err(|e| AppError::Config(format!("REDIS_URL: {e}")))?;
+        let prefix = settings.transport.redis_key_prefix.clone();
         let ebay = crate::ebay::client(ebay_config, Some((conn.clone(), &prefix)))
-            .map_err(|e| StartupError::Config(format!("eBay: {e}")))?;
+            .map_err(|e| AppError::Config(format!("eBay: {e}")))?;
         (
             RateLimiter::Redis {
                 conn: conn.clone(),
@@ -104,10 +90,11 @@ pub async fn build_state(
             crate::quota::CallCounter::Redis { conn, prefix },
         )
     };
-    let mailer = mailer::Mailer::new(&settings.smtp_url, &settings.mail_from)
-        .map_err(|e| StartupError::Config(e.to_string()))?;
-    let state = AppState::new(settings, db, transport, mailer, limiter, ebay, calls)
-        .map_err(StartupError::Config)?;
+    let mailer = settings
+        .mail
+        .mailer()
+        .map_err(|e| AppError::Config(e.to_string()))?;
+    let state = AppState::new(settings, db, transport, mailer, limiter, ebay, calls)?;
     Ok(Arc::new(state))
 }
 
@@ -116,21 +103,21 @@ pub struct Application {
     port: u16,
     server: Server,
     state: Arc<AppState>,
-    stop_workers: watch::Sender<bool>,
+    stop_workers: CancellationToken,
     workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
     /// Binds the listener (port 0 picks a free one) and starts the workers named in `roles`.
-    pub async fn build(state: Arc<AppState>, roles: Roles) -> Result<Self, StartupError> {
+    pub async fn build(state: Arc<AppState>, roles: Roles) -> Result<Self, AppError> {
         let addr = state.settings.listen;
-        let listener = TcpListener::bind(addr).map_err(|source| StartupError::Listen {
+        let listener = TcpListener::bind(addr).map_err(|source| AppError::Listen {
             addr: addr.to_string(),
             source,
         })?;
         let port = listener
             .local_addr()
-            .map_err(|source| StartupError::Listen {
+            .map_err(|source| AppError::Listen {
                 addr: addr.to_string(),
                 source,
             })?
@@ -176,11 +163,11 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(query_error_handler))
                 .app_data(web::PathConfig::default().error_handler(path_error_handler))
                 .configure(routes::configure)
-                .configure(|cfg| routes::dev_outbox::configure(cfg, dev_outbox))
+                .configure(|cfg| routes::email_outbox::configure(cfg, dev_outbox))
                 .configure(|cfg| routes::dashboard::configure(cfg, &dist))
         })
         .listen(listener)
-        .map_err(|source| StartupError::Listen {
+        .map_err(|source| AppError::Listen {
             addr: addr.to_string(),
             source,
         })?
@@ -188,24 +175,24 @@ impl Application {
         .disable_signals()
         .run();
 
-        let (stop_workers, stop_rx) = watch::channel(false);
-        let mut workers = Vec::new();
+        let stop_workers = CancellationToken::new();
+        let mut spawned = Vec::new();
         if roles.relay {
-            let (state, rx) = (state.clone(), stop_rx.clone());
-            workers.push(tokio::spawn(
-                async move { outbox::relay::run(&state, rx).await },
-            ));
+            let (state, stop) = (state.clone(), stop_workers.clone());
+            spawned.push(tokio::spawn(async move {
+                workers::event_relay::run(&state, stop).await;
+            }));
         }
         if roles.email_sender {
-            let (state, rx) = (state.clone(), stop_rx.clone());
-            workers.push(tokio::spawn(
-                async move { email::sender::run(&state, rx).await },
-            ));
+            let (state, stop) = (state.clone(), stop_workers.clone());
+            spawned.push(tokio::spawn(async move {
+                workers::email_sender::run(&state, stop).await;
+            }));
         }
         if roles.scheduler {
-            let (state, rx) = (state.clone(), stop_rx.clone());
-            workers.push(tokio::spawn(async move {
-                if let Err(error) = crate::runner::scheduler::run(state, rx).await {
+            let (state, stop) = (state.clone(), stop_workers.clone());
+            spawned.push(tokio::spawn(async move {
+                if let Err(error) = workers::scheduler::run(state, stop).await {
                     tracing::error!(%error, "the scheduler stopped");
                 }
             }));
@@ -215,7 +202,7 @@ impl Application {
             server,
             state,
             stop_workers,
-            workers,
+            workers: spawned,
         })
     }
 
@@ -239,7 +226,7 @@ impl Application {
         shutdown.await;
         tracing::info!("shutting down: finishing in-flight requests");
         handle.stop(true).await;
-        let _ = self.stop_workers.send(true);
+        self.stop_workers.cancel();
         for worker in self.workers {
             let _ = worker.await;
         }
@@ -247,24 +234,5 @@ impl Application {
     }
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-}
+/// Resolves on Ctrl-C or SIGTERM (the one signal both services share).
+pub use service_kit::shutdown::signal as shutdown_signal;

@@ -5,13 +5,16 @@
 //! checked [`Settings`]. Embedders (the one-process mode, tests) build [`Settings`] directly with
 //! [`Settings::new`] and adjust fields.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use pubsub::{TransportKind, TransportSettings};
+use mailer::MailerArgs;
+use pubsub::TransportSettings;
+use pubsub::transport::TransportArgs;
 use uuid::Uuid;
+
+pub use service_kit::Sensitive;
 
 /// The consumer group analytics-service joins on both topics.
 pub const CONSUMER_GROUP: &str = "analytics";
@@ -69,39 +72,13 @@ pub struct SettingsArgs {
     #[arg(long, env = "ANALYTICS_DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
     pub database_max_connections: u32,
 
-    /// Redis for events; `memory://` only inside the one-process mode.
-    #[arg(
-        long,
-        env = "REDIS_URL",
-        default_value = "redis://127.0.0.1:6379",
-        hide_env_values = true
-    )]
-    pub redis_url: String,
+    /// The event broker (`REDIS_URL`, `PUBSUB_TRANSPORT`, `REDIS_KEY_PREFIX`).
+    #[command(flatten)]
+    pub transport: TransportArgs,
 
-    /// `streams` (durable, default) or `pubsub` (fire-and-forget, as the original system).
-    #[arg(long, env = "PUBSUB_TRANSPORT", default_value = "streams")]
-    pub pubsub_transport: String,
-
-    /// Prefix of every Redis key (lets several deployments share one Redis).
-    #[arg(long, env = "REDIS_KEY_PREFIX", default_value = "")]
-    pub redis_key_prefix: String,
-
-    /// Where emails go: `smtp://host:port`, `smtps://user:pass@host:465` or `file://DIR`.
-    #[arg(
-        long,
-        env = "SMTP_URL",
-        default_value = "smtp://127.0.0.1:1025",
-        hide_env_values = true
-    )]
-    pub smtp_url: String,
-
-    /// Sender address, e.g. `eBay Alerts <alerts@example.com>`.
-    #[arg(
-        long,
-        env = "MAIL_FROM",
-        default_value = "eBay Alerts <alerts@localhost>"
-    )]
-    pub mail_from: String,
+    /// Where emails go and who sends them (`SMTP_URL`, `MAIL_FROM`).
+    #[command(flatten)]
+    pub mail: MailerArgs,
 
     /// Base URL of the dashboard, for links in emails.
     #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
@@ -134,28 +111,6 @@ pub struct SettingsArgs {
     /// Events handed to one ingestion transaction.
     #[arg(long, env = "ANALYTICS_BATCH_SIZE", default_value_t = 512)]
     pub batch_size: usize,
-}
-
-/// A value whose `Debug` and `Display` never show it (URLs with passwords, tokens).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Sensitive<T>(T);
-
-impl<T> Sensitive<T> {
-    /// Wraps a secret.
-    pub fn new(value: T) -> Self {
-        Self(value)
-    }
-
-    /// The secret itself; call only where it is used, never to log.
-    pub fn expose(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T> fmt::Debug for Sensitive<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
 }
 
 /// Everything the service needs, typed and checked.
@@ -349,13 +304,10 @@ impl SettingsArgs {
                     "ANALYTICS_DATABASE_URL is not set: use postgres://… or sqlite://analytics.db?mode=rwc".into(),
                 )
             })?;
-        let kind: TransportKind = self
-            .pubsub_transport
-            .parse()
-            .map_err(|e: String| ConfigError(format!("PUBSUB_TRANSPORT: {e}")))?;
-        let transport = TransportSettings::new(self.redis_url.trim())
-            .with_kind(kind)
-            .with_key_prefix(self.redis_key_prefix);
+        let transport = self
+            .transport
+            .settings()
+            .map_err(|e| ConfigError(e.to_string()))?;
         let listen: SocketAddr = self.listen.trim().parse().map_err(|_| {
             ConfigError(format!(
                 "ANALYTICS_LISTEN must be an IP address and port such as 127.0.0.1:8081 (got {:?})",
@@ -374,8 +326,8 @@ impl SettingsArgs {
         }
         let mut settings = Settings::new(database_url.trim(), transport);
         settings.database_max_connections = self.database_max_connections;
-        settings.smtp_url = Sensitive::new(self.smtp_url.trim().to_owned());
-        settings.mail_from = self.mail_from.trim().to_owned();
+        settings.smtp_url = Sensitive::new(self.mail.smtp_url.expose().trim().to_owned());
+        settings.mail_from = self.mail.mail_from.trim().to_owned();
         settings.public_url = self.public_url.trim().trim_end_matches('/').to_owned();
         settings.listen = listen;
         settings.api_token = self

@@ -4,7 +4,6 @@
 //! # Layout
 //!
 //! * [`config`] — settings from flags, environment and `.env`, validated at start-up.
-//! * [`telemetry`] — logging.
 //! * [`error`] — the read API's JSON errors and the service's own.
 //! * [`db`] — connection, dialects (Postgres, SQLite), migrations, entities, partitions.
 //! * [`ingest`] — the consumer's handler: inbox, alert revisions, facts, rollups.
@@ -34,7 +33,6 @@ pub mod insights;
 pub mod metrics;
 pub mod routes;
 pub mod startup;
-pub mod telemetry;
 pub mod workers;
 
 pub use config::Settings;

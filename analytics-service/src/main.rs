@@ -4,25 +4,23 @@ use std::process::ExitCode;
 
 use analytics_service::config::{Cli, Command};
 use analytics_service::workers::insight_emails::{send_due_insights_once, send_insights_for_alert};
-use analytics_service::{AppContext, Application, telemetry};
-use clap::Parser;
+use analytics_service::{AppContext, Application};
 
 fn main() -> ExitCode {
-    if let Err(error) = dotenvy::dotenv()
-        && !error.not_found()
-    {
-        eprintln!("analytics-service: cannot read .env: {error}");
-        return ExitCode::from(2);
-    }
-    let cli = Cli::parse();
+    let cli = match service_kit::cli::parse::<Cli>("analytics-service") {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("analytics-service: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
+            return service_kit::cli::fail(
+                "analytics-service",
+                format!("cannot start the async runtime: {error}"),
+            );
         }
     };
     runtime.block_on(async move {
@@ -33,7 +31,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        telemetry::init();
+        service_kit::telemetry::init();
         let result = match cli.command {
             Command::Serve(args) => {
                 let mut settings = settings;
@@ -78,10 +76,7 @@ fn main() -> ExitCode {
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,
-            Err(error) => {
-                eprintln!("analytics-service: {error}");
-                ExitCode::FAILURE
-            }
+            Err(error) => service_kit::cli::fail("analytics-service", error),
         }
     })
 }

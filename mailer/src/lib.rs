@@ -14,6 +14,11 @@
 //! * [`Mailer`] — the configured transport (an SMTP connection pool or a directory).
 //! * [`OutgoingEmail`] — what to send; [`Mailer::render`] turns it into RFC 5322 bytes.
 //! * [`header_safe`] — strips what could break out of a header value.
+//! * [`MailerArgs`] — `SMTP_URL` and `MAIL_FROM` as the services' command lines take them.
+
+mod args;
+
+pub use args::MailerArgs;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -2,14 +2,14 @@
 //! history backfilled from the mock ("as of" past times), so charts and insight emails mean
 //! something on the first start.
 
+use alerts_service::accounts;
 use alerts_service::auth::{AuthMethod, CurrentUser};
-use alerts_service::db::entities::{alert, user};
-use alerts_service::domain::AlertDraft;
+use alerts_service::db::entities::alert;
+use alerts_service::domain::{AlertDraft, EmailAddress};
 use alerts_service::state::AppState;
 use base64::Engine;
 use chrono::{Duration, Utc};
 use pubsub::{Event, Money, ObservedItem, Payload, ProductsObserved};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 /// The demo account's address.
@@ -24,23 +24,17 @@ pub async fn create(
     mock: Option<&ebay_mock::MockServer>,
     transport: &pubsub::Transport,
 ) -> anyhow::Result<Vec<uuid::Uuid>> {
-    if user::Entity::find()
-        .filter(user::Column::Email.eq(DEMO_EMAIL))
-        .one(&state.db)
+    if accounts::user_by_email(&state.db, DEMO_EMAIL)
         .await?
         .is_some()
     {
         tracing::info!("demo data already present");
         return Ok(Vec::new());
     }
-    let now = Utc::now();
-    let demo = user::ActiveModel {
-        id: Set(uuid::Uuid::now_v7()),
-        email: Set(DEMO_EMAIL.into()),
-        created_at: Set(now),
-        last_sign_in_at: Set(now),
-    }
-    .insert(&state.db)
+    let demo = accounts::find_or_create_user(
+        &state.db,
+        &EmailAddress::parse(DEMO_EMAIL).map_err(anyhow::Error::msg)?,
+    )
     .await?;
     let owner = CurrentUser {
         id: demo.id,
@@ -176,7 +170,7 @@ async fn backfill(
                 })
                 .collect();
             let event = Event::new(
-                alerts_service::outbox::SOURCE,
+                alerts_service::event_outbox::SOURCE,
                 Some(alert.id.to_string()),
                 Payload::ProductsObserved(ProductsObserved {
                     alert_id: alert.id,

@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use alerts_service::config::Settings as AlertsSettings;
-use alerts_service::startup::{Application as AlertsApp, Roles, StartupError, build_state};
+use alerts_service::error::AppError;
+use alerts_service::startup::{Application as AlertsApp, Roles, build_state};
 use analytics_service::startup::Application as AnalyticsApp;
 use clap::Parser;
-use tokio::sync::watch;
 
 /// Runs eBay Alerts in one process.
 #[derive(Debug, Parser)]
@@ -43,25 +43,14 @@ struct AlertsArgs {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let _ = dotenvy::dotenv();
-    let cli = match Cli::try_parse() {
+    let cli = match service_kit::cli::parse::<Cli>("ebay-alerts") {
         Ok(cli) => cli,
-        Err(error) => {
-            let _ = error.print();
-            return if error.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
-        }
+        Err(code) => return code,
     };
-    alerts_service::telemetry::init();
+    service_kit::telemetry::init();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("ebay-alerts: {message}");
-            ExitCode::FAILURE
-        }
+        Err(message) => service_kit::cli::fail("ebay-alerts", message),
     }
 }
 
@@ -168,7 +157,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let alerts = AlertsApp::build(state.clone(), Roles::default()).await.map_err(|e| match e {
-        StartupError::Listen { addr, .. } => format!(
+        AppError::Listen { addr, .. } => format!(
             "port {} is already in use ({addr}); stop what uses it or choose another address, e.g. ALERTS_LISTEN=127.0.0.1:8090 make run",
             cli.listen.port()
         ),
@@ -203,19 +192,12 @@ async fn run(cli: Cli) -> Result<(), String> {
     println!("  Stop with Ctrl-C; data is kept for the next start.");
     println!();
 
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let wait = |mut rx: watch::Receiver<bool>| async move {
-        let _ = rx.wait_for(|stop| *stop).await;
-    };
-    let signal = tokio::spawn(async move {
-        alerts_service::startup::shutdown_signal().await;
-        let _ = stop_tx.send(true);
-    });
+    // One signal stops both services.
+    let stop = service_kit::shutdown::on_signal();
     let (alerts_result, analytics_result) = tokio::join!(
-        alerts.run_until_stopped(wait(stop_rx.clone())),
-        analytics.run_until(wait(stop_rx.clone()))
+        alerts.run_until_stopped(stop.clone().cancelled_owned()),
+        analytics.run_until(stop.cancelled_owned())
     );
-    signal.abort();
     if let Some(mock) = mock {
         mock.stop().await;
     }

@@ -5,11 +5,10 @@ use actix_web::dev::Payload;
 use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, web};
 use chrono::Utc;
-use sea_orm::FromQueryResult;
 use uuid::Uuid;
 
 use super::hash_token;
-use crate::db::sql;
+use crate::accounts;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -34,12 +33,6 @@ pub struct CurrentUser {
     pub email: String,
     /// Cookie or token.
     pub method: AuthMethod,
-}
-
-#[derive(FromQueryResult)]
-struct Row {
-    id: Uuid,
-    email: String,
 }
 
 impl FromRequest for CurrentUser {
@@ -79,26 +72,19 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 async fn by_token(state: &AppState, token: &str) -> Result<CurrentUser, ApiError> {
     let hash = hash_token(token);
     let key = format!("t:{hash}");
-    if let Some((id, email)) = state.cached_credential(&key) {
-        state.token_used(hash);
+    if let Some((id, email)) = state.credentials.cached(&key) {
+        state.credentials.token_used(&state.db, hash);
         return Ok(CurrentUser {
             id,
             email,
             method: AuthMethod::Token,
         });
     }
-    let backend = state.db.get_database_backend();
-    let row = Row::find_by_statement(sql(
-        backend,
-        "SELECT u.id AS id, u.email AS email FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1",
-        [hash.clone().into()],
-    ))
-    .one(&state.db)
-    .await?
-    .ok_or_else(ApiError::unauthenticated)?;
-    state.token_used(hash);
-    state.cache_credential(key, row.id, row.email.clone());
+    let row = accounts::token_holder(&state.db, hash.clone())
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    state.credentials.token_used(&state.db, hash);
+    state.credentials.remember(key, row.id, row.email.clone());
     Ok(CurrentUser {
         id: row.id,
         email: row.email,
@@ -109,24 +95,17 @@ async fn by_token(state: &AppState, token: &str) -> Result<CurrentUser, ApiError
 async fn by_session(state: &AppState, cookie: &str) -> Result<CurrentUser, ApiError> {
     let hash = hash_token(cookie);
     let key = format!("s:{hash}");
-    if let Some((id, email)) = state.cached_credential(&key) {
+    if let Some((id, email)) = state.credentials.cached(&key) {
         return Ok(CurrentUser {
             id,
             email,
             method: AuthMethod::Session,
         });
     }
-    let backend = state.db.get_database_backend();
-    let row = Row::find_by_statement(sql(
-        backend,
-        "SELECT u.id AS id, u.email AS email FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.token_hash = $1 AND s.expires_at > $2",
-        [hash.into(), Utc::now().into()],
-    ))
-    .one(&state.db)
-    .await?
-    .ok_or_else(ApiError::unauthenticated)?;
-    state.cache_credential(key, row.id, row.email.clone());
+    let row = accounts::session_holder(&state.db, hash, Utc::now())
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    state.credentials.remember(key, row.id, row.email.clone());
     Ok(CurrentUser {
         id: row.id,
         email: row.email,

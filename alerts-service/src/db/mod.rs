@@ -1,7 +1,7 @@
 //! Database access: connection, migrations and entities.
 
 pub mod entities;
-pub mod migration;
+pub mod migrations;
 
 use std::time::Duration;
 
@@ -54,7 +54,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
             .get_max_connections()
             > 1;
     if !pooled {
-        return migration::Migrator::up(db, None).await;
+        return migrations::Migrator::up(db, None).await;
     }
     let lock = db.begin().await?;
     lock.execute_raw(sea_orm::Statement::from_sql_and_values(
@@ -63,7 +63,7 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
         [MIGRATION_LOCK.into()],
     ))
     .await?;
-    let result = migration::Migrator::up(db, None).await;
+    let result = migrations::Migrator::up(db, None).await;
     lock.commit().await?;
     result
 }

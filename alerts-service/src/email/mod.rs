@@ -1,7 +1,8 @@
-//! Emails: templates (tera, HTML autoescaped) rendered into the email outbox in the same
-//! transaction as whatever caused them, and a sender worker that delivers the outbox.
+//! Emails: [`templates`] (tera, HTML autoescaped) rendered into the email outbox in the same
+//! transaction as whatever caused them. The outbox is delivered by
+//! [`crate::workers::email_sender`].
 
-pub mod sender;
+pub mod templates;
 
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
@@ -9,35 +10,14 @@ use uuid::Uuid;
 
 use crate::db::entities::email_outbox;
 
-/// The compiled templates.
-pub struct Templates(tera::Tera);
-
-impl Templates {
-    /// Compiles the templates embedded in the binary.
-    pub fn load() -> Result<Self, tera::Error> {
-        let mut tera = tera::Tera::new();
-        // `.html` templates escape every value (phrases and titles are user or eBay input).
-        tera.autoescape_on([".html"]);
-        tera.add_raw_templates([
-            ("sign_in.html", include_str!("templates/sign_in.html")),
-            ("sign_in.txt", include_str!("templates/sign_in.txt")),
-            ("alert.html", include_str!("templates/alert.html")),
-            ("alert.txt", include_str!("templates/alert.txt")),
-        ])?;
-        Ok(Self(tera))
-    }
-
-    /// Renders `<name>.txt` and `<name>.html` with the same context.
-    pub fn render(
-        &self,
-        name: &str,
-        context: &tera::Context,
-    ) -> Result<(String, String), tera::Error> {
-        let text = self.0.render(&format!("{name}.txt"), context)?;
-        let html = self.0.render(&format!("{name}.html"), context)?;
-        Ok((text, html))
-    }
-}
+/// Waiting for delivery.
+pub const QUEUED: &str = "queued";
+/// Leased by a sender.
+pub const SENDING: &str = "sending";
+/// Delivered to the SMTP server.
+pub const SENT: &str = "sent";
+/// Given up.
+pub const FAILED: &str = "failed";
 
 /// An email to put in the outbox.
 #[derive(Debug, Clone)]
@@ -103,7 +83,7 @@ fn outbox_row(mailer: &mailer::Mailer, email: QueuedEmail, id: Uuid) -> email_ou
         html_body: Set(email.html),
         unsubscribe_url: Set(email.unsubscribe_url),
         message_id: Set(mailer.new_message_id()),
-        status: Set(sender::QUEUED.to_owned()),
+        status: Set(QUEUED.to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(now),
         leased_until: Set(None),

@@ -4,16 +4,13 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
-};
+use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
+use crate::accounts;
 use crate::auth::{CurrentUser, SESSION_COOKIE, Secret, hash_token};
 use crate::config::policy;
-use crate::db::entities::{session, sign_in_link, user};
 use crate::domain::EmailAddress;
 use crate::email::{self, QueuedEmail};
 use crate::error::{ApiError, ErrorBody, FieldError};
@@ -104,18 +101,7 @@ async fn login(
         .map_err(ApiError::internal)?;
     let now = Utc::now();
     let txn = state.db.begin().await?;
-    sign_in_link::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        token_hash: Set(token.hash()),
-        email: Set(email.to_string()),
-        created_at: Set(now),
-        expires_at: Set(
-            now + chrono::Duration::from_std(policy::SIGN_IN_LINK_TTL).unwrap_or_default()
-        ),
-        used_at: Set(None),
-    }
-    .insert(&txn)
-    .await?;
+    accounts::issue_sign_in_link(&txn, token.hash(), &email, now).await?;
     email::enqueue(
         &txn,
         &state.mailer,
@@ -178,59 +164,18 @@ async fn verify(
     else {
         return Ok(invalid());
     };
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
-    // Mark used only if still unused and unexpired: of two concurrent clicks exactly one wins.
-    let claimed = sign_in_link::Entity::update_many()
-        .col_expr(sign_in_link::Column::UsedAt, Expr::value(now))
-        .filter(sign_in_link::Column::TokenHash.eq(hash_token(token)))
-        .filter(sign_in_link::Column::UsedAt.is_null())
-        .filter(sign_in_link::Column::ExpiresAt.gt(now))
-        .exec(&txn)
-        .await?;
-    if claimed.rows_affected != 1 {
-        txn.rollback().await?;
-        return Ok(invalid());
-    }
-    let link = sign_in_link::Entity::find()
-        .filter(sign_in_link::Column::TokenHash.eq(hash_token(token)))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::internal("claimed sign-in link vanished"))?;
-    let existing = user::Entity::find()
-        .filter(user::Column::Email.eq(link.email.clone()))
-        .one(&txn)
-        .await?;
-    let user_id = match existing {
-        Some(found) => {
-            let mut active: user::ActiveModel = found.into();
-            active.last_sign_in_at = Set(now);
-            active.update(&txn).await?.id
-        }
-        None => {
-            user::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                email: Set(link.email.clone()),
-                created_at: Set(now),
-                last_sign_in_at: Set(now),
-            }
-            .insert(&txn)
-            .await?
-            .id
-        }
-    };
     // A new session id at every sign-in: a cookie planted before sign-in never becomes valid.
     let cookie_value = Secret::generate("");
-    session::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        token_hash: Set(cookie_value.hash()),
-        user_id: Set(user_id),
-        created_at: Set(now),
-        expires_at: Set(now + chrono::Duration::from_std(policy::SESSION_TTL).unwrap_or_default()),
-    }
-    .insert(&txn)
+    let redeemed = accounts::redeem_sign_in_link(
+        &state.db,
+        &hash_token(token),
+        cookie_value.hash(),
+        Utc::now(),
+    )
     .await?;
-    txn.commit().await?;
+    if redeemed.is_none() {
+        return Ok(invalid());
+    }
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))
         .cookie(session_cookie(
@@ -266,12 +211,9 @@ async fn logout(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
-        session::Entity::delete_many()
-            .filter(session::Column::TokenHash.eq(hash_token(cookie.value())))
-            .exec(&state.db)
-            .await?;
+        accounts::end_session(&state.db, hash_token(cookie.value())).await?;
     }
-    state.forget_credentials();
+    state.credentials.forget_all();
     Ok(HttpResponse::NoContent()
         .cookie(session_cookie(&state, String::new(), 0))
         .finish())

@@ -8,7 +8,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{alerts, auth, dev_outbox, health, insights, me, runs, tokens, unsubscribe};
+use super::{alerts, auth, email_outbox, health, insights, me, runs, tokens, unsubscribe};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -24,7 +24,7 @@ use super::{alerts, auth, dev_outbox, health, insights, me, runs, tokens, unsubs
         tokens::create, tokens::list, tokens::revoke,
         alerts::list, alerts::create, alerts::get_one, alerts::update, alerts::remove,
         runs::run_now, runs::items, insights::insights, runs::quota_view, unsubscribe::unsubscribe_get, unsubscribe::unsubscribe_post,
-        health::healthz, health::readyz, health::metrics, dev_outbox::outbox,
+        health::healthz, health::readyz, health::metrics, email_outbox::outbox,
     ),
     modifiers(&Security, &ResponseDescriptions),
     tags(

@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, get, web};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
-use crate::outbox::relay;
 use crate::state::AppState;
+use crate::workers::event_relay as relay;
 
 /// Mounts the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {

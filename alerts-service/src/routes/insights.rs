@@ -63,7 +63,7 @@ async fn insights(
     );
     let mut request = state.http.get(&url).timeout(Duration::from_secs(10));
     if let Some(token) = &state.settings.analytics_api_token {
-        request = request.bearer_auth(token);
+        request = request.bearer_auth(token.expose());
     }
     let response = request.send().await.map_err(|e| {
         tracing::warn!(error = %e, "analytics-service unreachable");

@@ -2,13 +2,12 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
-use sea_orm::EntityTrait;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::accounts;
 use crate::auth::CurrentUser;
-use crate::db::entities::user;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
@@ -37,8 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 )]
 #[get("/api/v1/me")]
 async fn me(user: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let row = user::Entity::find_by_id(user.id)
-        .one(&state.db)
+    let row = accounts::user_by_id(&state.db, user.id)
         .await?
         .ok_or_else(ApiError::unauthenticated)?;
     Ok(HttpResponse::Ok().json(Me {

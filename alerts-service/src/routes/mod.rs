@@ -3,8 +3,8 @@
 pub mod alerts;
 pub mod auth;
 pub mod dashboard;
-pub mod dev_outbox;
 pub mod docs;
+pub mod email_outbox;
 pub mod health;
 pub mod insights;
 pub mod me;

@@ -2,11 +2,11 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::accounts;
 use crate::auth::{CurrentUser, Secret};
 use crate::db::entities::api_token;
 use crate::error::{ApiError, ErrorBody, FieldError};
@@ -79,21 +79,12 @@ pub async fn issue(
     name: &str,
 ) -> Result<CreatedToken, sea_orm::DbErr> {
     let secret = Secret::generate(TOKEN_PREFIX);
-    let row = api_token::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(user_id),
-        name: Set(name.to_owned()),
-        prefix: Set(secret
-            .expose()
-            .chars()
-            .take(TOKEN_PREFIX.len() + 6)
-            .collect()),
-        token_hash: Set(secret.hash()),
-        created_at: Set(Utc::now()),
-        last_used_at: Set(None),
-    }
-    .insert(&state.db)
-    .await?;
+    let prefix = secret
+        .expose()
+        .chars()
+        .take(TOKEN_PREFIX.len() + 6)
+        .collect();
+    let row = accounts::insert_token(&state.db, user_id, name, prefix, secret.hash()).await?;
     Ok(CreatedToken {
         view: row.into(),
         token: secret.expose().to_owned(),
@@ -155,11 +146,7 @@ async fn create(
 )]
 #[get("/api/v1/tokens")]
 async fn list(user: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let rows = api_token::Entity::find()
-        .filter(api_token::Column::UserId.eq(user.id))
-        .order_by_desc(api_token::Column::CreatedAt)
-        .all(&state.db)
-        .await?;
+    let rows = accounts::tokens_of(&state.db, user.id).await?;
     Ok(HttpResponse::Ok().json(TokenList {
         items: rows.into_iter().map(TokenView::from).collect(),
     }))
@@ -179,14 +166,9 @@ async fn revoke(
     id: web::Path<Uuid>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let deleted = api_token::Entity::delete_many()
-        .filter(api_token::Column::Id.eq(id.into_inner()))
-        .filter(api_token::Column::UserId.eq(user.id))
-        .exec(&state.db)
-        .await?;
-    if deleted.rows_affected == 0 {
+    if !accounts::revoke_token(&state.db, user.id, id.into_inner()).await? {
         return Err(ApiError::not_found("token"));
     }
-    state.forget_credentials();
+    state.credentials.forget_all();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -10,9 +10,10 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, Tran
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::db::entities::{alert, user};
+use crate::accounts;
+use crate::db::entities::alert;
 use crate::error::ApiError;
-use crate::outbox;
+use crate::event_outbox;
 use crate::state::AppState;
 
 /// Mounts the routes.
@@ -76,8 +77,7 @@ async fn unsubscribe(state: &AppState, token: Option<&str>) -> Result<HttpRespon
             &format!("Emails for “{}” were already stopped.", found.search_phrase),
         ));
     }
-    let owner = user::Entity::find_by_id(found.user_id)
-        .one(&txn)
+    let owner = accounts::user_by_id(&txn, found.user_id)
         .await?
         .ok_or_else(|| ApiError::internal("alert without owner"))?;
     let mut active: alert::ActiveModel = found.clone().into();
@@ -86,13 +86,13 @@ async fn unsubscribe(state: &AppState, token: Option<&str>) -> Result<HttpRespon
     active.updated_at = Set(Utc::now());
     let updated = active.update(&txn).await?;
     let event = Event::new(
-        outbox::SOURCE,
+        event_outbox::SOURCE,
         Some(updated.id.to_string()),
         Payload::AlertUpdated(AlertChanged {
-            alert: outbox::snapshot(&updated, &owner.email, &state.settings),
+            alert: event_outbox::snapshot(&updated, &owner.email, &state.settings),
         }),
     );
-    outbox::enqueue(&txn, &event).await?;
+    event_outbox::enqueue(&txn, &event).await?;
     txn.commit().await?;
     state.wake_relay.notify_one();
     Ok(page(

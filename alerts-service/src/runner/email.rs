@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::matching::{EMAIL_CAP, Listing, Notice, Reason};
 use crate::db::entities::alert;
 use crate::email::QueuedEmail;
-use crate::outbox;
+use crate::event_outbox;
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -75,7 +75,7 @@ pub fn render(
             plural(d, "drop", "drops")
         ),
     };
-    let unsubscribe_url = outbox::unsubscribe_url(&state.settings, &alert.unsubscribe_token);
+    let unsubscribe_url = event_outbox::unsubscribe_url(&state.settings, &alert.unsubscribe_token);
     let mut context = tera::Context::new();
     context.insert("headline", &subject);
     context.insert("items", &items);

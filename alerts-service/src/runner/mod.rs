@@ -8,8 +8,6 @@
 
 pub mod email;
 pub mod matching;
-mod record;
-pub mod scheduler;
 
 use std::collections::HashMap;
 
@@ -23,7 +21,7 @@ use uuid::Uuid;
 use crate::db::entities::alert;
 use crate::db::{skip_locked, sql};
 use crate::state::AppState;
-use crate::{ebay, quota};
+use crate::{ebay, listings, quota};
 use matching::Listing;
 
 /// Alerts leased per round.
@@ -187,7 +185,7 @@ pub async fn run_alert_now(state: &AppState, alert: alert::Model) -> Result<RunS
         }
     };
     let txn = state.db.begin().await?;
-    let summary = record::record_runs(
+    let summary = listings::record_runs(
         state,
         &txn,
         std::slice::from_ref(&alert),
@@ -244,7 +242,7 @@ async fn run_group(
             let shared = group.len() > 1;
             let txn = state.db.begin().await?;
             let summaries =
-                record::record_runs(state, &txn, &group, &listings, now, stretch, shared).await?;
+                listings::record_runs(state, &txn, &group, &listings, now, stretch, shared).await?;
             txn.commit().await?;
             outcome.alerts_run += summaries.len();
             outcome.emails_queued += summaries.iter().filter(|(_, s)| s.email_sent).count();
@@ -303,30 +301,7 @@ async fn search(
     Ok(response
         .item_summaries
         .into_iter()
-        .filter_map(|item| {
-            let price = item.price.clone()?;
-            Some(Listing {
-                shipping: item.shipping_cost().map(|a| a.value),
-                item_url: item.item_web_url.clone().unwrap_or_else(|| {
-                    format!(
-                        "https://www.ebay.com/itm/{}",
-                        item.legacy_item_id().unwrap_or(&item.item_id)
-                    )
-                }),
-                image_url: item.image.as_ref().and_then(|i| i.image_url.clone()),
-                seller: item.seller.as_ref().and_then(|s| s.username.clone()),
-                item_id: item.item_id,
-                title: item.title,
-                condition: item.condition,
-                price: price.value,
-                currency: if price.currency.is_empty() {
-                    alert.currency.clone()
-                } else {
-                    price.currency
-                },
-                buying_options: item.buying_options,
-            })
-        })
+        .filter_map(|item| ebay::listing(item, &alert.currency))
         .collect())
 }
 
@@ -341,9 +316,9 @@ async fn record_failure(
     let retry = now + interval(alert, stretch).min(RETRY_AFTER_FAILURE);
     let message: String = error.chars().take(500).collect();
     let txn = state.db.begin().await?;
-    record::insert_runs(
+    listings::insert_runs(
         &txn,
-        &[record::RunRow {
+        &[listings::RunRow {
             id: Uuid::now_v7(),
             alert_id: alert.id,
             started_at: now,

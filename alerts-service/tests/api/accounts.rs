@@ -350,9 +350,9 @@ async fn the_token_create_command_prints_a_working_token() {
 
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_alerts-service"))
         .args(["token", "create", "--email", "Ops@Example.com"])
-        .env("ALERTS_DATABASE_URL", &settings.database_url)
-        .env("REDIS_URL", &settings.redis_url)
-        .env("SMTP_URL", &settings.smtp_url)
+        .env("ALERTS_DATABASE_URL", settings.database_url.expose())
+        .env("REDIS_URL", settings.transport.redis_url.expose())
+        .env("SMTP_URL", settings.mail.smtp_url.expose())
         .env("EBAY_ENV", "mock")
         .env(
             "EBAY_BASE_URL",

@@ -8,7 +8,6 @@ use alerts_service::startup::{Application, Roles, build_state};
 use alerts_service::state::AppState;
 use ebay_mock::{MockConfig, MockServer};
 use mail_parser::MessageParser;
-use pubsub::TransportKind;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use testkit::{SmtpSink, TestDatabase, TestRedis};
@@ -60,12 +59,12 @@ pub fn settings(
     ebay: &MockServer,
 ) -> Settings {
     Settings {
-        database_url: database_url.to_owned(),
-        redis_url: redis.url.clone(),
-        pubsub_transport: TransportKind::Streams,
-        redis_key_prefix: redis.prefix.clone(),
-        smtp_url: smtp.url(),
-        mail_from: "eBay Alerts <alerts@dashboard.test>".into(),
+        database_url: database_url.to_owned().into(),
+        transport: pubsub::transport::TransportArgs {
+            redis_key_prefix: redis.prefix.clone(),
+            ..pubsub::transport::TransportArgs::new(redis.url.clone())
+        },
+        mail: mailer::MailerArgs::new(smtp.url(), "eBay Alerts <alerts@dashboard.test>"),
         public_url: ORIGIN.parse().unwrap(),
         listen: "127.0.0.1:0".parse().unwrap(),
         analytics_url: "http://127.0.0.1:9".parse().unwrap(),
@@ -76,7 +75,7 @@ pub fn settings(
         ebay_env: ebay_sdk::Environment::Mock,
         ebay_base_url: Some(ebay.base_url().parse().unwrap()),
         ebay_client_id: Some("test-client".into()),
-        ebay_client_secret: Some("test-secret".into()),
+        ebay_client_secret: Some(String::from("test-secret").into()),
         ebay_marketplace: "EBAY_US".into(),
         ebay_daily_call_budget: 5_000,
         ebay_search_limit: 50,
@@ -128,7 +127,7 @@ pub async fn spawn_sqlite_app() -> TestApp {
     let smtp = SmtpSink::start().await.unwrap();
     let ebay = MockServer::start(MockConfig::for_tests()).unwrap();
     let mut settings = settings(&url, &redis, &smtp, &ebay);
-    settings.redis_url = "memory://".into();
+    settings.transport = pubsub::transport::TransportArgs::new("memory://");
     let transport = pubsub::Transport::Memory(pubsub::transport::memory::MemoryBroker::new(10_000));
     start(
         settings,
@@ -240,14 +239,14 @@ impl TestApp {
 
     /// Delivers every queued email now (what the sender worker does in production).
     pub async fn dispatch_emails(&self) {
-        alerts_service::email::sender::deliver_due_once(&self.state)
+        alerts_service::workers::email_sender::deliver_due_once(&self.state)
             .await
             .unwrap();
     }
 
     /// Publishes the event outbox now.
-    pub async fn relay(&self) -> alerts_service::outbox::relay::RelayOutcome {
-        alerts_service::outbox::relay::relay_once(&self.state)
+    pub async fn relay(&self) -> alerts_service::workers::event_relay::RelayOutcome {
+        alerts_service::workers::event_relay::relay_once(&self.state)
             .await
             .unwrap()
     }

@@ -37,7 +37,7 @@ async fn insights_come_from_analytics_for_the_owner_only() {
     }));
     let app = spawn_app_on(redis, move |s| {
         s.analytics_url = analytics_url.parse().unwrap();
-        s.analytics_api_token = Some("shared-secret-of-the-tests".into());
+        s.analytics_api_token = Some(String::from("shared-secret-of-the-tests").into());
     })
     .await;
     let ada = app.token_for("ada@example.com").await;

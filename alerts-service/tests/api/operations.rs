@@ -136,7 +136,7 @@ async fn the_dev_outbox_lists_captured_emails_only_when_enabled() {
     let dir = std::env::temp_dir().join(format!("outbox-{}", testkit::unique_suffix()));
     let url = format!("file://{}", dir.display());
     let app = crate::helpers::spawn_app_with(move |s| {
-        s.smtp_url = url;
+        s.mail.smtp_url = url.into();
         s.dev_outbox = true;
     })
     .await;
@@ -207,7 +207,7 @@ async fn upgrading_counts_the_alerts_that_already_exist() {
     use sea_orm_migration::MigratorTrait;
     let database = testkit::TestDatabase::create().await.unwrap();
     let db = alerts_service::db::connect(&database.url, 2).await.unwrap();
-    alerts_service::db::migration::Migrator::up(&db, Some(1))
+    alerts_service::db::migrations::Migrator::up(&db, Some(1))
         .await
         .unwrap();
     // Alerts written before the counters existed.

@@ -154,7 +154,7 @@ async fn two_relays_running_at_once_publish_each_event_once() {
     let a = tokio::spawn(async move {
         let mut n = 0;
         for _ in 0..5 {
-            n += alerts_service::outbox::relay::relay_once(&state_a)
+            n += alerts_service::workers::event_relay::relay_once(&state_a)
                 .await
                 .unwrap()
                 .published;
@@ -164,7 +164,7 @@ async fn two_relays_running_at_once_publish_each_event_once() {
     let b = tokio::spawn(async move {
         let mut n = 0;
         for _ in 0..5 {
-            n += alerts_service::outbox::relay::relay_once(&state_b)
+            n += alerts_service::workers::event_relay::relay_once(&state_b)
                 .await
                 .unwrap()
                 .published;

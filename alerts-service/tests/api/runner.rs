@@ -305,15 +305,15 @@ async fn emails_queued_while_smtp_is_down_are_delivered_once_it_is_back() {
     app.smtp.stop();
 
     run(&app, &alert, &ada).await;
-    let failed = alerts_service::email::sender::deliver_due_once(&app.state)
+    let failed = alerts_service::workers::email_sender::deliver_due_once(&app.state)
         .await
         .unwrap();
     app.smtp.restart().await.unwrap();
     exec(&app, "UPDATE email_outbox SET next_attempt_at = created_at").await;
-    let retried = alerts_service::email::sender::deliver_due_once(&app.state)
+    let retried = alerts_service::workers::email_sender::deliver_due_once(&app.state)
         .await
         .unwrap();
-    let again = alerts_service::email::sender::deliver_due_once(&app.state)
+    let again = alerts_service::workers::email_sender::deliver_due_once(&app.state)
         .await
         .unwrap();
 

@@ -20,9 +20,12 @@ use chrono::{DateTime, Utc};
 
 use crate::event::{DecodeError, EncodeError, Event};
 
+mod args;
 pub mod memory;
 pub mod redis_pubsub;
 pub mod streams;
+
+pub use args::TransportArgs;
 
 /// One message taken off a topic, not yet decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,7 +189,7 @@ impl fmt::Display for TransportKind {
 }
 
 /// Everything needed to reach the broker.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TransportSettings {
     /// `redis://…`, `rediss://…`, or `memory://` for the in-process broker.
     pub url: String,
@@ -198,6 +201,19 @@ pub struct TransportSettings {
     pub max_stream_len: usize,
     /// Bound on any single Redis operation, so a dead Redis gives an error instead of a hang.
     pub op_timeout: Duration,
+}
+
+// By hand, because the URL may carry Redis's password and settings end up in log lines.
+impl fmt::Debug for TransportSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportSettings")
+            .field("url", &"[redacted]")
+            .field("kind", &self.kind)
+            .field("key_prefix", &self.key_prefix)
+            .field("max_stream_len", &self.max_stream_len)
+            .field("op_timeout", &self.op_timeout)
+            .finish()
+    }
 }
 
 impl TransportSettings {

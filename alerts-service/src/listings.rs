@@ -1,4 +1,5 @@
-//! Recording runs: everything one search's results mean for the alerts that share it — seen
+//! The listings store: seen listings and runs. Recording a run writes everything one search's
+//! results mean for the alerts that share it — seen
 //! listings, emails, `products.observed` events, run rows and next run times — written into the
 //! caller's transaction in a handful of statements, however many alerts share the query.
 //!
@@ -14,12 +15,12 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, FromQueryResult, Value};
 use uuid::Uuid;
 
-use super::RunSummary;
-use super::matching::{self, Listing, Notice, Seen};
 use crate::db::entities::alert;
 use crate::db::sql;
+use crate::runner::RunSummary;
+use crate::runner::matching::{self, Listing, Notice, Seen};
 use crate::state::AppState;
-use crate::{outbox, quota};
+use crate::{event_outbox, quota};
 
 /// Rows per multi-row statement: 13 values a seen listing keeps well under SQLite's 32,766 and
 /// Postgres's 65,535 bind parameters.
@@ -33,7 +34,7 @@ struct Planned<'a> {
 }
 
 /// A row of `alert_runs`.
-pub(super) struct RunRow {
+pub(crate) struct RunRow {
     pub id: Uuid,
     pub alert_id: Uuid,
     pub started_at: DateTime<Utc>,
@@ -47,7 +48,7 @@ pub(super) struct RunRow {
 
 /// Records a successful search for every alert in `alerts` (all of one query) and returns the
 /// summary of each alert that still exists, in the same order, with its id.
-pub(super) async fn record_runs(
+pub(crate) async fn record_runs(
     state: &AppState,
     txn: &DatabaseTransaction,
     alerts: &[alert::Model],
@@ -90,7 +91,7 @@ pub(super) async fn record_runs(
         .iter()
         .map(|p| {
             Event::new(
-                outbox::SOURCE,
+                event_outbox::SOURCE,
                 Some(p.alert.id.to_string()),
                 Payload::ProductsObserved(ProductsObserved {
                     alert_id: p.alert.id,
@@ -103,7 +104,7 @@ pub(super) async fn record_runs(
             )
         })
         .collect();
-    outbox::enqueue_many(txn, &events).await?;
+    event_outbox::enqueue_many(txn, &events).await?;
 
     let runs: Vec<RunRow> = planned
         .iter()
@@ -318,7 +319,7 @@ async fn queue_emails(
             .get(&p.alert.user_id)
             .ok_or_else(|| DbErr::RecordNotFound(format!("owner {}", p.alert.user_id)))?;
         emails.push(
-            super::email::render(state, p.alert, listings, &p.notices, owner, p.run_id)
+            crate::runner::email::render(state, p.alert, listings, &p.notices, owner, p.run_id)
                 .map_err(|e| DbErr::Custom(format!("alert email template: {e}")))?,
         );
     }
@@ -350,7 +351,7 @@ async fn owner_emails(
 }
 
 /// Inserts run rows in one statement.
-pub(super) async fn insert_runs<C: ConnectionTrait>(db: &C, runs: &[RunRow]) -> Result<(), DbErr> {
+pub(crate) async fn insert_runs<C: ConnectionTrait>(db: &C, runs: &[RunRow]) -> Result<(), DbErr> {
     const COLUMNS: usize = 10;
     if runs.is_empty() {
         return Ok(());

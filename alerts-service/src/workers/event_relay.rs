@@ -1,4 +1,5 @@
-//! Publishes committed outbox rows in id order and marks them published.
+//! The event relay worker: publishes committed event outbox rows in id order and marks them
+//! published ([`relay_once`] for tests and `run-due`, [`run`] the loop `serve` spawns).
 //!
 //! Several replicas may run the relay: on Postgres a transaction-scoped advisory lock lets one
 //! relay work at a time (so events leave in commit order), and rows are leased with
@@ -19,6 +20,7 @@ use crate::config::policy;
 use crate::db::entities::event_outbox;
 use crate::db::{skip_locked, sql};
 use crate::state::AppState;
+use tokio_util::sync::CancellationToken;
 
 /// Rows published per round.
 pub const BATCH: u64 = 500;
@@ -160,11 +162,11 @@ pub async fn backlog(state: &AppState) -> Result<u64, DbErr> {
 
 /// Runs the relay until `shutdown` resolves: woken by new outbox rows, polling every second for
 /// rows written by other replicas, backing off while the broker is down.
-pub async fn run(state: &AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+pub async fn run(state: &AppState, shutdown: CancellationToken) {
     let mut backoff = Duration::from_millis(200);
     let mut last_prune = tokio::time::Instant::now();
     loop {
-        if *shutdown.borrow() {
+        if shutdown.is_cancelled() {
             return;
         }
         match relay_once(state).await {
@@ -176,7 +178,7 @@ pub async fn run(state: &AppState, mut shutdown: tokio::sync::watch::Receiver<bo
             }
             Ok(_) => {
                 tokio::select! {
-                    _ = shutdown.changed() => return,
+                    () = shutdown.cancelled() => return,
                     () = tokio::time::sleep(backoff) => {}
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(10));
@@ -191,7 +193,7 @@ pub async fn run(state: &AppState, mut shutdown: tokio::sync::watch::Receiver<bo
             }
         }
         tokio::select! {
-            _ = shutdown.changed() => return,
+            () = shutdown.cancelled() => return,
             () = state.wake_relay.notified() => {}
             () = tokio::time::sleep(Duration::from_secs(1)) => {}
         }

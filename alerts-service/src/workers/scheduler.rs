@@ -1,4 +1,4 @@
-//! The scheduler: a cron tick (every `SCHEDULER_TICK_SECS`) that runs due alerts. Schedule state
+//! The scheduler worker: a cron tick (every `SCHEDULER_TICK_SECS`) that runs due alerts. Schedule state
 //! (next run times, leases) lives in the database, so restarts and replicas need nothing else.
 
 use std::sync::Arc;
@@ -6,12 +6,13 @@ use std::sync::Arc;
 use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 
 use crate::state::AppState;
+use tokio_util::sync::CancellationToken;
 
-/// Runs the tick until `shutdown` flips. A tick that finds the previous pass still running
+/// Runs the tick until `shutdown` is cancelled. A tick that finds the previous pass still running
 /// skips, so passes never overlap within a process (leases keep replicas apart).
 pub async fn run(
     state: Arc<AppState>,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    shutdown: CancellationToken,
 ) -> Result<(), JobSchedulerError> {
     let scheduler = JobScheduler::new().await?;
     let busy = Arc::new(tokio::sync::Mutex::new(()));
@@ -21,7 +22,7 @@ pub async fn run(
         let busy = busy.clone();
         Box::pin(async move {
             let Ok(_guard) = busy.try_lock() else { return };
-            match super::run_due_once(&state).await {
+            match crate::runner::run_due_once(&state).await {
                 Ok(outcome) if outcome.alerts_run + outcome.deferred > 0 => {
                     tracing::info!(?outcome, "scheduler pass");
                 }
@@ -32,7 +33,7 @@ pub async fn run(
     })?;
     scheduler.add(job).await?;
     scheduler.start().await?;
-    let _ = shutdown.wait_for(|stop| *stop).await;
+    shutdown.cancelled().await;
     let mut scheduler = scheduler;
     scheduler.shutdown().await
 }

@@ -1,8 +1,6 @@
 //! The transactional event outbox: a change and its CloudEvent are committed together, and the
-//! [`relay`] publishes committed events to the transport, so an event is never lost (Redis down)
+//! [`crate::workers::event_relay`] publishes committed events to the transport, so an event is never lost (Redis down)
 //! nor published for a change that rolled back.
-
-pub mod relay;
 
 use chrono::Utc;
 use pubsub::{AlertSnapshot, Event};

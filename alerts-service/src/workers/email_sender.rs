@@ -1,4 +1,5 @@
-//! Delivers the email outbox.
+//! The email sender worker: delivers the email outbox ([`deliver_due_once`] for tests and
+//! `run-due`, [`run`] the loop `serve` spawns).
 //!
 //! Rows are leased (`sending`, `leased_until`) in a short transaction with
 //! `FOR UPDATE SKIP LOCKED`, so replicas never pick the same row; then sent outside any
@@ -15,20 +16,13 @@ use sea_orm::{
     TransactionTrait,
     sea_query::{Expr, ExprTrait},
 };
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::db::entities::email_outbox;
 use crate::db::{skip_locked, sql};
+use crate::email::{FAILED, QUEUED, SENDING, SENT};
 use crate::state::AppState;
-
-/// Waiting for delivery.
-pub const QUEUED: &str = "queued";
-/// Leased by a sender.
-pub const SENDING: &str = "sending";
-/// Delivered to the SMTP server.
-pub const SENT: &str = "sent";
-/// Given up.
-pub const FAILED: &str = "failed";
 
 /// Attempts before giving up on transient failures (about a day with the backoff below).
 pub const MAX_ATTEMPTS: i32 = 12;
@@ -182,9 +176,9 @@ fn backoff(attempts: i32) -> chrono::Duration {
 }
 
 /// Runs the sender until shutdown: woken when an email is queued, polling every 2 s otherwise.
-pub async fn run(state: &AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+pub async fn run(state: &AppState, shutdown: CancellationToken) {
     loop {
-        if *shutdown.borrow() {
+        if shutdown.is_cancelled() {
             return;
         }
         match deliver_due_once(state).await {
@@ -193,7 +187,7 @@ pub async fn run(state: &AppState, mut shutdown: tokio::sync::watch::Receiver<bo
             Err(error) => tracing::warn!(%error, "email sender could not reach the database"),
         }
         tokio::select! {
-            _ = shutdown.changed() => return,
+            () = shutdown.cancelled() => return,
             () = state.wake_sender.notified() => {}
             () = tokio::time::sleep(Duration::from_secs(2)) => {}
         }

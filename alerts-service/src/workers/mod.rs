@@ -1,0 +1,11 @@
+//! Every background loop of alerts-service. Each has a `…_once` function a test or the
+//! `run-due` command calls directly, and a `run` loop that `serve` spawns and stops through one
+//! [`tokio_util::sync::CancellationToken`].
+//!
+//! * [`scheduler`] — the cron tick that runs due alerts ([`crate::runner::run_due_once`]).
+//! * [`event_relay`] — publishes the event outbox to the broker ([`event_relay::relay_once`]).
+//! * [`email_sender`] — delivers the email outbox ([`email_sender::deliver_due_once`]).
+
+pub mod email_sender;
+pub mod event_relay;
+pub mod scheduler;
