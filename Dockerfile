@@ -33,6 +33,7 @@ COPY pubsub/ pubsub/
 COPY ebay-sdk/ ebay-sdk/
 COPY ebay-mock/ ebay-mock/
 COPY mailer/ mailer/
+COPY service-kit/ service-kit/
 COPY testkit/ testkit/
 COPY alerts-service/ alerts-service/
 COPY analytics-service/ analytics-service/
