@@ -593,11 +593,26 @@ _ARG_FIELD = re.compile(
 )
 
 
+def workspace_dependencies(crate: Path) -> list[Path]:
+    """The workspace crates in `crate`'s [dependencies] (not dev-dependencies): their clap
+    settings are flattened into the binary's (e.g. pubsub's REDIS_URL, mailer's SMTP_URL)."""
+    text = (crate / "Cargo.toml").read_text(encoding="utf-8")
+    section = re.search(r"(?ms)^\[dependencies\]\s*$(.*?)(?=^\[|\Z)", text)
+    found = []
+    for name in re.findall(r"(?m)^([A-Za-z0-9_-]+)\s*(?:\.workspace\s*=|=\s*\{)", section.group(1) if section else ""):
+        candidate = ROOT / name
+        if (candidate / "Cargo.toml").is_file() and (candidate / "src").is_dir() and candidate != crate:
+            found.append(candidate)
+    return found
+
+
 def crate_settings(crate: Path) -> tuple[dict[str, Setting], set[str]]:
-    """(clap settings by variable, variables read directly by code) of one crate's src/."""
+    """(clap settings by variable, variables read directly by code) of one crate's src/ and of
+    the workspace libraries it depends on."""
     settings: dict[str, Setting] = {}
     direct: set[str] = set()
-    for path in sorted((crate / "src").rglob("*.rs")):
+    sources = [crate] + workspace_dependencies(crate)
+    for path in sorted(p for c in sources for p in (c / "src").rglob("*.rs")):
         text = path.read_text(encoding="utf-8")
         rel = str(path.relative_to(ROOT))
         for m in _ARG_FIELD.finditer(text):
