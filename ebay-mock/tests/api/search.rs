@@ -211,7 +211,8 @@ async fn offsets_that_are_multiples_of_the_limit_and_an_offset_without_a_limit_a
 async fn ignored_parameters_come_back_as_ebay_warnings_with_a_200() -> Result<()> {
     let mock = TestMock::spawn().await?;
     let token = mock.token().await?;
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<i64>)> = vec![
+    type Pairs = Vec<(&'static str, &'static str)>;
+    let cases: Vec<(&str, Pairs, Vec<i64>)> = vec![
         ("unknown sort", vec![("sort", "cheapest")], vec![12008]),
         (
             "unknown filter",
