@@ -14,6 +14,12 @@
 //! listing's start. Fixed prices also drift down slowly (sellers cut prices); auction bids rise
 //! towards a final price as the end approaches.
 //!
+//! As on eBay, an auction with Buy It Now loses the Buy It Now option at its first bid, and
+//! only a few fixed-price listings have a set end (most are "good 'til cancelled"). Each query
+//! sits in one category path. Some sellers list in their own currency (CAD, GBP, AUD, EUR):
+//! on `EBAY_US` their prices are converted to USD at a rate that moves day by day, as eBay's
+//! `convertedFromValue`/`convertedFromCurrency` show ([`QueryCatalogue::convert_to_usd`]).
+//!
 //! Only the cheap core of each listing ([`Listing`]) is computed for filtering and sorting;
 //! titles, sellers and pictures ([`ListingDetail`]) are built for the returned page only.
 
@@ -38,6 +44,50 @@ const TAG_SLOT: u64 = 3;
 const TAG_LISTING: u64 = 4;
 const TAG_WALK: u64 = 5;
 const TAG_SELLER: u64 = 6;
+const TAG_CATEGORY: u64 = 7;
+const TAG_RATE: u64 = 8;
+
+/// Category paths, leaf first (id, name), as eBay's `categories` lists them.
+const CATEGORY_PATHS: &[&[(&str, &str)]] = &[
+    &[
+        ("9355", "Cell Phones & Smartphones"),
+        ("15032", "Cell Phones & Accessories"),
+    ],
+    &[
+        ("58540", "Screen Protectors"),
+        ("9394", "Cell Phone Accessories"),
+        ("15032", "Cell Phones & Accessories"),
+    ],
+    &[
+        ("19006", "LEGO Complete Sets & Packs"),
+        ("183446", "LEGO Building Toys"),
+        ("220", "Toys & Hobbies"),
+    ],
+    &[("31388", "Digital Cameras"), ("625", "Cameras & Photo")],
+    &[("179697", "Camera Drones"), ("625", "Cameras & Photo")],
+    &[
+        ("31387", "Wristwatches"),
+        ("260324", "Watches, Parts & Accessories"),
+        ("281", "Jewelry & Watches"),
+    ],
+    &[
+        ("44995", "Cables & Adapters"),
+        ("58058", "Computers/Tablets & Networking"),
+    ],
+    &[
+        ("139971", "Video Game Consoles"),
+        ("1249", "Video Games & Consoles"),
+    ],
+    &[
+        ("183454", "CCG Individual Cards"),
+        ("2536", "Collectible Card Games"),
+        ("1", "Collectibles"),
+    ],
+];
+
+/// Currencies some sellers list in, with the rough USD rate of one unit.
+const SELLER_CURRENCIES: &[(&str, f64)] =
+    &[("CAD", 0.73), ("GBP", 1.27), ("AUD", 0.66), ("EUR", 1.08)];
 
 /// Lower-cases and collapses whitespace, so `"  LEGO   42100"` and `"lego 42100"` are one query.
 pub fn normalise_query(query: &str) -> String {
@@ -206,6 +256,8 @@ pub struct QueryCatalogue {
 pub struct Listing {
     /// The listing's own seed.
     pub seed: u64,
+    /// The query's slot it occupies (with the query, what `getItem` needs to find it again).
+    pub slot: u64,
     /// The legacy item number, 12 digits.
     pub item_number: u64,
     /// When it went live (Unix seconds).
@@ -230,6 +282,23 @@ pub struct Listing {
     pub seller_index: u64,
     /// Stable "best match" rank key.
     pub relevance: u64,
+    /// A fixed-price listing with a set duration, which (unlike most) shows its end date.
+    pub fixed_duration: bool,
+    /// The seller's own currency and amounts, when the prices above were converted from them.
+    pub converted_from: Option<ConvertedFrom>,
+}
+
+/// A listing's amounts in the seller's currency, before conversion to the marketplace's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConvertedFrom {
+    /// ISO 4217 code, e.g. `CAD`.
+    pub currency: &'static str,
+    /// Asking price in the seller's cents.
+    pub price_cents: u64,
+    /// Current bid in the seller's cents.
+    pub bid_cents: Option<u64>,
+    /// Shipping in the seller's cents.
+    pub shipping_cents: u64,
 }
 
 /// The presentational part of a listing, built only for listings on the returned page.
@@ -247,6 +316,8 @@ pub struct ListingDetail {
     pub seller_feedback_score: u64,
     /// Partial postal code like `951**`.
     pub postal_code: String,
+    /// The large picture eBay lists under `thumbnailImages`.
+    pub thumbnail_url: String,
 }
 
 impl QueryCatalogue {
@@ -279,14 +350,67 @@ impl QueryCatalogue {
     pub fn listings_at(&self, now: i64) -> Vec<Listing> {
         let mut listings = Vec::with_capacity(self.slots as usize);
         for slot in 0..u64::from(self.slots) {
-            if let Some(listing) = self.slot_listing(slot, now) {
+            if let Some(listing) = self.listing_in_slot(slot, now) {
                 listings.push(listing);
             }
         }
         listings
     }
 
-    fn slot_listing(&self, slot: u64, now: i64) -> Option<Listing> {
+    /// The category path of this query's listings, leaf first.
+    pub fn categories(&self) -> &'static [(&'static str, &'static str)] {
+        let index = derive(self.seed, &[TAG_CATEGORY]) % CATEGORY_PATHS.len() as u64;
+        CATEGORY_PATHS
+            .get(usize::try_from(index).unwrap_or(0))
+            .copied()
+            .unwrap_or(&[])
+    }
+
+    /// The currency seller number `index` lists in when it is not the marketplace's: about
+    /// one seller in eight sells from abroad.
+    pub fn seller_currency(&self, index: u64) -> Option<(&'static str, f64)> {
+        let seed = mix(derive(self.seed, &[TAG_SELLER, index]) ^ 13);
+        if seed % 100 >= 12 {
+            return None;
+        }
+        let pick = (seed / 100) % SELLER_CURRENCIES.len() as u64;
+        SELLER_CURRENCIES
+            .get(usize::try_from(pick).unwrap_or(0))
+            .copied()
+    }
+
+    /// Converts a foreign seller's listing to USD as of `now`, keeping the seller's amounts
+    /// in [`Listing::converted_from`]. The rate moves a little each day (it is the same for
+    /// every query), so such prices change even when the seller's do not.
+    pub fn convert_to_usd(&self, listing: &mut Listing, now: i64) {
+        let Some((currency, base_rate)) = self.seller_currency(listing.seller_index) else {
+            return;
+        };
+        let day = u64::try_from(now.div_euclid(DAY)).unwrap_or(0);
+        let rate = base_rate
+            * (0.004 * gaussian(derive(fnv1a64(currency.as_bytes()), &[TAG_RATE, day]))).exp();
+        let convert = |cents: u64| (cents as f64 * rate).round() as u64;
+        listing.converted_from = Some(ConvertedFrom {
+            currency,
+            price_cents: listing.price_cents,
+            bid_cents: listing.bid_cents,
+            shipping_cents: listing.shipping_cents,
+        });
+        listing.price_cents = convert(listing.price_cents).max(1);
+        listing.bid_cents = listing.bid_cents.map(convert);
+        listing.shipping_cents = convert(listing.shipping_cents);
+    }
+
+    /// The seller's markdown in percent, for about one fixed-price listing in eight.
+    pub fn markdown_percent(&self, listing: &Listing) -> Option<u32> {
+        let roll = derive(listing.seed, &[120]);
+        (listing.options.fixed_price && !listing.options.auction && roll % 100 < 12)
+            .then(|| pick(mix(roll), &[10, 15, 20, 25, 30, 40]).unwrap_or(20))
+    }
+
+    /// The listing that occupies `slot` at `now`, if any, priced as of then. A slot holds one
+    /// listing after another; `getItem` uses this to find a listing again.
+    pub fn listing_in_slot(&self, slot: u64, now: i64) -> Option<Listing> {
         let slot_seed = derive(self.seed, &[TAG_SLOT, slot]);
         let period = i64::try_from(range(slot_seed, 3 * DAY as u64, 14 * DAY as u64)).ok()?;
         let phase = i64::try_from(range(mix(slot_seed), 0, (period - 1) as u64)).ok()?;
@@ -355,6 +479,15 @@ impl QueryCatalogue {
         } else {
             (fixed_cents, None, 0)
         };
+        // eBay removes Buy It Now from an auction at its first bid: only AUCTION remains, and
+        // the asking price is the bid.
+        let mut options = options;
+        let price_cents = if options.auction && options.fixed_price && bid_count > 0 {
+            options.fixed_price = false;
+            bid_cents.unwrap_or(price_cents)
+        } else {
+            price_cents
+        };
 
         let shipping_cents = if unit(attribute(11)) < 0.45 {
             0
@@ -369,6 +502,7 @@ impl QueryCatalogue {
 
         Some(Listing {
             seed,
+            slot,
             item_number: 100_000_000_000 + attribute(13) % 900_000_000_000,
             start,
             end,
@@ -381,6 +515,8 @@ impl QueryCatalogue {
             lot,
             seller_index: attribute(14) % self.sellers,
             relevance: attribute(15),
+            fixed_duration: !options.auction && attribute(16) % 100 < 5,
+            converted_from: None,
         })
     }
 
@@ -418,6 +554,10 @@ impl QueryCatalogue {
             ),
             seller_feedback_score: feedback_score,
             postal_code: format!("{:03}**", range(attribute(3), 10, 999)),
+            thumbnail_url: format!(
+                "https://i.ebayimg.com/images/g/{}/s-l1600.jpg",
+                base62(attribute(1), attribute(2), 16)
+            ),
         }
     }
 

@@ -54,8 +54,8 @@ impl SearchFilter {
                 continue;
             }
             let Some((key, value)) = split_once_unescaped(part, ':') else {
-                warnings.push(ErrorEntry::filter_warning(
-                    part,
+                warnings.push(with_reason(
+                    ErrorEntry::invalid_filter(part),
                     "The filter has no value and was ignored.",
                 ));
                 continue;
@@ -112,17 +112,14 @@ impl SearchFilter {
                 other => Err(format!("The filter '{other}' is not supported.")),
             };
             if let Err(reason) = result {
-                warnings.push(ErrorEntry::filter_warning(
-                    part,
+                warnings.push(with_reason(
+                    ErrorEntry::invalid_filter(key),
                     &format!("{reason} The filter was ignored."),
                 ));
             }
         }
         if has_price && filter.currency.is_none() {
-            warnings.push(ErrorEntry::filter_warning(
-                "price",
-                "The price filter requires priceCurrency. The price filter was ignored.",
-            ));
+            warnings.push(ErrorEntry::price_needs_currency());
             filter.min_cents = None;
             filter.max_cents = None;
         }
@@ -175,6 +172,13 @@ impl SearchFilter {
         }
         true
     }
+}
+
+/// eBay's warning text is generic; the mock says what exactly it could not use in
+/// `longMessage`, which helps whoever reads a test failure.
+fn with_reason(mut entry: ErrorEntry, reason: &str) -> ErrorEntry {
+    entry.long_message = Some(format!("{} {reason}", entry.message));
+    entry
 }
 
 /// `[10..50]`, `[10..]`, `[10]` (lower bound only, as eBay documents), `[..50]`.
@@ -340,7 +344,10 @@ mod tests {
         let (filter, warnings) =
             SearchFilter::parse("colour:{RED},conditions:{SHINY},price:[5..6]");
 
-        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        let ids: Vec<u32> = warnings.iter().map(|w| w.error_id).collect();
+        assert_eq!(ids, vec![12002, 12002, 12012], "{warnings:?}");
+        assert_eq!(warnings[0].parameters[0].value, "colour");
+        assert_eq!(warnings[1].parameters[0].value, "conditions");
         assert_eq!(filter.conditions, None);
         assert_eq!(filter.min_cents, None, "price without currency is ignored");
     }

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -23,6 +23,28 @@ pub enum Endpoint {
     Token,
     /// `GET /buy/browse/v1/item_summary/search`
     Search,
+    /// `GET /buy/browse/v1/item/{item_id}`
+    Item,
+}
+
+/// Where a listing the mock has shown lives: its query and slot. `getItem` needs them to
+/// recompute the listing (the catalogue is a function of query, slot and time, not a table).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemOrigin {
+    /// The normalised search phrase.
+    pub query: Arc<str>,
+    /// The slot in that query's catalogue.
+    pub slot: u64,
+}
+
+/// How many listings `getItem` can find; the oldest are forgotten first. About 40 MB at most.
+const ITEM_REGISTRY_CAPACITY: usize = 500_000;
+
+#[derive(Default)]
+struct ItemRegistry {
+    origins: HashMap<u64, ItemOrigin>,
+    /// Item numbers in the order they were first seen, for eviction.
+    order: VecDeque<u64>,
 }
 
 /// A fault to apply to one request.
@@ -90,12 +112,16 @@ pub struct StatsSnapshot {
     pub tokens_issued: u64,
     /// Requests to the search endpoint (any outcome).
     pub search_requests: u64,
+    /// Requests to the getItem endpoint (any outcome).
+    pub item_requests: u64,
     /// Requests answered with an injected fault.
     pub faults_injected: u64,
     /// Token endpoint responses by status.
     pub token_status: BTreeMap<u16, u64>,
     /// Search endpoint responses by status.
     pub search_status: BTreeMap<u16, u64>,
+    /// getItem endpoint responses by status.
+    pub item_status: BTreeMap<u16, u64>,
     /// Tokens currently known (issued, not revoked; may include expired ones).
     pub active_tokens: usize,
 }
@@ -105,9 +131,11 @@ struct Stats {
     token_requests: AtomicU64,
     tokens_issued: AtomicU64,
     search_requests: AtomicU64,
+    item_requests: AtomicU64,
     faults_injected: AtomicU64,
     token_status: Mutex<BTreeMap<u16, u64>>,
     search_status: Mutex<BTreeMap<u16, u64>>,
+    item_status: Mutex<BTreeMap<u16, u64>>,
 }
 
 /// State shared by all workers.
@@ -119,6 +147,7 @@ pub struct MockState {
     clock_offset_ms: AtomicI64,
     faults: RwLock<FaultSettings>,
     fault_queue: Mutex<VecDeque<FaultPlan>>,
+    items: Mutex<ItemRegistry>,
     stats: Stats,
 }
 
@@ -132,6 +161,7 @@ impl MockState {
             clock_offset_ms: AtomicI64::new(0),
             faults: RwLock::new(config.faults.clone()),
             fault_queue: Mutex::new(VecDeque::new()),
+            items: Mutex::new(ItemRegistry::default()),
             stats: Stats::default(),
         }
     }
@@ -203,6 +233,33 @@ impl MockState {
         let count = tokens.len();
         tokens.clear();
         count
+    }
+
+    // ---- listings shown ----
+
+    /// Remembers where the listings a search returned live, so `getItem` finds them.
+    pub fn remember_items(&self, query: &str, listings: impl IntoIterator<Item = (u64, u64)>) {
+        let query: Arc<str> = Arc::from(query);
+        let mut registry = lock(&self.items);
+        for (item_number, slot) in listings {
+            let origin = ItemOrigin {
+                query: Arc::clone(&query),
+                slot,
+            };
+            if registry.origins.insert(item_number, origin).is_none() {
+                registry.order.push_back(item_number);
+            }
+        }
+        while registry.order.len() > ITEM_REGISTRY_CAPACITY {
+            if let Some(oldest) = registry.order.pop_front() {
+                registry.origins.remove(&oldest);
+            }
+        }
+    }
+
+    /// Where the listing with this legacy item number lives, if a search has shown it.
+    pub fn item_origin(&self, item_number: u64) -> Option<ItemOrigin> {
+        lock(&self.items).origins.get(&item_number).cloned()
     }
 
     // ---- faults ----
@@ -278,6 +335,7 @@ impl MockState {
         let counter = match endpoint {
             Endpoint::Token => &self.stats.token_requests,
             Endpoint::Search => &self.stats.search_requests,
+            Endpoint::Item => &self.stats.item_requests,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -287,6 +345,7 @@ impl MockState {
         let map = match endpoint {
             Endpoint::Token => &self.stats.token_status,
             Endpoint::Search => &self.stats.search_status,
+            Endpoint::Item => &self.stats.item_status,
         };
         *lock(map).entry(status).or_insert(0) += 1;
     }
@@ -302,9 +361,11 @@ impl MockState {
             token_requests: self.stats.token_requests.load(Ordering::Relaxed),
             tokens_issued: self.stats.tokens_issued.load(Ordering::Relaxed),
             search_requests: self.stats.search_requests.load(Ordering::Relaxed),
+            item_requests: self.stats.item_requests.load(Ordering::Relaxed),
             faults_injected: self.stats.faults_injected.load(Ordering::Relaxed),
             token_status: lock(&self.stats.token_status).clone(),
             search_status: lock(&self.stats.search_status).clone(),
+            item_status: lock(&self.stats.item_status).clone(),
             active_tokens: lock(&self.tokens).len(),
         }
     }
@@ -315,12 +376,14 @@ impl MockState {
             &self.stats.token_requests,
             &self.stats.tokens_issued,
             &self.stats.search_requests,
+            &self.stats.item_requests,
             &self.stats.faults_injected,
         ] {
             counter.store(0, Ordering::Relaxed);
         }
         lock(&self.stats.token_status).clear();
         lock(&self.stats.search_status).clear();
+        lock(&self.stats.item_status).clear();
     }
 }
 

@@ -281,6 +281,11 @@ impl EbayConfig {
             "buy/browse/v1/item_summary/search",
         )
     }
+
+    /// `{base}/buy/browse/v1/item/`, to which `getItem` appends the (escaped) item id.
+    pub fn item_url_prefix(&self) -> Result<Url, EbayError> {
+        join(&self.resolved_base_url()?, "buy/browse/v1/item/")
+    }
 }
 
 /// Appends `path` to `base`, keeping any path prefix the base already has (a mock mounted

@@ -86,6 +86,18 @@ pub enum EbayError {
         retry_after: Option<Duration>,
     },
 
+    /// eBay answered 429 to a Browse call. eBay's Browse limits are daily call quotas (it
+    /// documents no `Retry-After` for them), so the budget is gone until eBay's daily reset:
+    /// the call is not retried, and callers should stop calling until then.
+    #[error(
+        "eBay's daily Browse API call quota is used up (HTTP 429): {}",
+        summarise(errors)
+    )]
+    QuotaExhausted {
+        /// eBay's parsed error entries (may be empty if the body had none).
+        errors: Vec<ApiErrorDetail>,
+    },
+
     /// eBay answered with something that is not the JSON it documents: an HTML error page from
     /// a proxy, plain text, an empty body.
     #[error("eBay returned HTTP {status} with an unexpected {content_type} body: {snippet:?}")]
@@ -167,6 +179,7 @@ impl EbayError {
             | Self::UnexpectedBody { status, .. }
             | Self::Decode { status, .. } => Some(*status),
             Self::Token { status, .. } => *status,
+            Self::QuotaExhausted { .. } => Some(429),
             Self::Transport { source } => source.status().map(|s| s.as_u16()),
             Self::RetriesExhausted { last, .. } => last.status(),
             Self::Config(_) | Self::InvalidRequest(_) => None,
@@ -176,13 +189,15 @@ impl EbayError {
     /// eBay's parsed `errors[]`, if this error carries them.
     pub fn api_errors(&self) -> &[ApiErrorDetail] {
         match self {
-            Self::Api { errors, .. } => errors,
+            Self::Api { errors, .. } | Self::QuotaExhausted { errors } => errors,
             Self::RetriesExhausted { last, .. } => last.api_errors(),
             _ => &[],
         }
     }
 
-    /// Whether the same call may succeed later: 429, 5xx, timeouts and connection failures.
+    /// Whether trying the same call again soon may succeed: 5xx, timeouts, connection failures
+    /// and a 429 from the token endpoint. A Browse 429 ([`EbayError::QuotaExhausted`]) is not:
+    /// the quota comes back at eBay's daily reset, not in seconds.
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Api { status, .. } | Self::UnexpectedBody { status, .. } => {
@@ -196,7 +211,19 @@ impl EbayError {
             }
             Self::Token { retryable, .. } => *retryable,
             Self::RetriesExhausted { last, .. } => last.is_retryable(),
-            Self::Config(_) | Self::InvalidRequest(_) | Self::Decode { .. } => false,
+            Self::Config(_)
+            | Self::InvalidRequest(_)
+            | Self::Decode { .. }
+            | Self::QuotaExhausted { .. } => false,
+        }
+    }
+
+    /// Whether this is eBay's "daily quota used up" answer ([`EbayError::QuotaExhausted`]).
+    pub fn is_quota_exhausted(&self) -> bool {
+        match self {
+            Self::QuotaExhausted { .. } => true,
+            Self::RetriesExhausted { last, .. } => last.is_quota_exhausted(),
+            _ => false,
         }
     }
 
@@ -212,7 +239,8 @@ impl EbayError {
     }
 }
 
-/// 429 and every 5xx are worth another try; other statuses are final.
+/// 429 and every 5xx are worth another try on the token endpoint; other statuses are final.
+/// (A Browse 429 never reaches this: it becomes [`EbayError::QuotaExhausted`].)
 pub(crate) fn is_retryable_status(status: u16) -> bool {
     status == 429 || (500..=599).contains(&status)
 }

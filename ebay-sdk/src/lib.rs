@@ -1,7 +1,8 @@
-//! A typed client for eBay's Browse API `item_summary/search`, with an OAuth
-//! client-credentials token provider (built on the `oauth2` crate) that caches its token in
-//! process and, optionally, in Redis for all replicas, and with retries that honour
-//! `Retry-After`.
+//! A typed client for eBay's Browse API `item_summary/search` and `item/{item_id}`
+//! (`getItem`), with an OAuth client-credentials token provider (built on the `oauth2` crate)
+//! that caches its token in process and, optionally, in Redis for all replicas, and with
+//! retries of transient failures that honour `Retry-After`. A Browse 429 means eBay's daily
+//! quota is used up; it is reported as [`EbayError::QuotaExhausted`], never retried.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), ebay_sdk::EbayError> {
@@ -29,14 +30,18 @@
 //!
 //! * [`config`]: [`EbayConfig`] (environment, base URL, credentials, marketplace, timeouts),
 //!   [`Environment`], and [`Secret`], whose `Debug` hides client secrets.
-//! * [`search`]: [`SearchRequest`] and its filters; renders eBay's `filter` syntax.
-//! * [`model`]: the response DTOs ([`SearchResponse`], [`ItemSummary`], [`Amount`], ...),
-//!   tolerant of absent and unknown fields; prices are exact decimals.
+//! * [`search`]: [`SearchRequest`] and its filters; renders eBay's `filter` syntax; refuses an
+//!   offset that is not 0 or a multiple of the limit, as eBay does.
+//! * [`model`]: the response DTOs ([`SearchResponse`], [`ItemSummary`], [`Item`], [`Amount`]
+//!   with eBay's converted-from amount, ...), tolerant of absent and unknown fields; prices
+//!   are exact decimals; a listing that cannot be read is skipped and counted
+//!   ([`SkippedItem`]), never fails its page.
 //! * [`token`]: [`TokenProvider`]: single-flight refresh, shared Redis cache and lock,
 //!   invalidation after a 401.
-//! * [`retry`]: [`RetryPolicy`]: exponential back-off with jitter, `Retry-After`, a total budget.
-//! * [`client`]: [`EbayClient`] (search with retries and one re-authentication) and
-//!   [`SearchPager`].
+//! * [`retry`]: [`RetryPolicy`]: exponential back-off with jitter, `Retry-After`, a total
+//!   budget, and the one retry loop that searches, item look-ups and token calls share.
+//! * [`client`]: [`EbayClient`] (search and `getItem` with retries and one
+//!   re-authentication) and [`SearchPager`] (offsets in steps of `limit`, follows `next`).
 //! * [`error`]: [`EbayError`], carrying the HTTP status and eBay's parsed `errors[]`.
 
 pub mod client;
@@ -50,7 +55,10 @@ pub mod token;
 pub use client::{CollectedResults, EbayClient, MARKETPLACE_HEADER, SearchPager};
 pub use config::{API_SCOPE, DEFAULT_MARKETPLACE, EbayConfig, Environment, Secret};
 pub use error::{ApiErrorDetail, EbayError, ErrorParameter};
-pub use model::{Amount, Image, ItemLocation, ItemSummary, SearchResponse, Seller, ShippingOption};
+pub use model::{
+    Amount, Category, EstimatedAvailability, Image, Item, ItemLocation, ItemSummary,
+    MarketingPrice, SearchResponse, Seller, ShippingOption, SkippedItem,
+};
 pub use retry::RetryPolicy;
 pub use search::{
     BuyingOption, Condition, MAX_LIMIT, MAX_RESULT_WINDOW, PriceRange, SearchRequest, SortOrder,

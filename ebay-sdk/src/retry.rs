@@ -1,9 +1,14 @@
-//! Retry policy: exponential back-off with jitter, `Retry-After`, and a total time budget.
+//! Retry policy: exponential back-off with jitter, `Retry-After`, and a total time budget,
+//! and [`retrying`], the one loop that applies it (to searches, item look-ups and token calls).
 
+use std::future::Future;
 use std::time::Duration;
 
 use rand::Rng;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
+use tokio::time::Instant;
+
+use crate::error::EbayError;
 
 /// How failed calls (429, 5xx, timeouts, connection errors) are retried.
 ///
@@ -86,6 +91,47 @@ impl RetryPolicy {
     }
 }
 
+/// Runs `attempt` until it succeeds, fails with an error that is not
+/// [`EbayError::is_retryable`], or `policy` says stop (attempts or time budget used up).
+///
+/// When retries were made and the policy stops, the last error comes back wrapped in
+/// [`EbayError::RetriesExhausted`]; a failure of the first and only attempt comes back as is.
+/// `operation` names the call in the retry log lines.
+pub(crate) async fn retrying<T, F, Fut>(
+    policy: &RetryPolicy,
+    operation: &str,
+    mut attempt: F,
+) -> Result<T, EbayError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, EbayError>>,
+{
+    let started = Instant::now();
+    let mut attempts: u32 = 0;
+    loop {
+        attempts += 1;
+        let error = match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(error) if error.is_retryable() => error,
+            Err(error) => return Err(error),
+        };
+        match policy.next_delay(attempts, started.elapsed(), error.retry_after()) {
+            Some(delay) => {
+                tracing::warn!(%error, attempt = attempts, ?delay, "{operation} failed; retrying");
+                tokio::time::sleep(delay).await;
+            }
+            None if attempts > 1 => {
+                return Err(EbayError::RetriesExhausted {
+                    attempts,
+                    elapsed: started.elapsed(),
+                    last: Box::new(error),
+                });
+            }
+            None => return Err(error),
+        }
+    }
+}
+
 /// Reads `Retry-After` as delta-seconds or an HTTP date.
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
@@ -107,6 +153,70 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn quick(max_attempts: u32) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+            ..RetryPolicy::default()
+        }
+    }
+
+    fn server_error() -> EbayError {
+        EbayError::Api {
+            status: 503,
+            errors: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn retryable_failures_are_retried_until_one_succeeds() {
+        let calls = AtomicU32::new(0);
+
+        let outcome = retrying(&quick(5), "test call", || async {
+            match calls.fetch_add(1, Ordering::SeqCst) {
+                0 | 1 => Err(server_error()),
+                _ => Ok("done"),
+            }
+        })
+        .await;
+
+        assert_eq!(outcome.ok(), Some("done"));
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_final_failure_is_returned_at_once_and_exhaustion_is_wrapped() {
+        let final_calls = AtomicU32::new(0);
+        let quota = retrying(&quick(5), "test call", || async {
+            final_calls.fetch_add(1, Ordering::SeqCst);
+            Err::<(), _>(EbayError::QuotaExhausted { errors: Vec::new() })
+        })
+        .await;
+        let exhausted = retrying(&quick(3), "test call", || async {
+            Err::<(), _>(server_error())
+        })
+        .await;
+        let single = retrying(&RetryPolicy::none(), "test call", || async {
+            Err::<(), _>(server_error())
+        })
+        .await;
+
+        assert!(matches!(quota, Err(EbayError::QuotaExhausted { .. })));
+        assert_eq!(
+            final_calls.load(Ordering::SeqCst),
+            1,
+            "a 429 is not retried"
+        );
+        assert!(matches!(
+            exhausted,
+            Err(EbayError::RetriesExhausted { attempts: 3, .. })
+        ));
+        assert!(matches!(single, Err(EbayError::Api { status: 503, .. })));
+    }
 
     #[test]
     fn backoff_grows_exponentially_stays_within_jitter_bounds_and_is_capped() {

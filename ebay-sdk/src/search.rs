@@ -163,7 +163,7 @@ pub struct SearchRequest {
     pub sort: Option<SortOrder>,
     /// Page size, 1..=200 (eBay's default is 50).
     pub limit: u32,
-    /// Index of the first result.
+    /// Index of the first result: 0 or a multiple of `limit`, as eBay requires.
     pub offset: u32,
     /// Overrides the client's default `X-EBAY-C-MARKETPLACE-ID`.
     pub marketplace: Option<String>,
@@ -259,6 +259,13 @@ impl SearchRequest {
             return Err(EbayError::InvalidRequest(format!(
                 "offset {} is past eBay's {MAX_RESULT_WINDOW}-result window",
                 self.offset
+            )));
+        }
+        // eBay answers 400 (errorId 12515) otherwise.
+        if !self.offset.is_multiple_of(self.limit) {
+            return Err(EbayError::InvalidRequest(format!(
+                "offset {} is not 0 or a multiple of limit {}",
+                self.offset, self.limit
             )));
         }
         if let Some(price) = &self.price {
@@ -501,6 +508,8 @@ mod tests {
             SearchRequest::new("x").with_limit(0),
             SearchRequest::new("x").with_limit(201),
             SearchRequest::new("x").with_offset(10_000),
+            SearchRequest::new("x").with_limit(50).with_offset(30),
+            SearchRequest::new("x").with_limit(50).with_offset(97),
             SearchRequest::new("x").with_price(usd(Some(dec!(50)), Some(dec!(10)))),
             SearchRequest::new("x").with_price(usd(Some(dec!(-1)), None)),
             SearchRequest::new("x").with_price(PriceRange::new(Some(dec!(1)), None, "usd")),
@@ -536,6 +545,23 @@ mod tests {
             ]
         );
         assert!(request.validate().is_ok());
+    }
+
+    #[test]
+    fn offsets_that_are_zero_or_a_multiple_of_the_limit_are_accepted() {
+        for (limit, offset) in [
+            (50, 0),
+            (50, 50),
+            (50, 100),
+            (30, 9_990),
+            (200, 9_800),
+            (1, 9_999),
+        ] {
+            let request = SearchRequest::new("x")
+                .with_limit(limit)
+                .with_offset(offset);
+            assert!(request.validate().is_ok(), "{request:?}");
+        }
     }
 
     #[test]

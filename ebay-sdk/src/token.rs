@@ -37,7 +37,7 @@ use tokio::time::Instant;
 
 use crate::config::{API_SCOPE, EbayConfig};
 use crate::error::{EbayError, is_retryable_status, snippet};
-use crate::retry::{RetryPolicy, retry_after};
+use crate::retry::{RetryPolicy, retry_after, retrying};
 
 /// eBay's documented application token lifetime, used when a response omits `expires_in`.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(7200);
@@ -342,34 +342,7 @@ impl TokenProvider {
 
     /// Calls the token endpoint, retrying 429/5xx/network failures per the policy.
     async fn fetch(&self) -> Result<CachedToken, EbayError> {
-        let started = Instant::now();
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            match self.fetch_once().await {
-                Ok(token) => return Ok(token),
-                Err(error) if error.is_retryable() => {
-                    match self
-                        .retry
-                        .next_delay(attempts, started.elapsed(), error.retry_after())
-                    {
-                        Some(delay) => {
-                            tracing::warn!(%error, attempt = attempts, ?delay, "token request failed; retrying");
-                            tokio::time::sleep(delay).await;
-                        }
-                        None if attempts > 1 => {
-                            return Err(EbayError::RetriesExhausted {
-                                attempts,
-                                elapsed: started.elapsed(),
-                                last: Box::new(error),
-                            });
-                        }
-                        None => return Err(error),
-                    }
-                }
-                Err(error) => return Err(error),
-            }
-        }
+        retrying(&self.retry, "eBay token request", || self.fetch_once()).await
     }
 
     async fn fetch_once(&self) -> Result<CachedToken, EbayError> {

@@ -1,6 +1,9 @@
-//! HTTP routes: eBay's two endpoints, the mock's control endpoints and the health check.
+//! HTTP routes: eBay's endpoints (token, search, getItem), the mock's control endpoints and
+//! the health check.
 
+pub mod browse;
 pub mod control;
+pub mod item;
 pub mod search;
 pub mod token;
 
@@ -22,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(health));
     token::configure(cfg);
     search::configure(cfg);
+    item::configure(cfg);
     control::configure(cfg);
 }
 

@@ -1,50 +1,35 @@
-//! `GET /buy/browse/v1/item_summary/search`: the deterministic catalogue behind eBay's shapes.
+//! `GET /buy/browse/v1/item_summary/search`: the deterministic catalogue behind eBay's shapes,
+//! with eBay's documented parameter rules: limit 1..=200 (12006, 12007), offset 0..=9,999
+//! (12004, 12005, 12029) and a multiple of an explicit limit (12515), an unknown sort or an
+//! unusable filter ignored with a warning (12008, 12002, 12012).
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::catalogue::{Listing, QueryCatalogue, normalise_query};
-use crate::ebay_error::{
-    ErrorEntry, bad_request, errors_response, ids, invalid_token, server_error, too_many_requests,
-};
+use crate::ebay_error::{ErrorEntry, bad_request, ids, invalid_token};
 use crate::filter::SearchFilter;
-use crate::routes::{TIME_HEADER, apply_fault, fault_header};
+use crate::routes::browse::{
+    self, AmountOut, CategoryOut, ImageOut, LocationOut, MarketingPriceOut, Marketplace, SellerOut,
+    timestamp,
+};
 use crate::state::{Endpoint, MockState};
 
 /// The search path.
 pub const SEARCH_PATH: &str = "/buy/browse/v1/item_summary/search";
 
 /// The marketplace header.
-pub const MARKETPLACE_HEADER: &str = "X-EBAY-C-MARKETPLACE-ID";
+pub use crate::routes::browse::MARKETPLACE_HEADER;
 
 const DEFAULT_LIMIT: u32 = 50;
 const MAX_LIMIT: u32 = 200;
-const MAX_OFFSET: u32 = 9_999;
+/// eBay serves the first 10,000 results of a search, so offsets stop at 9,999.
+const MAX_OFFSET: i64 = 9_999;
 
 /// Configures the route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(SEARCH_PATH, web::get().to(search));
 }
-
-/// Marketplaces the mock knows: id, currency, web host.
-const MARKETPLACES: &[(&str, &str, &str)] = &[
-    ("EBAY_US", "USD", "www.ebay.com"),
-    ("EBAY_GB", "GBP", "www.ebay.co.uk"),
-    ("EBAY_DE", "EUR", "www.ebay.de"),
-    ("EBAY_FR", "EUR", "www.ebay.fr"),
-    ("EBAY_IT", "EUR", "www.ebay.it"),
-    ("EBAY_ES", "EUR", "www.ebay.es"),
-    ("EBAY_AU", "AUD", "www.ebay.com.au"),
-    ("EBAY_CA", "CAD", "www.ebay.ca"),
-    ("EBAY_AT", "EUR", "www.ebay.at"),
-    ("EBAY_CH", "CHF", "www.ebay.ch"),
-    ("EBAY_IE", "EUR", "www.ebay.ie"),
-    ("EBAY_NL", "EUR", "www.ebay.nl"),
-    ("EBAY_PL", "PLN", "www.ebay.pl"),
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Sort {
@@ -53,6 +38,7 @@ enum Sort {
     PriceDescending,
     NewlyListed,
     EndingSoonest,
+    Distance,
 }
 
 #[derive(Serialize)]
@@ -72,11 +58,14 @@ struct SearchBody {
     warnings: Vec<ErrorEntry>,
 }
 
+/// eBay's `ItemSummary`, with the fields the mock fills.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ItemOut {
     item_id: String,
     title: String,
+    leaf_category_ids: Vec<&'static str>,
+    categories: Vec<CategoryOut>,
     price: AmountOut,
     #[serde(skip_serializing_if = "Option::is_none")]
     current_bid_price: Option<AmountOut>,
@@ -85,51 +74,33 @@ struct ItemOut {
     item_href: String,
     seller: SellerOut,
     #[serde(skip_serializing_if = "Option::is_none")]
+    marketing_price: Option<MarketingPriceOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     condition: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     condition_id: Option<&'static str>,
     image: ImageOut,
+    thumbnail_images: Vec<ImageOut>,
     shipping_options: Vec<ShippingOut>,
     buying_options: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item_affiliate_web_url: Option<String>,
     item_web_url: String,
     item_location: LocationOut,
+    item_origin_date: String,
     item_creation_date: String,
-    item_end_date: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item_end_date: Option<String>,
+    legacy_item_id: String,
     listing_marketplace_id: &'static str,
 }
 
-#[derive(Serialize)]
-struct AmountOut {
-    value: String,
-    currency: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SellerOut {
-    username: String,
-    feedback_percentage: String,
-    feedback_score: u64,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ImageOut {
-    image_url: String,
-}
-
+/// eBay's `ShippingOptionSummary`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ShippingOut {
     shipping_cost_type: &'static str,
     shipping_cost: AmountOut,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct LocationOut {
-    postal_code: String,
-    country: &'static str,
 }
 
 #[tracing::instrument(skip_all)]
@@ -140,51 +111,80 @@ async fn search(req: HttpRequest, state: web::Data<MockState>) -> HttpResponse {
     response
 }
 
-async fn respond(req: &HttpRequest, state: &MockState) -> HttpResponse {
-    let header = match fault_header(req) {
-        Ok(plan) => plan,
-        Err(reason) => return bad_request(ids::INVALID_MOCK_TIME, &reason, None),
+/// The paging parameters, checked in eBay's order and with eBay's error ids.
+fn paging(param: &dyn Fn(&str) -> Option<String>) -> Result<(u32, u32), Box<HttpResponse>> {
+    let limit_given = param("limit");
+    let limit = match limit_given.as_deref().map(str::trim) {
+        None => DEFAULT_LIMIT,
+        Some(raw) => match raw.parse::<i64>() {
+            Err(_) => {
+                return Err(Box::new(bad_request(
+                    ids::LIMIT_NOT_INTEGER,
+                    "The 'limit' value must be an integer value.",
+                    Some(("limit", raw)),
+                )));
+            }
+            Ok(limit) => match u32::try_from(limit) {
+                Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => limit,
+                _ => {
+                    return Err(Box::new(bad_request(
+                        ids::LIMIT_OUT_OF_RANGE,
+                        "The 'limit' value should be between 1 and 200 (inclusive).",
+                        Some(("limit", raw)),
+                    )));
+                }
+            },
+        },
     };
-    let plan = state.plan_fault(Endpoint::Search, header);
-    if let Some(status) = apply_fault(state, &plan).await {
-        return if status == 429 {
-            too_many_requests(plan.retry_after_secs.unwrap_or(state.default_retry_after()))
-        } else if status == 401 {
-            invalid_token()
-        } else {
-            server_error(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        };
+    let offset = match param("offset").as_deref().map(str::trim) {
+        None => 0,
+        Some(raw) => match raw.parse::<i64>() {
+            Err(_) => {
+                return Err(Box::new(bad_request(
+                    ids::OFFSET_NOT_INTEGER,
+                    "The 'offset' value must be an integer.",
+                    Some(("offset", raw)),
+                )));
+            }
+            Ok(offset) if offset < 0 => {
+                return Err(Box::new(bad_request(
+                    ids::NEGATIVE_OFFSET,
+                    "The 'offset' value cannot be negative.",
+                    Some(("offset", raw)),
+                )));
+            }
+            Ok(offset) if offset > MAX_OFFSET => {
+                return Err(Box::new(bad_request(
+                    ids::OFFSET_PAST_WINDOW,
+                    "The maximum number of listings that can be retrieved is 10,000, so your offset value must be less than 10,000. If 10,000 or more listings are matching your search criteria, consider narrowing the scope of your search.",
+                    Some(("offset", raw)),
+                )));
+            }
+            Ok(offset) => u32::try_from(offset).unwrap_or(0),
+        },
+    };
+    // eBay: "If a value is set in the limit field, the value of offset must be either zero or
+    // a multiple of the limit value."
+    if limit_given.is_some() && !offset.is_multiple_of(limit) {
+        return Err(Box::new(bad_request(
+            ids::OFFSET_NOT_MULTIPLE_OF_LIMIT,
+            "The 'offset' value must be either zero or a multiple of the 'limit' value.",
+            Some(("offset", &offset.to_string())),
+        )));
     }
+    Ok((limit, offset))
+}
 
-    let authorised = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, token) = v.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-        })
-        .is_some_and(|token| state.token_valid(token));
-    if !authorised {
+async fn respond(req: &HttpRequest, state: &MockState) -> HttpResponse {
+    if let Some(fault) = browse::injected_fault(req, state, Endpoint::Search, ids::INTERNAL).await {
+        return fault;
+    }
+    if !browse::authorised(req, state) {
         return invalid_token();
     }
-
-    let marketplace_id = req
-        .headers()
-        .get(MARKETPLACE_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .unwrap_or("EBAY_US");
-    let Some(&(marketplace, currency, web_host)) = MARKETPLACES
-        .iter()
-        .find(|(id, _, _)| id.eq_ignore_ascii_case(marketplace_id))
-    else {
-        return bad_request(
-            ids::INVALID_MARKETPLACE,
-            &format!("The value of the {MARKETPLACE_HEADER} header is invalid."),
-            Some((MARKETPLACE_HEADER, marketplace_id)),
-        );
+    let marketplace = match browse::resolve_marketplace(req) {
+        Ok(marketplace) => marketplace,
+        Err(response) => return *response,
     };
 
     let params: Vec<(String, String)> = match serde_urlencoded::from_str(req.query_string()) {
@@ -201,96 +201,72 @@ async fn respond(req: &HttpRequest, state: &MockState) -> HttpResponse {
         params
             .iter()
             .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
+            .map(|(_, value)| value.clone())
     };
 
-    let query = normalise_query(param("q").unwrap_or(""));
+    let query = normalise_query(param("q").as_deref().unwrap_or(""));
     if query.is_empty() {
         return bad_request(
             ids::MISSING_QUERY,
-            "The call must have a valid 'q', 'category_ids', 'epid', 'gtin', or 'charity_ids' query parameter.",
-            Some(("q", param("q").unwrap_or(""))),
+            "The call must have a valid 'q', 'category_ids', 'epid' or 'gtin' query parameter.",
+            Some(("q", param("q").as_deref().unwrap_or(""))),
         );
     }
-    let limit = match param("limit") {
-        None => DEFAULT_LIMIT,
-        Some(raw) => match raw.trim().parse::<u32>() {
-            Ok(limit) if (1..=MAX_LIMIT).contains(&limit) => limit,
-            _ => {
-                return bad_request(
-                    ids::INVALID_LIMIT,
-                    "The 'limit' value should be between 1 and 200 (inclusive).",
-                    Some(("limit", raw)),
-                );
-            }
-        },
+    let (limit, offset) = match paging(&param) {
+        Ok(paging) => paging,
+        Err(response) => return *response,
     };
-    let offset = match param("offset") {
-        None => 0,
-        Some(raw) => match raw.trim().parse::<u32>() {
-            Ok(offset) if offset <= MAX_OFFSET => offset,
-            _ => {
-                return bad_request(
-                    ids::INVALID_OFFSET,
-                    "The 'offset' value must be a whole number between 0 and 9999 (inclusive).",
-                    Some(("offset", raw)),
-                );
-            }
-        },
-    };
-    let sort = match param("sort").map(str::trim) {
+    let mut warnings = Vec::new();
+    let sort = match param("sort").as_deref().map(str::trim) {
         None | Some("") => Sort::BestMatch,
         Some("price") => Sort::Price,
         Some("-price") => Sort::PriceDescending,
         Some("newlyListed") => Sort::NewlyListed,
         Some("endingSoonest") => Sort::EndingSoonest,
+        Some("distance") => Sort::Distance,
         Some(other) => {
-            return bad_request(
-                ids::INVALID_SORT,
-                "The 'sort' value is invalid. Valid values: price, -price, newlyListed, endingSoonest.",
-                Some(("sort", other)),
-            );
+            // eBay ignores an unknown sort with a warning and returns best match.
+            warnings.push(ErrorEntry::invalid_sort(other));
+            Sort::BestMatch
         }
     };
-    let (filter, warnings) = match param("filter") {
-        Some(raw) => SearchFilter::parse(raw),
-        None => (SearchFilter::default(), Vec::new()),
+    let filter = match param("filter") {
+        Some(raw) => {
+            let (filter, filter_warnings) = SearchFilter::parse(&raw);
+            warnings.extend(filter_warnings);
+            filter
+        }
+        None => SearchFilter::default(),
     };
-    let at = match req.headers().get(TIME_HEADER) {
-        None => state.now(),
-        Some(value) => match value
-            .to_str()
-            .ok()
-            .and_then(|v| DateTime::parse_from_rfc3339(v.trim()).ok())
-        {
-            Some(at) => at.with_timezone(&Utc),
-            None => {
-                return errors_response(
-                    StatusCode::BAD_REQUEST,
-                    &[ErrorEntry::request(
-                        ids::INVALID_MOCK_TIME,
-                        "X-Mock-Time must be an RFC 3339 timestamp such as 2026-11-21T10:00:00Z.",
-                        None,
-                    )],
-                );
-            }
-        },
+    let at = match browse::request_time(req, state) {
+        Ok(at) => at.timestamp(),
+        Err(response) => return *response,
     };
 
     let catalogue = QueryCatalogue::new(&query);
     let mut listings: Vec<Listing> = catalogue
-        .listings_at(at.timestamp())
+        .listings_at(at)
         .into_iter()
+        .map(|listing| browse::priced_for(&catalogue, listing, &marketplace, at))
         .filter(|listing| filter.matches(listing, |index| catalogue.seller_username(index)))
         .collect();
     sort_listings(&mut listings, sort);
 
     let total = listings.len();
-    let page: Vec<ItemOut> = listings
+    let shown: Vec<&Listing> = listings
         .iter()
         .skip(offset as usize)
         .take(limit as usize)
-        .map(|listing| item_out(&catalogue, listing, req, marketplace, currency, web_host))
+        .collect();
+    state.remember_items(
+        &query,
+        shown
+            .iter()
+            .map(|listing| (listing.item_number, listing.slot)),
+    );
+    let page: Vec<ItemOut> = shown
+        .into_iter()
+        .map(|listing| item_out(&catalogue, listing, req, &marketplace))
         .collect();
 
     let page_url = |offset: u32| search_href(req, &params, limit, offset);
@@ -320,16 +296,14 @@ fn sort_listings(listings: &mut [Listing], sort: Sort) {
                 l.item_number,
             )
         }),
+        // By itemOriginDate, which the mock's listings share with itemCreationDate.
         Sort::NewlyListed => {
             listings.sort_by_key(|l| (std::cmp::Reverse(l.start), l.item_number));
         }
         Sort::EndingSoonest => listings.sort_by_key(|l| (l.end, l.item_number)),
+        // The mock has no buyer location: a stable per-listing distance stands in for it.
+        Sort::Distance => listings.sort_by_key(|l| (l.seed % 5_000, l.item_number)),
     }
-}
-
-fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
 }
 
 /// The URL of a page of this search: same parameters, given offset.
@@ -342,66 +316,45 @@ fn search_href(req: &HttpRequest, params: &[(String, String)], limit: u32, offse
     pairs.push(("limit", limit.to_string()));
     pairs.push(("offset", offset.to_string()));
     let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-    format!("{}{SEARCH_PATH}?{query}", base_url(req))
-}
-
-fn money(cents: u64, currency: &'static str) -> AmountOut {
-    AmountOut {
-        value: format!("{}.{:02}", cents / 100, cents % 100),
-        currency,
-    }
-}
-
-fn timestamp(seconds: i64) -> String {
-    DateTime::<Utc>::from_timestamp(seconds, 0)
-        .unwrap_or_default()
-        .to_rfc3339_opts(SecondsFormat::Millis, true)
+    format!("{}{SEARCH_PATH}?{query}", browse::base_url(req))
 }
 
 fn item_out(
     catalogue: &QueryCatalogue,
     listing: &Listing,
     req: &HttpRequest,
-    marketplace: &'static str,
-    currency: &'static str,
-    web_host: &'static str,
+    marketplace: &Marketplace,
 ) -> ItemOut {
     let detail = catalogue.detail(listing);
-    let item_id = format!("v1|{}|0", listing.item_number);
-    let item_href = format!(
-        "{}/buy/browse/v1/item/v1%7C{}%7C0",
-        base_url(req),
-        listing.item_number
-    );
+    let amounts = browse::listing_amounts(listing, marketplace);
+    let categories = browse::categories(catalogue);
     ItemOut {
-        item_href,
-        item_id,
-        title: detail.title,
-        price: money(listing.price_cents, currency),
-        current_bid_price: listing.bid_cents.map(|cents| money(cents, currency)),
+        item_href: browse::item_href(req, listing),
+        item_id: format!("v1|{}|0", listing.item_number),
+        title: detail.title.clone(),
+        leaf_category_ids: catalogue.categories().iter().take(1).map(|c| c.0).collect(),
+        categories,
+        price: amounts.price,
+        current_bid_price: amounts.current_bid_price,
         bid_count: listing.options.auction.then_some(listing.bid_count),
-        seller: SellerOut {
-            username: detail.seller_username,
-            feedback_percentage: detail.seller_feedback_percentage,
-            feedback_score: detail.seller_feedback_score,
-        },
+        seller: SellerOut::of(&detail),
+        marketing_price: browse::marketing_price(catalogue, listing, marketplace),
         condition: listing.condition.label(),
         condition_id: listing.condition.id(),
-        image: ImageOut {
-            image_url: detail.image_url,
-        },
+        image: ImageOut::new(&detail.image_url),
+        thumbnail_images: vec![ImageOut::new(&detail.thumbnail_url)],
         shipping_options: vec![ShippingOut {
             shipping_cost_type: "FIXED",
-            shipping_cost: money(listing.shipping_cents, currency),
+            shipping_cost: amounts.shipping,
         }],
         buying_options: listing.options.names(),
-        item_web_url: format!("https://{web_host}/itm/{}", listing.item_number),
-        item_location: LocationOut {
-            postal_code: detail.postal_code,
-            country: marketplace.strip_prefix("EBAY_").unwrap_or("US"),
-        },
+        item_affiliate_web_url: browse::affiliate_web_url(listing, marketplace),
+        item_web_url: browse::web_url(listing, marketplace),
+        item_location: LocationOut::of(&detail, listing, marketplace),
+        item_origin_date: timestamp(listing.start),
         item_creation_date: timestamp(listing.start),
-        item_end_date: timestamp(listing.end),
-        listing_marketplace_id: marketplace,
+        item_end_date: browse::visible_end_date(listing),
+        legacy_item_id: listing.item_number.to_string(),
+        listing_marketplace_id: marketplace.id,
     }
 }

@@ -3,12 +3,12 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use serde::Serialize;
 
-use crate::ebay_error::{oauth_error, server_error, too_many_requests};
+use crate::ebay_error::oauth_error;
 use crate::routes::{apply_fault, fault_header};
 use crate::state::{Endpoint, MockState};
 
@@ -42,8 +42,19 @@ async fn respond(req: &HttpRequest, body: &[u8], state: &MockState) -> HttpRespo
     };
     let plan = state.plan_fault(Endpoint::Token, header);
     if let Some(status) = apply_fault(state, &plan).await {
+        // The OAuth endpoint answers in RFC 6749's shape even when it fails, never with the
+        // Browse API's `errors[]`.
         return if status == 429 {
-            too_many_requests(plan.retry_after_secs.unwrap_or(state.default_retry_after()))
+            let mut response = oauth_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                "The request limit has been reached for the resource.",
+            );
+            let retry_after = plan.retry_after_secs.unwrap_or(state.default_retry_after());
+            if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
+                response.headers_mut().insert(RETRY_AFTER, value);
+            }
+            response
         } else if status == 401 {
             oauth_error(
                 StatusCode::UNAUTHORIZED,
@@ -51,7 +62,11 @@ async fn respond(req: &HttpRequest, body: &[u8], state: &MockState) -> HttpRespo
                 "client authentication failed",
             )
         } else {
-            server_error(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+            oauth_error(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                "server_error",
+                "There was a problem with an eBay internal system or process.",
+            )
         };
     }
 

@@ -169,3 +169,22 @@ pub fn cents(value: &Value) -> Result<u64> {
 pub fn first_error_id(body: &Value) -> Option<i64> {
     body["errors"][0]["errorId"].as_i64()
 }
+
+impl TestMock {
+    /// `getItem` at `at` for a RESTful item id (escaped as eBay's `itemHref` does).
+    pub async fn get_item(
+        &self,
+        token: &str,
+        item_id: &str,
+        at: &str,
+    ) -> Result<reqwest::Response> {
+        let escaped = item_id.replace('|', "%7C");
+        Ok(self
+            .http
+            .get(self.url(&format!("/buy/browse/v1/item/{escaped}")))
+            .bearer_auth(token)
+            .header("X-Mock-Time", at)
+            .send()
+            .await?)
+    }
+}

@@ -2,5 +2,6 @@
 
 mod control;
 mod helpers;
+mod item;
 mod search;
 mod token;

@@ -91,56 +91,214 @@ async fn invalid_search_parameters_are_rejected_with_ebay_error_ids() -> Result<
     let mock = TestMock::spawn().await?;
     let token = mock.token().await?;
     type Pairs = Vec<(&'static str, &'static str)>;
-    let cases: Vec<(&str, Pairs, Pairs, i64)> = vec![
-        ("missing q", vec![], vec![], 12001),
-        ("blank q", vec![("q", "   ")], vec![], 12001),
-        ("limit 0", vec![("q", "x"), ("limit", "0")], vec![], 12002),
+    // Statuses and ids as eBay's OpenAPI document lists them under `x-response-codes`.
+    let cases: Vec<(&str, Pairs, Pairs, u16, i64)> = vec![
+        ("missing q", vec![], vec![], 400, 12001),
+        ("blank q", vec![("q", "   ")], vec![], 400, 12001),
+        (
+            "limit 0",
+            vec![("q", "x"), ("limit", "0")],
+            vec![],
+            400,
+            12006,
+        ),
         (
             "limit 201",
             vec![("q", "x"), ("limit", "201")],
             vec![],
-            12002,
+            400,
+            12006,
+        ),
+        (
+            "limit -5",
+            vec![("q", "x"), ("limit", "-5")],
+            vec![],
+            400,
+            12006,
         ),
         (
             "limit text",
             vec![("q", "x"), ("limit", "ten")],
             vec![],
-            12002,
+            400,
+            12007,
+        ),
+        (
+            "limit decimal",
+            vec![("q", "x"), ("limit", "2.5")],
+            vec![],
+            400,
+            12007,
         ),
         (
             "negative offset",
             vec![("q", "x"), ("offset", "-1")],
             vec![],
-            12003,
-        ),
-        (
-            "offset too far",
-            vec![("q", "x"), ("offset", "10000")],
-            vec![],
-            12003,
-        ),
-        (
-            "unknown sort",
-            vec![("q", "x"), ("sort", "cheapest")],
-            vec![],
+            400,
             12004,
         ),
         (
-            "unknown marketplace",
+            "offset text",
+            vec![("q", "x"), ("offset", "ten")],
+            vec![],
+            400,
+            12005,
+        ),
+        (
+            "offset 10000",
+            vec![("q", "x"), ("offset", "10000")],
+            vec![],
+            400,
+            12029,
+        ),
+        (
+            "offset not a multiple of limit",
+            vec![("q", "x"), ("limit", "50"), ("offset", "30")],
+            vec![],
+            400,
+            12515,
+        ),
+        (
+            "a short last page's offset",
+            vec![("q", "x"), ("limit", "30"), ("offset", "100")],
+            vec![],
+            400,
+            12515,
+        ),
+        (
+            "a marketplace eBay has but Browse does not serve",
             vec![("q", "x")],
-            vec![("X-EBAY-C-MARKETPLACE-ID", "EBAY_MARS")],
-            12022,
+            vec![("X-EBAY-C-MARKETPLACE-ID", "EBAY_JP")],
+            409,
+            12019,
         ),
     ];
 
-    for (name, params, headers, error_id) in cases {
+    for (name, params, headers, status, error_id) in cases {
         let response = mock.search(Some(&token), &params, &headers).await?;
 
-        assert_eq!(response.status(), 400, "{name}");
+        assert_eq!(response.status(), status, "{name}");
         let body: Value = response.json().await?;
         assert_eq!(first_error_id(&body), Some(error_id), "{name}: {body}");
-        assert_eq!(body["errors"][0]["category"], "REQUEST", "{name}");
+        let category = if status == 409 { "BUSINESS" } else { "REQUEST" };
+        assert_eq!(body["errors"][0]["category"], category, "{name}");
+        assert_eq!(body["errors"][0]["domain"], "API_BROWSE", "{name}");
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn offsets_that_are_multiples_of_the_limit_and_an_offset_without_a_limit_are_accepted()
+-> Result<()> {
+    let mock = TestMock::spawn().await?;
+    let token = mock.token().await?;
+    let cases: Vec<Vec<(&str, &str)>> = vec![
+        vec![("q", "x"), ("limit", "50"), ("offset", "0")],
+        vec![("q", "x"), ("limit", "50"), ("offset", "100")],
+        vec![("q", "x"), ("limit", "30"), ("offset", "9990")],
+        vec![("q", "x"), ("limit", "1"), ("offset", "9999")],
+        // eBay ties the rule to a `limit` the caller set.
+        vec![("q", "x"), ("offset", "37")],
+    ];
+    for params in cases {
+        let response = mock.search(Some(&token), &params, &[]).await?;
+        assert_eq!(response.status(), 200, "{params:?}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn ignored_parameters_come_back_as_ebay_warnings_with_a_200() -> Result<()> {
+    let mock = TestMock::spawn().await?;
+    let token = mock.token().await?;
+    type Pairs = Vec<(&'static str, &'static str)>;
+    let cases: Vec<(&str, Pairs, Vec<i64>)> = vec![
+        ("unknown sort", vec![("sort", "cheapest")], vec![12008]),
+        (
+            "unknown filter",
+            vec![("filter", "colour:{RED}")],
+            vec![12002],
+        ),
+        (
+            "bad condition",
+            vec![("filter", "conditions:{SHINY}")],
+            vec![12002],
+        ),
+        (
+            "price without currency",
+            vec![("filter", "price:[10..50]")],
+            vec![12012],
+        ),
+        (
+            "two at once",
+            vec![("sort", "cheapest"), ("filter", "price:[..5],colour:{RED}")],
+            vec![12008, 12002, 12012],
+        ),
+    ];
+    for (name, extra, expected) in cases {
+        let mut params = vec![("q", "usb cable")];
+        params.extend(extra);
+
+        let page = mock.search_at(&token, FIXED_TIME, &params).await?;
+
+        let ids: Vec<i64> = page["warnings"]
+            .as_array()
+            .context("warnings")?
+            .iter()
+            .filter_map(|w| w["errorId"].as_i64())
+            .collect();
+        assert_eq!(ids, expected, "{name}: {page}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_browse_marketplace_is_served_and_an_unknown_one_falls_back_to_ebay_us() -> Result<()>
+{
+    let mock = TestMock::spawn().await?;
+    let token = mock.token().await?;
+    let cases = [
+        ("EBAY_BE", "EUR", 200),
+        ("EBAY_SG", "SGD", 200),
+        ("EBAY_HK", "HKD", 200),
+        ("EBAY_TW", "TWD", 200),
+        ("EBAY_PL", "PLN", 200),
+        ("EBAY_MARS", "USD", 200),
+        ("", "USD", 200),
+    ];
+    for (marketplace, currency, status) in cases {
+        let response = mock
+            .search(
+                Some(&token),
+                &[("q", "lego 42100"), ("limit", "3")],
+                &[("X-EBAY-C-MARKETPLACE-ID", marketplace)],
+            )
+            .await?;
+        assert_eq!(response.status(), status, "{marketplace}");
+        let page: Value = response.json().await?;
+        assert_eq!(
+            page["itemSummaries"][0]["price"]["currency"], currency,
+            "{marketplace}"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn sorting_by_distance_is_accepted_without_a_warning() -> Result<()> {
+    let mock = TestMock::spawn().await?;
+    let token = mock.token().await?;
+
+    let page = mock
+        .search_at(
+            &token,
+            FIXED_TIME,
+            &[("q", "usb cable"), ("sort", "distance")],
+        )
+        .await?;
+
+    assert!(page.get("warnings").is_none(), "{page}");
+    assert!(page["total"].as_u64().unwrap_or(0) > 0);
     Ok(())
 }
 
@@ -661,9 +819,131 @@ async fn an_unknown_filter_is_ignored_with_a_warning_like_ebay() -> Result<()> {
         .await?;
 
     assert_eq!(page["total"], plain["total"]);
-    assert_eq!(page["warnings"][0]["errorId"], 12501);
-    assert_eq!(page["warnings"][0]["parameters"][0]["name"], "filter");
+    assert_eq!(page["warnings"][0]["errorId"], 12002);
+    assert_eq!(page["warnings"][0]["parameters"][0]["name"], "filterName");
+    assert_eq!(page["warnings"][0]["parameters"][0]["value"], "colour");
     assert!(plain.get("warnings").is_none());
+    Ok(())
+}
+
+#[tokio::test]
+async fn listings_carry_ebays_dates_ids_categories_and_pictures() -> Result<()> {
+    let mock = TestMock::spawn().await?;
+    let token = mock.token().await?;
+    let items = mock
+        .all_items(
+            &token,
+            FIXED_TIME,
+            &[
+                ("q", "nikon d750"),
+                ("filter", "buyingOptions:{FIXED_PRICE|AUCTION}"),
+            ],
+        )
+        .await?;
+
+    let mut fixed_price = 0;
+    let mut fixed_price_with_end = 0;
+    let mut marked_down = 0;
+    for item in &items {
+        let id = item["itemId"].as_str().context("itemId")?;
+        let legacy = item["legacyItemId"].as_str().context("legacyItemId")?;
+        assert_eq!(id, format!("v1|{legacy}|0"));
+        assert_eq!(item["itemOriginDate"], item["itemCreationDate"]);
+        assert!(item["categories"][0]["categoryId"].is_string());
+        assert_eq!(
+            item["leafCategoryIds"][0],
+            item["categories"][0]["categoryId"]
+        );
+        assert!(item["thumbnailImages"][0]["imageUrl"].is_string());
+        assert!(
+            item["itemAffiliateWebUrl"]
+                .as_str()
+                .is_some_and(|u| u.contains(legacy) && u.contains("mkrid=")),
+            "{item}"
+        );
+        let options: Vec<&str> = item["buyingOptions"]
+            .as_array()
+            .context("buyingOptions")?
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        if options.contains(&"AUCTION") {
+            assert!(item["itemEndDate"].is_string(), "auctions show their end");
+            if item["bidCount"].as_u64().unwrap_or(0) > 0 {
+                assert_eq!(options, vec!["AUCTION"], "a bid removes Buy It Now");
+            }
+        } else {
+            fixed_price += 1;
+            fixed_price_with_end += usize::from(item.get("itemEndDate").is_some());
+        }
+        if let Some(markdown) = item.get("marketingPrice") {
+            marked_down += 1;
+            let original = cents(&markdown["originalPrice"]["value"])?;
+            let discount = cents(&markdown["discountAmount"]["value"])?;
+            assert_eq!(original - discount, price_cents(item)?, "{markdown}");
+        }
+    }
+    assert!(fixed_price > 20, "{fixed_price}");
+    assert!(
+        fixed_price_with_end * 5 < fixed_price,
+        "few fixed-price listings have an end date: {fixed_price_with_end} of {fixed_price}"
+    );
+    assert!(marked_down > 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn on_ebay_us_some_sellers_prices_are_converted_from_their_own_currency() -> Result<()> {
+    let mock = TestMock::spawn().await?;
+    let token = mock.token().await?;
+    let params = [
+        ("q", "iphone 13"),
+        ("filter", "buyingOptions:{FIXED_PRICE}"),
+    ];
+    let today = mock.all_items(&token, FIXED_TIME, &params).await?;
+    let converted: Vec<&Value> = today
+        .iter()
+        .filter(|item| item["price"].get("convertedFromValue").is_some())
+        .collect();
+    assert!(
+        !converted.is_empty(),
+        "no converted listing among {}",
+        today.len()
+    );
+    for item in &converted {
+        let currency = item["price"]["convertedFromCurrency"]
+            .as_str()
+            .context("currency")?;
+        assert!(
+            ["CAD", "GBP", "AUD", "EUR"].contains(&currency),
+            "{currency}"
+        );
+        assert_eq!(item["price"]["currency"], "USD");
+        assert_eq!(
+            item["shippingOptions"][0]["shippingCost"]["convertedFromCurrency"],
+            currency
+        );
+    }
+    // On another marketplace nothing is converted.
+    let gb = mock
+        .search(
+            Some(&token),
+            &[("q", "iphone 13"), ("limit", "200")],
+            &[
+                ("X-EBAY-C-MARKETPLACE-ID", "EBAY_GB"),
+                ("X-Mock-Time", FIXED_TIME),
+            ],
+        )
+        .await?
+        .json::<Value>()
+        .await?;
+    assert!(
+        gb["itemSummaries"]
+            .as_array()
+            .context("items")?
+            .iter()
+            .all(|item| item["price"].get("convertedFromValue").is_none())
+    );
     Ok(())
 }
 

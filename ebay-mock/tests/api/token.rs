@@ -159,3 +159,32 @@ async fn token_calls_are_counted_by_status() -> Result<()> {
     assert_eq!(stats["token_status"]["401"], 1);
     Ok(())
 }
+
+#[tokio::test]
+async fn injected_token_faults_answer_in_the_oauth_error_shape() -> Result<()> {
+    let mock = TestMock::spawn().await?;
+    let cases = [
+        ("429", 429, "too_many_requests"),
+        ("503", 503, "server_error"),
+    ];
+    for (fault, status, error) in cases {
+        let response = mock
+            .http
+            .post(mock.url("/identity/v1/oauth2/token"))
+            .basic_auth("test-app", Some("test-secret"))
+            .header("X-Mock-Fault", fault)
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("scope", crate::helpers::SCOPE),
+            ])
+            .send()
+            .await?;
+
+        assert_eq!(response.status(), status, "{fault}");
+        let body: Value = response.json().await?;
+        assert_eq!(body["error"], error, "{fault}: {body}");
+        assert!(body["error_description"].is_string(), "{fault}: {body}");
+        assert!(body.get("errors").is_none(), "not the Browse shape: {body}");
+    }
+    Ok(())
+}

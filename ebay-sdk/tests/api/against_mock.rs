@@ -146,8 +146,8 @@ async fn a_search_still_rejected_after_reauthentication_fails_with_401() -> Resu
 }
 
 #[tokio::test]
-async fn a_429_with_retry_after_is_retried_after_the_requested_delay_and_succeeds() -> Result<()> {
-    // Arrange
+async fn a_429_means_the_daily_quota_is_gone_and_stops_the_search_without_retrying() -> Result<()> {
+    // Arrange: eBay's Browse limits are daily quotas, so a 429 does not clear in seconds.
     let mock = TestMock::spawn()?;
     let client = mock.client()?;
     client.search(&SearchRequest::new("warm up")).await?;
@@ -156,16 +156,23 @@ async fn a_429_with_retry_after_is_retried_after_the_requested_delay_and_succeed
     let started = Instant::now();
 
     // Act
-    let page = client.search(&SearchRequest::new("lego")).await?;
+    let error = client
+        .search(&SearchRequest::new("lego"))
+        .await
+        .err()
+        .context("a 429 should fail the search")?;
 
     // Assert
-    assert!(page.total > 0);
+    assert!(matches!(error, EbayError::QuotaExhausted { .. }), "{error}");
+    assert!(error.is_quota_exhausted());
+    assert!(!error.is_retryable());
+    assert_eq!(error.status(), Some(429));
     assert!(
-        started.elapsed() >= Duration::from_secs(1),
-        "Retry-After was not honoured"
+        started.elapsed() < Duration::from_secs(1),
+        "waited for a Retry-After eBay does not send"
     );
     assert_eq!(mock.searches_with_status(429), 1);
-    assert_eq!(mock.searches_with_status(200), 2);
+    assert_eq!(mock.stats().search_requests, 2, "no retry after the 429");
     Ok(())
 }
 
@@ -255,11 +262,13 @@ async fn the_pager_walks_offsets_up_to_the_cap_without_duplicates() -> Result<()
     // Act
     let everything = client.pager(request.clone(), 10_000).collect().await?;
     // A cap that ends mid-page: 50 + 50 + ... + a partial page.
-    let cap = u32::try_from(everything.total)?.saturating_sub(5).max(1);
+    let cap = u32::try_from(everything.items.len())?
+        .saturating_sub(5)
+        .max(1);
     let capped = client.pager(request, cap).collect().await?;
 
     // Assert
-    assert!(everything.total > 40);
+    assert!(everything.items.len() > 40);
     let unique: HashSet<&str> = everything
         .items
         .iter()
@@ -267,8 +276,60 @@ async fn the_pager_walks_offsets_up_to_the_cap_without_duplicates() -> Result<()
         .collect();
     assert_eq!(unique.len(), everything.items.len());
     assert_eq!(everything.items.len() as u64, everything.total);
+    assert!(everything.skipped_items.is_empty());
     assert_eq!(capped.items.len(), cap as usize);
     assert_eq!(capped.pages, cap.div_ceil(50));
+    // The mock refuses (12515) any offset that is not a multiple of the limit.
+    assert_eq!(mock.searches_with_status(400), 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_pager_keeps_full_pages_and_steps_by_the_limit_when_the_cap_ends_mid_page() -> Result<()>
+{
+    // Arrange: limit 50 and a cap of 130 used to ask for `offset=100&limit=30`.
+    let mock = TestMock::spawn()?;
+    let client = mock.client()?;
+    let request = SearchRequest::new("phone case")
+        .with_buying_options([BuyingOption::FixedPrice, BuyingOption::Auction])
+        .with_limit(50);
+    let mut pager = client.pager(request, 130);
+
+    // Act
+    let mut pages = Vec::new();
+    while let Some(page) = pager.next_page().await? {
+        pages.push(page);
+    }
+
+    // Assert
+    let shape: Vec<(u32, u32, usize)> = pages
+        .iter()
+        .map(|p| (p.offset, p.limit, p.item_summaries.len()))
+        .collect();
+    assert_eq!(shape, vec![(0, 50, 50), (50, 50, 50), (100, 50, 30)]);
+    assert_eq!(mock.searches_with_status(400), 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_pager_stops_where_ebay_offers_no_next_page() -> Result<()> {
+    // Arrange
+    let mock = TestMock::spawn()?;
+    let client = mock.client()?;
+    let request = SearchRequest::new("usb cable").with_limit(200);
+
+    // Act
+    let mut pager = client.pager(request, 10_000);
+    let mut pages = Vec::new();
+    while let Some(page) = pager.next_page().await? {
+        pages.push(page);
+    }
+
+    // Assert
+    let last = pages.last().context("at least one page")?;
+    assert!(last.next.is_none());
+    assert!(pages[..pages.len() - 1].iter().all(|p| p.next.is_some()));
+    assert_eq!(mock.stats().search_requests, pages.len() as u64);
     Ok(())
 }
 

@@ -192,18 +192,83 @@ async fn string_prices_keep_their_exact_decimal_value() -> Result<()> {
 }
 
 #[tokio::test]
-async fn a_price_that_is_not_a_number_is_a_decode_error() -> Result<()> {
-    let result = search_answers(ResponseTemplate::new(200).set_body_json(json!({
-        "itemSummaries": [{"itemId": "a", "title": "a", "price": {"value": "cheap", "currency": "USD"}}]
+async fn a_listing_that_cannot_be_read_is_skipped_and_counted_and_the_page_survives() -> Result<()>
+{
+    let page = search_answers(ResponseTemplate::new(200).set_body_json(json!({
+        "total": 4,
+        "itemSummaries": [
+            {"itemId": "v1|1|0", "title": "fine", "price": {"value": "5.00", "currency": "USD"}},
+            {"itemId": "v1|2|0", "title": "odd price", "price": {"value": "cheap", "currency": "USD"}},
+            {"title": "no id", "price": {"value": "3.00", "currency": "USD"}},
+            {"itemId": "v1|4|0", "title": "no price value", "price": {"currency": "USD"}}
+        ]
     })))
-    .await?;
+    .await??;
 
-    let error = result.err().context("should fail")?;
-    assert!(
-        matches!(error, EbayError::Decode { status: 200, .. }),
-        "{error}"
+    let ids: Vec<&str> = page
+        .item_summaries
+        .iter()
+        .map(|i| i.item_id.as_str())
+        .collect();
+    assert_eq!(ids, vec!["v1|1|0", "v1|4|0"]);
+    assert_eq!(
+        page.item_summaries[1].price, None,
+        "an amount without a value is no amount"
     );
-    assert!(error.to_string().contains("cheap"), "{error}");
+    assert_eq!(page.skipped_items.len(), 2);
+    assert_eq!(page.skipped_items[0].item_id.as_deref(), Some("v1|2|0"));
+    assert!(
+        page.skipped_items[0].reason.contains("cheap"),
+        "{:?}",
+        page.skipped_items
+    );
+    assert_eq!(page.skipped_items[1].item_id, None);
+    Ok(())
+}
+
+#[tokio::test]
+async fn converted_prices_keep_the_sellers_amount_and_currency() -> Result<()> {
+    let page = search_answers(ResponseTemplate::new(200).set_body_json(json!({
+        "total": 1,
+        "itemSummaries": [{"itemId": "v1|385462201428|0", "title": "t", "legacyItemId": "385462201428",
+            "itemOriginDate": "2025-01-02T03:04:05.000Z", "itemCreationDate": "2025-02-03T04:05:06.000Z",
+            "price": {"value": "0.75", "currency": "USD", "convertedFromValue": "0.99", "convertedFromCurrency": "CAD"},
+            "categories": [{"categoryId": "58540", "categoryName": "Screen Protectors"}]}]
+    })))
+    .await??;
+
+    let item = &page.item_summaries[0];
+    let price = item.price.as_ref().context("price")?;
+    assert_eq!(price.value, dec!(0.75));
+    assert_eq!(price.converted_from(), Some((dec!(0.99), "CAD")));
+    assert_eq!(item.legacy_item_id(), Some("385462201428"));
+    assert_eq!(
+        item.item_origin_date.map(|d| d.to_rfc3339()),
+        Some("2025-01-02T03:04:05+00:00".to_owned())
+    );
+    assert!(item.item_creation_date > item.item_origin_date);
+    assert_eq!(item.categories[0].category_id.as_deref(), Some("58540"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_429_from_browse_is_a_quota_error_even_with_an_unexpected_body() -> Result<()> {
+    let server = ebay_with_token().await;
+    Mock::given(method("GET"))
+        .and(path(SEARCH_PATH))
+        .respond_with(ResponseTemplate::new(429).set_body_raw("slow down", "text/plain"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, quick())?;
+
+    let error = client
+        .search(&SearchRequest::new("lego"))
+        .await
+        .err()
+        .context("should fail")?;
+
+    assert!(matches!(error, EbayError::QuotaExhausted { .. }), "{error}");
     Ok(())
 }
 
@@ -229,14 +294,14 @@ async fn unknown_fields_are_ignored() -> Result<()> {
 async fn warnings_that_come_with_a_200_are_returned_to_the_caller() -> Result<()> {
     let page = search_answers(ResponseTemplate::new(200).set_body_json(json!({
         "total": 0,
-        "warnings": [{"errorId": 12501, "domain": "API_BROWSE", "category": "REQUEST",
-                      "message": "The filter was ignored.",
-                      "parameters": [{"name": "filter", "value": "colour:{RED}"}]}]
+        "warnings": [{"errorId": 12002, "domain": "API_BROWSE", "category": "REQUEST",
+                      "message": "The colour value is invalid.",
+                      "parameters": [{"name": "filterName", "value": "colour:{RED}"}]}]
     })))
     .await??;
 
     assert_eq!(page.warnings.len(), 1);
-    assert_eq!(page.warnings[0].error_id, Some(12501));
+    assert_eq!(page.warnings[0].error_id, Some(12002));
     assert_eq!(
         page.warnings[0].parameters[0].value.as_deref(),
         Some("colour:{RED}")
