@@ -99,6 +99,33 @@ impl CallCounter {
         }
     }
 
+    /// Marks today's budget as spent for every replica, because eBay said so (a 429 on Browse
+    /// means the application's daily quota is gone, whatever our own count says). Searches then
+    /// wait for eBay's reset instead of spending calls that would all fail.
+    pub async fn exhaust(&self, budget: u32, now: DateTime<Utc>) {
+        let day = ebay_day(now);
+        match self {
+            Self::Redis { conn, prefix } => {
+                let mut conn = conn.clone();
+                let set: Result<(), _> = redis::cmd("SET")
+                    .arg(Self::key(prefix, day))
+                    .arg(u64::from(budget))
+                    .arg("EX")
+                    .arg(2 * 24 * 3600)
+                    .query_async(&mut conn)
+                    .await;
+                if let Err(error) = set {
+                    tracing::warn!(%error, "could not record that eBay's quota is spent");
+                }
+            }
+            Self::Local(state) => {
+                if let Ok(mut state) = state.lock() {
+                    *state = (day, u64::from(budget));
+                }
+            }
+        }
+    }
+
     /// Calls made today.
     pub async fn used(&self, now: DateTime<Utc>) -> u64 {
         let day = ebay_day(now);

@@ -290,11 +290,21 @@ async fn search(
         state.settings.ebay_search_limit,
         &state.settings.ebay_marketplace,
     );
-    let response = state
-        .ebay
-        .search(&request)
-        .await
-        .map_err(|e| RunError::Ebay(e.to_string()))?;
+    let response = match state.ebay.search(&request).await {
+        Ok(response) => response,
+        Err(ebay_sdk::EbayError::QuotaExhausted { .. }) => {
+            // eBay's limits are daily: retrying now would only fail again. Stop every replica
+            // until eBay's day ends, and say so once.
+            tracing::warn!(alert = %alert.id, "eBay answered 429: today's Browse API quota is spent; searches resume after eBay's daily reset");
+            state
+                .calls
+                .exhaust(state.settings.ebay_daily_call_budget, now)
+                .await;
+            return Err(RunError::BudgetSpent(quota::resets_at(now)));
+        }
+        Err(error) => return Err(RunError::Ebay(error.to_string())),
+    };
+
     if !response.warnings.is_empty() {
         tracing::warn!(alert = %alert.id, warnings = ?response.warnings, "eBay returned warnings");
     }

@@ -427,6 +427,49 @@ async fn when_the_daily_budget_is_spent_runs_are_postponed_and_intervals_stretch
 }
 
 #[tokio::test]
+async fn an_ebay_429_spends_the_day_for_every_alert_instead_of_retrying() {
+    let app = spawn_app().await;
+    let ada = app.token_for("ada@example.com").await;
+    for i in 0..4 {
+        app.create_alert(&ada, alert_body(&format!("pokemon card {i}")))
+            .await;
+    }
+    let control = format!("{}/mock/faults", app.ebay.base_url());
+    app.http
+        .post(&control)
+        .json(&json!({"queue": ["429"]}))
+        .send()
+        .await
+        .unwrap();
+
+    // Searches of one pass run concurrently: those already sent when eBay answered 429 finish.
+    let first = run_due_once(&app.state).await.unwrap();
+    let searches_after_first = app.ebay.state().stats().search_status.clone();
+    app.create_alert(&ada, alert_body("a search made after the 429"))
+        .await;
+    let second = run_due_once(&app.state).await.unwrap();
+    let quota: Value = app.get("/api/v1/quota", &ada).await.json().await.unwrap();
+
+    assert_eq!(
+        searches_after_first.get(&429).copied(),
+        Some(1),
+        "the 429 is not retried"
+    );
+    assert_eq!(
+        (first.failed_searches, first.deferred),
+        (0, 1),
+        "the alert whose search got the 429 waits, it has not failed: {first:?}"
+    );
+    assert_eq!(
+        (second.ebay_calls, second.alerts_run, second.deferred),
+        (0, 0, 1),
+        "no search until eBay's daily reset: {second:?}"
+    );
+    assert_eq!(app.ebay.state().stats().search_status, searches_after_first);
+    assert_eq!(quota["remaining"], 0);
+}
+
+#[tokio::test]
 async fn a_phrase_cannot_add_email_headers() {
     let app = spawn_app().await;
     let ada = app.token_for("ada@example.com").await;
