@@ -13,12 +13,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::accounts;
 use crate::auth::{CurrentUser, Secret};
 use crate::db::entities::{self, alert};
 use crate::db::sql;
 use crate::domain::{
-    AlertChanges, AlertDraft, BuyingOptions, Condition, Currency, Frequency, Price, PriceFilter,
-    SearchPhrase,
+    AlertChanges, AlertDraft, BuyingOptions, Condition, Currency, Frequency, Invalid, Price,
+    PriceFilter, SearchPhrase,
 };
 use crate::error::ApiError;
 use crate::event_outbox;
@@ -102,7 +103,7 @@ const VIEW_COLUMNS: &str = "id, search_phrase, frequency_minutes, min_price, max
 /// The stored alert as a valid draft (stored values were validated when written).
 pub fn draft_of(m: &alert::Model) -> Result<AlertDraft, ApiError> {
     let price = |p: &Option<String>| p.as_deref().map(Price::parse).transpose();
-    let corrupt = |e: String| ApiError::internal(format!("stored alert {} is invalid: {e}", m.id));
+    let corrupt = |e: Invalid| ApiError::internal(format!("stored alert {} is invalid: {e}", m.id));
     Ok(AlertDraft {
         search_phrase: SearchPhrase::parse(&m.search_phrase).map_err(corrupt)?,
         frequency: Frequency::parse(i64::from(m.frequency_minutes)).map_err(corrupt)?,
@@ -374,4 +375,56 @@ where
         effective_interval_minutes: row.try_get(17)?,
     };
     Ok((view, row.try_get(18)?))
+}
+
+/// What an unsubscribe link did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unsubscribed {
+    /// No alert has this token (deleted, or a mangled link).
+    UnknownToken,
+    /// The alert was paused before; nothing changed.
+    AlreadyPaused {
+        /// The alert's phrase, to say which emails stopped.
+        search_phrase: String,
+    },
+    /// The alert is now paused, and its `alert.updated` event is in the outbox.
+    Paused {
+        /// The alert's phrase.
+        search_phrase: String,
+    },
+}
+
+/// Pauses the alert whose unsubscribe token this is (the link needs no sign-in: the token is
+/// the alert's own secret), with its event in the same transaction.
+pub async fn pause_by_unsubscribe_token(
+    state: &AppState,
+    token: &str,
+) -> Result<Unsubscribed, ApiError> {
+    let txn = state.db.begin().await?;
+    let Some(found) = alert::Entity::find()
+        .filter(alert::Column::UnsubscribeToken.eq(token))
+        .one(&txn)
+        .await?
+    else {
+        return Ok(Unsubscribed::UnknownToken);
+    };
+    if found.paused {
+        return Ok(Unsubscribed::AlreadyPaused {
+            search_phrase: found.search_phrase,
+        });
+    }
+    let owner = accounts::user_by_id(&txn, found.user_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("alert without owner"))?;
+    let mut active: alert::ActiveModel = found.clone().into();
+    active.paused = Set(true);
+    active.revision = Set(found.revision + 1);
+    active.updated_at = Set(Utc::now());
+    let updated = active.update(&txn).await?;
+    event_outbox::enqueue(&txn, &changed_event(state, &updated, &owner.email, false)).await?;
+    txn.commit().await?;
+    state.wake_relay.notify_one();
+    Ok(Unsubscribed::Paused {
+        search_phrase: updated.search_phrase,
+    })
 }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::{Currency, Frequency, Price, SearchPhrase};
+use super::{Currency, Frequency, Invalid, Price, SearchPhrase};
 use crate::error::{ApiError, FieldError};
 
 /// Listing condition filter.
@@ -44,12 +44,12 @@ impl Condition {
     }
 
     /// Parses the stored/wire name.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
         match text {
             "any" => Ok(Self::Any),
             "new" => Ok(Self::New),
             "used" => Ok(Self::Used),
-            _ => Err("must be one of any, new, used".into()),
+            _ => Err(Invalid::NotOneOf("any, new, used")),
         }
     }
 }
@@ -65,12 +65,12 @@ impl BuyingOptions {
     }
 
     /// Parses the stored/wire name.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
         match text {
             "fixed_price" => Ok(Self::FixedPrice),
             "auction" => Ok(Self::Auction),
             "any" => Ok(Self::Any),
-            _ => Err("must be one of fixed_price, auction, any".into()),
+            _ => Err(Invalid::NotOneOf("fixed_price, auction, any")),
         }
     }
 }
@@ -197,7 +197,7 @@ impl<'a> Reader<'a> {
     fn string<T>(
         &mut self,
         field: &str,
-        parse: impl Fn(&str) -> Result<T, String>,
+        parse: impl Fn(&str) -> Result<T, Invalid>,
     ) -> Option<Option<T>> {
         let value = self.raw(field)?;
         let Some(value) = value else {
@@ -206,8 +206,8 @@ impl<'a> Reader<'a> {
         match value.as_str() {
             Some(text) => match parse(text) {
                 Ok(parsed) => Some(Some(parsed)),
-                Err(message) => {
-                    self.fail(field, message);
+                Err(reason) => {
+                    self.fail(field, reason.to_string());
                     None
                 }
             },
@@ -225,8 +225,8 @@ impl<'a> Reader<'a> {
         };
         match value.as_i64().map(Frequency::parse) {
             Some(Ok(f)) => Some(Some(f)),
-            Some(Err(message)) => {
-                self.fail("frequency_minutes", message);
+            Some(Err(reason)) => {
+                self.fail("frequency_minutes", reason.to_string());
                 None
             }
             None => {
@@ -243,8 +243,8 @@ impl<'a> Reader<'a> {
         };
         match Price::parse_json(value) {
             Ok(p) => Some(Some(p)),
-            Err(message) => {
-                self.fail(field, message);
+            Err(reason) => {
+                self.fail(field, reason.to_string());
                 None
             }
         }

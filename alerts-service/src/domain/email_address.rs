@@ -1,5 +1,7 @@
 use std::fmt;
 
+use super::Invalid;
+
 /// A syntactically plausible email address, trimmed and lower-cased (so one person is one user
 /// whatever case they type).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -7,25 +9,25 @@ pub struct EmailAddress(String);
 
 impl EmailAddress {
     /// Parses user input.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
         let value = input.trim().to_lowercase();
         if value.is_empty() {
-            return Err("must not be empty".into());
+            return Err(Invalid::Empty);
         }
         if value.len() > 254 {
-            return Err("must be at most 254 characters".into());
+            return Err(Invalid::TooLong(254));
         }
         if value
             .chars()
             .any(|c| c.is_control() || c.is_whitespace() || "<>()[],;:\\\"".contains(c))
         {
-            return Err("must be a plain address like name@example.com".into());
+            return Err(Invalid::NotAPlainAddress);
         }
         let Some((local, domain)) = value.split_once('@') else {
-            return Err("must contain an @".into());
+            return Err(Invalid::MissingAt);
         };
         if local.is_empty() || local.len() > 64 || domain.contains('@') {
-            return Err("must be a plain address like name@example.com".into());
+            return Err(Invalid::NotAPlainAddress);
         }
         let labels: Vec<&str> = domain.split('.').collect();
         if labels.len() < 2
@@ -33,7 +35,7 @@ impl EmailAddress {
                 .iter()
                 .any(|l| l.is_empty() || l.starts_with('-') || l.ends_with('-'))
         {
-            return Err("must have a domain like example.com".into());
+            return Err(Invalid::NotADomain);
         }
         Ok(Self(value))
     }

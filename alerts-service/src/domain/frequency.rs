@@ -1,5 +1,7 @@
 use std::time::Duration;
 
+use super::Invalid;
+
 /// How often an alert runs: one of the minutes the product offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Frequency(u32);
@@ -9,12 +11,12 @@ impl Frequency {
     pub const CHOICES: [u32; 5] = [2, 10, 30, 60, 1440];
 
     /// Parses a number of minutes.
-    pub fn parse(minutes: i64) -> Result<Self, String> {
+    pub fn parse(minutes: i64) -> Result<Self, Invalid> {
         Self::CHOICES
             .iter()
             .find(|&&m| i64::from(m) == minutes)
             .map(|&m| Self(m))
-            .ok_or_else(|| "must be one of 2, 10, 30, 60, 1440".to_owned())
+            .ok_or(Invalid::NotOneOf("2, 10, 30, 60, 1440"))
     }
 
     /// Minutes between runs.

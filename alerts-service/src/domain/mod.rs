@@ -4,11 +4,13 @@
 mod alert;
 mod email_address;
 mod frequency;
+mod invalid;
 mod money;
 mod search_phrase;
 
 pub use alert::{AlertChanges, AlertDraft, BuyingOptions, Condition, PriceFilter};
 pub use email_address::EmailAddress;
 pub use frequency::Frequency;
+pub use invalid::Invalid;
 pub use money::{Currency, Price};
 pub use search_phrase::SearchPhrase;

@@ -3,41 +3,42 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
+use super::Invalid;
+
 /// A non-negative amount with at most two decimal places, below a billion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Price(Decimal);
 
 impl Price {
     /// Parses a JSON value: a decimal string (`"12.50"`, preferred) or a number.
-    pub fn parse_json(value: &serde_json::Value) -> Result<Self, String> {
+    pub fn parse_json(value: &serde_json::Value) -> Result<Self, Invalid> {
         let text = match value {
             serde_json::Value::String(s) => s.trim().to_owned(),
             serde_json::Value::Number(n) => n.to_string(),
-            _ => return Err("must be a decimal string like \"12.50\"".into()),
+            _ => return Err(Invalid::NotADecimal),
         };
         Self::parse(&text)
     }
 
     /// Parses a decimal string.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
         // Plain notation only: `1e3` or `0x10` are not how people write prices.
         let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
         if digits.is_empty()
             || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
             || digits.matches('.').count() > 1
         {
-            return Err("must be a decimal string like \"12.50\"".into());
+            return Err(Invalid::NotADecimal);
         }
-        let value = Decimal::from_str(text)
-            .map_err(|_| "must be a decimal string like \"12.50\"".to_owned())?;
+        let value = Decimal::from_str(text).map_err(|_| Invalid::NotADecimal)?;
         if value.is_sign_negative() && !value.is_zero() {
-            return Err("must not be negative".into());
+            return Err(Invalid::Negative);
         }
         if value.normalize().scale() > 2 {
-            return Err("must have at most two decimal places".into());
+            return Err(Invalid::TooManyDecimals);
         }
         if value >= Decimal::from(1_000_000_000) {
-            return Err("must be below 1000000000".into());
+            return Err(Invalid::TooLarge);
         }
         Ok(Self(value.normalize().abs()))
     }
@@ -65,12 +66,12 @@ pub struct Currency(String);
 
 impl Currency {
     /// Parses a code (case-insensitive).
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
         let code = text.trim().to_ascii_uppercase();
         if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
             Ok(Self(code))
         } else {
-            Err("must be a three-letter ISO 4217 code such as USD".into())
+            Err(Invalid::NotACurrencyCode)
         }
     }
 
@@ -121,7 +122,7 @@ mod tests {
             (json!("1000000000"), "below"),
             (json!("1e3"), "decimal string"),
         ] {
-            let error = Price::parse_json(&bad).unwrap_err();
+            let error = Price::parse_json(&bad).unwrap_err().to_string();
             assert!(error.contains(reason), "{bad}: {error}");
         }
     }

@@ -1,5 +1,7 @@
 use std::fmt;
 
+use super::Invalid;
+
 /// What a user searches eBay for: 1–200 characters after trimming, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SearchPhrase(String);
@@ -9,16 +11,16 @@ impl SearchPhrase {
     pub const MAX_CHARS: usize = 200;
 
     /// Parses user input.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
-            return Err("must not be empty".into());
+            return Err(Invalid::Empty);
         }
         if trimmed.chars().count() > Self::MAX_CHARS {
-            return Err(format!("must be at most {} characters", Self::MAX_CHARS));
+            return Err(Invalid::TooLong(Self::MAX_CHARS));
         }
         if trimmed.chars().any(char::is_control) {
-            return Err("must not contain control characters such as line breaks".into());
+            return Err(Invalid::ControlCharacters);
         }
         Ok(Self(trimmed.to_owned()))
     }

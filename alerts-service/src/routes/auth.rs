@@ -56,8 +56,9 @@ async fn login(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let email = match body.get("email").and_then(|v| v.as_str()) {
-        Some(text) => EmailAddress::parse(text)
-            .map_err(|m| ApiError::validation(vec![FieldError::new("email", m)]))?,
+        Some(text) => EmailAddress::parse(text).map_err(|reason| {
+            ApiError::validation(vec![FieldError::new("email", reason.to_string())])
+        })?,
         None => {
             return Err(ApiError::validation(vec![FieldError::new(
                 "email",

@@ -4,16 +4,11 @@
 //! works for that alert only and needs no sign-in.
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::Utc;
-use pubsub::{AlertChanged, Event, Payload};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::accounts;
-use crate::db::entities::alert;
+use crate::alerts::{self, Unsubscribed};
 use crate::error::ApiError;
-use crate::event_outbox;
 use crate::state::AppState;
 
 /// Mounts the routes.
@@ -58,51 +53,25 @@ async fn unsubscribe(state: &AppState, token: Option<&str>) -> Result<HttpRespon
             "It may have been copied incompletely.",
         ));
     };
-    let txn = state.db.begin().await?;
-    let Some(found) = alert::Entity::find()
-        .filter(alert::Column::UnsubscribeToken.eq(token))
-        .one(&txn)
-        .await?
-    else {
-        return Ok(page(
+    match alerts::pause_by_unsubscribe_token(state, token).await? {
+        Unsubscribed::UnknownToken => Ok(page(
             404,
             "This unsubscribe link is not valid",
             "The alert may have been deleted.",
-        ));
-    };
-    if found.paused {
-        return Ok(page(
+        )),
+        Unsubscribed::AlreadyPaused { search_phrase } => Ok(page(
             200,
             "You are unsubscribed",
-            &format!("Emails for “{}” were already stopped.", found.search_phrase),
-        ));
+            &format!("Emails for “{search_phrase}” were already stopped."),
+        )),
+        Unsubscribed::Paused { search_phrase } => Ok(page(
+            200,
+            "You are unsubscribed",
+            &format!(
+                "The alert “{search_phrase}” is paused: no more emails for it. You can resume it from the dashboard."
+            ),
+        )),
     }
-    let owner = accounts::user_by_id(&txn, found.user_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("alert without owner"))?;
-    let mut active: alert::ActiveModel = found.clone().into();
-    active.paused = Set(true);
-    active.revision = Set(found.revision + 1);
-    active.updated_at = Set(Utc::now());
-    let updated = active.update(&txn).await?;
-    let event = Event::new(
-        event_outbox::SOURCE,
-        Some(updated.id.to_string()),
-        Payload::AlertUpdated(AlertChanged {
-            alert: event_outbox::snapshot(&updated, &owner.email, &state.settings),
-        }),
-    );
-    event_outbox::enqueue(&txn, &event).await?;
-    txn.commit().await?;
-    state.wake_relay.notify_one();
-    Ok(page(
-        200,
-        "You are unsubscribed",
-        &format!(
-            "The alert “{}” is paused: no more emails for it. You can resume it from the dashboard.",
-            updated.search_phrase
-        ),
-    ))
 }
 
 /// Whether `token` could be an unsubscribe token (URL-safe base64, as `Secret::generate` makes
