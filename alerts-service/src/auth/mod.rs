@@ -2,8 +2,10 @@
 
 mod extractor;
 mod rate_limit;
+mod return_to;
 mod secret;
 
 pub use extractor::{AuthMethod, CurrentUser, SESSION_COOKIE};
 pub use rate_limit::RateLimiter;
+pub use return_to::same_origin_path;
 pub use secret::{Secret, hash_token};
