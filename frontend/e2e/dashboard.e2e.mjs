@@ -307,6 +307,9 @@ async function main() {
           break;
         }
         if (!expectChart && (await notYet.isVisible())) {
+          // Once: the server's own sentence starts with the same words as the notice's title.
+          const said = await history.getByText(/not enough data yet/i).count();
+          if (said !== 1) throw new Error(`"Not enough data yet" said ${said} times`);
           console.log('    "not enough data yet" shown (fewer than three days of observations)');
           break;
         }
