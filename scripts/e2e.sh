@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Browser end-to-end test of the dashboard against the real stack: alerts-service (serving
 # frontend/dist), analytics-service, ebay-mock, PostgreSQL, Redis and a real SMTP server
-# (testkit's `smtp-sink`) whose .eml files the test reads the sign-in link from.
+# (testkit's `smtp-sink`, for analytics-service's emails). alerts-service runs as `make run` does
+# for a newcomer, writing its emails as .eml files into the same directory with the dev outbox
+# on, so the test walks the newcomer's path through the dashboard's Outbox page; the test reads
+# the sign-in link from those files too.
 #
 #   scripts/e2e.sh            (part of `make test`)
 #
@@ -241,7 +244,7 @@ start alerts-service \
   REDIS_URL="$REDIS_URL" \
   REDIS_KEY_PREFIX="$PREFIX" \
   PUBSUB_TRANSPORT=streams \
-  SMTP_URL="smtp://$SMTP_ADDR" \
+  SMTP_URL="file://$MAIL" \
   MAIL_FROM="eBay Alerts <alerts@localhost>" \
   PUBLIC_URL="$ALERTS_URL" \
   ALERTS_LISTEN="127.0.0.1:$ALERTS_PORT" \
@@ -251,7 +254,7 @@ start alerts-service \
   EBAY_BASE_URL="http://127.0.0.1:$MOCK_PORT" \
   FRONTEND_DIST="$ROOT/frontend/dist" \
   SCHEDULER_TICK_SECS=5 \
-  DEV_OUTBOX=false \
+  DEV_OUTBOX=true \
   "$BIN/alerts-service" serve
 
 wait_healthy alerts-service "$ALERTS_URL/healthz"

@@ -5,5 +5,8 @@ cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 if [ -f frontend/package.json ]; then
-  (cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run lint)
+  # shellcheck source=scripts/lib/npm.sh
+  . scripts/lib/npm.sh
+  ensure_node_modules
+  (cd frontend && npm run lint)
 fi

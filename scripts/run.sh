@@ -10,11 +10,10 @@ if ! command -v npm >/dev/null; then
   echo "make run needs Node.js 20 and npm (for the dashboard)" >&2
   exit 1
 fi
-if [ ! -d frontend/node_modules ]; then
-  echo "==> installing the dashboard's packages"
-  (cd frontend && npm ci --no-audit --no-fund)
-fi
-if [ ! -f frontend/dist/index.html ] || [ -n "$(find frontend/src frontend/index.html -newer frontend/dist/index.html -print -quit)" ]; then
+# shellcheck source=scripts/lib/npm.sh
+. scripts/lib/npm.sh
+ensure_node_modules
+if [ ! -f frontend/dist/index.html ] || [ -n "$(find frontend/src frontend/index.html frontend/scripts -newer frontend/dist/index.html -print -quit)" ]; then
   echo "==> building the dashboard"
   (cd frontend && npm run build)
 fi

@@ -11,7 +11,12 @@ cargo test --workspace
 
 if [ -f frontend/package.json ]; then
   echo "==> Dashboard tests"
-  (cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test)
+  # shellcheck source=scripts/lib/npm.sh
+  . scripts/lib/npm.sh
+  ensure_node_modules
+  (cd frontend && npm test)
+  echo "==> Script tests (the node_modules check)"
+  node --test scripts/lib/node-modules-ok.test.mjs
 fi
 
 echo "==> docker-compose structural check (no Docker engine here: see its output for what it cannot prove)"

@@ -209,6 +209,11 @@ pub mod policy {
     pub const LOGIN_PER_IP: u32 = 30;
     /// The rate-limit window of sign-in requests.
     pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+    /// "Run now" requests per alert per window: enough to retry after changing a filter, not
+    /// enough to spend the shared daily eBay budget by clicking.
+    pub const RUN_NOW_PER_ALERT: u32 = 3;
+    /// The rate-limit window of "Run now".
+    pub const RUN_NOW_WINDOW: Duration = Duration::from_secs(60);
     /// Largest JSON body accepted.
     pub const MAX_JSON_BODY: usize = 16 * 1024;
     /// Published outbox rows are kept this long, for inspection.

@@ -14,10 +14,15 @@
 //   CHROMIUM_PATH     the browser (default /usr/bin/chromium, Debian's package)
 //   E2E_ARTIFACTS     where screenshots go (default frontend/e2e/artifacts)
 //
-// It signs in through the emailed link, creates an alert (seeing a client-side and a server-side
-// validation error on the way), runs it, checks listings and the price history on the alert page,
-// edits, pauses and deletes it, checks a used link and signs out, saving a screenshot at each step
-// (desktop and 375 px phone width). It ends with "N passed, N failed" and exits non-zero on failure.
+// It walks the newcomer's path first: a signed-out deep link (/alerts/new) leads to sign-in, the
+// link is asked for, the outbox (in the zero-setup mode) shows that new link first at once, and
+// the link signs in and lands on the page the newcomer was going to; signed-out pages log no
+// failed requests, the sign-in page loads no chart code and no outbox data, and assets come
+// brotli-compressed. Then it creates an alert (seeing a client-side and a server-side validation
+// error on the way), runs it (no past time shown as future; "Run now" throttled with a message),
+// checks listings and the price history, edits, pauses and deletes it, checks a used link and
+// signs out, saving a screenshot at each step (desktop 1280×900 and phone 390×844). It ends with
+// "N passed, N failed" and exits non-zero on failure.
 
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -65,6 +70,17 @@ async function step(name, fn) {
   }
 }
 
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
+/** A desktop screenshot and a phone one of the same page. */
+async function screenshots(page, name) {
+  await screenshot(page, name);
+  await page.setViewportSize(PHONE);
+  await screenshot(page, `${name}-phone`);
+  await page.setViewportSize(DESKTOP);
+}
+
 const heading = (page, name) => page.getByRole('heading', { level: 1, name, exact: true });
 
 async function main() {
@@ -86,14 +102,14 @@ async function main() {
       '--no-first-run',
     ],
   });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base.origin });
   const page = await context.newPage();
   page.setDefaultTimeout(timeout);
 
   // Script errors fail the run. The browser also logs every non-2xx response as a console error
-  // ("Failed to load resource"); those are expected here (401 while signed out, 404 for optional
-  // endpoints, the 422 this test provokes), so they are listed, not failed on.
+  // ("Failed to load resource"): while signed out there must be none (checked below); once signed
+  // in the ones this test provokes (a 422, a 429, a refused used link) are listed, not failed on.
   const consoleErrors = [];
   const httpErrors = [];
   page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
@@ -103,13 +119,38 @@ async function main() {
     else consoleErrors.push(message.text());
   });
 
+  // What the dashboard itself fetched (same origin), with the answer's encoding.
+  const fetched = [];
+  page.on('response', (response) => {
+    const url = new URL(response.url());
+    if (url.origin !== base.origin) return;
+    const headers = response.headers();
+    fetched.push({ path: url.pathname, status: response.status(), encoding: headers['content-encoding'], vary: headers.vary });
+  });
+
   let alertUrl;
   try {
-    await step('a signed-out visitor lands on the sign-in page', async () => {
-      await page.goto(at('/'));
+    await step('a signed-out deep link leads to sign-in, remembering the page', async () => {
+      await page.goto(at('/alerts/new'));
       await heading(page, 'Sign in').waitFor();
-      if (new URL(page.url()).pathname !== '/sign-in') throw new Error(`expected /sign-in, at ${page.url()}`);
-      await screenshot(page, 'sign-in');
+      const url = new URL(page.url());
+      if (url.pathname !== '/sign-in' || url.searchParams.get('return_to') !== '/alerts/new') {
+        throw new Error(`expected /sign-in?return_to=/alerts/new, at ${page.url()}`);
+      }
+      await page.getByText(/the link takes you there/).waitFor();
+      await screenshots(page, 'sign-in');
+    });
+
+    await step('the sign-in page loads no chart code and no outbox data, its assets precompressed', async () => {
+      const paths = fetched.map((f) => f.path);
+      const chart = paths.filter((p) => /price-chart/.test(p));
+      if (chart.length) throw new Error(`the sign-in page loaded chart code: ${chart.join(', ')}`);
+      if (paths.includes('/api/v1/dev/outbox')) throw new Error('the sign-in page fetched the outbox');
+      const scripts = fetched.filter((f) => f.path.startsWith('/assets/') && f.path.endsWith('.js'));
+      if (!scripts.length) throw new Error('no scripts loaded?');
+      const plain = scripts.filter((f) => f.encoding !== 'br' || !/accept-encoding/i.test(f.vary ?? ''));
+      if (plain.length) throw new Error(`not served as br with Vary: ${plain.map((f) => `${f.path} (${f.encoding})`).join(', ')}`);
+      console.log(`    ${scripts.length} scripts, all br; no chart code, no outbox`);
     });
 
     let link;
@@ -119,23 +160,43 @@ async function main() {
       await page.getByRole('button', { name: 'Email me a sign-in link' }).click();
       await heading(page, 'Check your email').waitFor();
       await page.getByText(email, { exact: true }).waitFor();
-      await screenshot(page, 'check-your-email');
+      await screenshots(page, 'check-your-email');
       link = await mailbox.waitForNewLink(email, before, { timeoutMs: Math.max(timeout, 30_000) });
-      console.log(`    sign-in link: ${link.replace(/token=.*/, 'token=…')}`);
-      // In the zero-setup mode the dashboard shows the captured email too.
-      const outbox = page.getByRole('link', { name: 'open the outbox' });
-      if (await outbox.isVisible()) {
-        await outbox.click();
-        await heading(page, 'Outbox').waitFor();
-        await page.getByRole('link', { name: new RegExp(`Open the sign-in link for ${email.replace(/[.+]/g, '\\$&')}`) }).first().waitFor();
-        await screenshot(page, 'dev-outbox');
-      }
+      console.log(`    sign-in link: ${link.replace(/token=[^&]*/, 'token=…')}`);
+      if (new URL(link).searchParams.get('return_to') !== '/alerts/new') throw new Error(`the link forgot return_to: ${link}`);
     });
 
-    await step('the emailed link signs in and shows the (empty) alerts list', async () => {
-      // Open it on the origin under test, whatever PUBLIC_URL the stack put into the email.
-      const url = new URL(link);
-      await page.goto(at(`${url.pathname}${url.search}`));
+    const outboxLink = page.getByRole('link', { name: 'open your sign-in link in the outbox' });
+    const zeroSetup = await outboxLink.isVisible();
+    await step('the outbox shows the new link first, at once, and the link lands where the newcomer was going', async () => {
+      if (zeroSetup) {
+        await outboxLink.click();
+        await heading(page, 'Outbox').waitFor();
+        const first = page.getByRole('list', { name: 'Captured emails' }).getByRole('listitem').first();
+        // At once: the outbox is read when it opens (the link was emailed a moment ago).
+        await first.getByText('Your new sign-in link').waitFor({ timeout: 5000 });
+        const open = first.getByRole('link', { name: `Open the sign-in link for ${email}` });
+        const href = await open.getAttribute('href');
+        const expected = new URL(link);
+        if (href !== `${expected.pathname}${expected.search}`) throw new Error(`the first outbox link is ${href}, not the new one`);
+        await screenshots(page, 'dev-outbox');
+        await open.click();
+      } else {
+        // Without the outbox, open the emailed link on the origin under test.
+        const url = new URL(link);
+        await page.goto(at(`${url.pathname}${url.search}`));
+      }
+      await heading(page, 'New alert').waitFor();
+      if (new URL(page.url()).pathname !== '/alerts/new') throw new Error(`landed on ${page.url()}`);
+      await screenshot(page, 'landed-on-return-to');
+    });
+
+    await step('signed-out pages logged no failed requests (no 401 noise)', async () => {
+      if (httpErrors.length) throw new Error(`failed requests while signed out:\n${httpErrors.join('\n')}`);
+    });
+
+    await step('the emailed link signed in; the alerts list is empty', async () => {
+      await page.goto(at('/'));
       await heading(page, 'Your alerts').waitFor();
       await page.getByRole('heading', { name: 'No alerts yet' }).waitFor();
       await screenshot(page, 'alerts-empty');
@@ -197,6 +258,32 @@ async function main() {
       }
       await status.waitFor({ timeout: Math.max(timeout, 60_000) });
       console.log(`    ${await status.textContent()}`);
+      // The server stamped the run; the browser's clock may be behind it. Never "in a moment".
+      await page.getByText(/^(New listings found|No new listings) /).first().waitFor();
+      const future = await page.getByText(/in a moment/).count();
+      if (future) throw new Error('a past event is shown as "in a moment"');
+    });
+
+    await step('"Run now" is throttled per alert, and the page says when to try again', async () => {
+      let refused;
+      for (let click = 1; click <= 4 && !refused; click += 1) {
+        const [response] = await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/run'), {
+            timeout: Math.max(timeout, 60_000),
+          }),
+          page.getByRole('button', { name: `Run “${phrase}” now` }).click(),
+        ]);
+        if (response.status() === 429) refused = response;
+        else await page.getByText(/^Found \d+ listings?, |running right now/).first().waitFor();
+      }
+      if (!refused) throw new Error('"Run now" was never throttled');
+      const retryAfter = Number(refused.headers()['retry-after']);
+      if (!(retryAfter >= 1 && retryAfter <= 60)) throw new Error(`Retry-After ${refused.headers()['retry-after']}`);
+      await page.getByText(/limited to a few runs a minute per alert.*Try again in \d+ seconds?\./).waitFor();
+      if (!(await page.getByRole('button', { name: `Run “${phrase}” now` }).isDisabled())) {
+        throw new Error('the Run button is not resting after a 429');
+      }
+      await screenshot(page, 'run-now-throttled');
     });
 
     await step('the alert page lists the listings, linking to eBay', async () => {
@@ -220,6 +307,9 @@ async function main() {
           break;
         }
         if (!expectChart && (await notYet.isVisible())) {
+          // Once: the server's own sentence starts with the same words as the notice's title.
+          const said = await history.getByText(/not enough data yet/i).count();
+          if (said !== 1) throw new Error(`"Not enough data yet" said ${said} times`);
           console.log('    "not enough data yet" shown (fewer than three days of observations)');
           break;
         }
@@ -229,9 +319,9 @@ async function main() {
         await heading(page, phrase).waitFor();
       }
       await screenshot(page, 'alert-page');
-      await page.setViewportSize({ width: 375, height: 812 });
+      await page.setViewportSize(PHONE);
       await screenshot(page, 'alert-page-phone');
-      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.setViewportSize(DESKTOP);
     });
 
     await step('editing the alert saves the changes', async () => {
@@ -254,9 +344,9 @@ async function main() {
       await page.getByRole('heading', { level: 2, name: phrase }).waitFor();
       await page.getByText('will not run until resumed', { exact: false }).first().waitFor();
       await screenshot(page, 'alerts-list-paused');
-      await page.setViewportSize({ width: 375, height: 812 });
+      await page.setViewportSize(PHONE);
       await screenshot(page, 'alerts-list-phone');
-      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.setViewportSize(DESKTOP);
     });
 
     await step('deleting asks first, then removes the alert', async () => {

@@ -17,7 +17,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const LINK = /https?:\/\/[^\s"'<>\\]+?\/auth\/verify\?token=[A-Za-z0-9._~%-]+/g;
+// The token, and the return_to (a percent-encoded path) when the link carries one.
+const LINK = /https?:\/\/[^\s"'<>\\]+?\/auth\/verify\?token=[A-Za-z0-9._~%-]+(?:&return_to=[A-Za-z0-9._~%-]+)?/g;
 
 /** Undoes the transfer encodings an SMTP message may use, so links are found in the text. */
 export function decodeMime(raw) {
@@ -117,7 +118,8 @@ export async function mailboxFor({ mailboxUrl, baseUrl }) {
 
   const linksFor = async (email, signal) => {
     const texts = await read(email, signal);
-    return [...new Set(texts.flatMap((t) => t.match(LINK) ?? []))];
+    // An HTML part writes the link's `&` as `&amp;`: the same link as the text part's.
+    return [...new Set(texts.flatMap((t) => t.replaceAll('&amp;', '&').match(LINK) ?? []))];
   };
 
   return {

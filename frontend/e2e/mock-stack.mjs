@@ -25,6 +25,7 @@ const state = {
   users: new Map(), // email -> user
   sessions: new Map(), // cookie -> user id
   links: new Map(), // token -> { email, used, expires }
+  runNow: new Map(), // alert id -> times of its "Run now" in the last minute
   alerts: [], // newest first
   items: new Map(), // alert id -> items
   runs: new Map(), // alert id -> number of runs
@@ -208,13 +209,16 @@ async function api(req, res, url) {
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return fail(res, 422, 'validation_failed', 'Some fields are not valid.', [{ field: 'email', message: 'must be a plain address like name@example.com' }]);
     const token = randomBytes(16).toString('hex');
     state.links.set(token, { email, used: false, expires: Date.now() + 15 * 60_000 });
-    const link = `${origin}/auth/verify?token=${token}`;
+    // Like alerts-service: return_to only as a path on this origin (same rule as src/lib/return-to.ts).
+    const returnTo = typeof body?.return_to === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(body.return_to) && !body.return_to.includes('\\') ? body.return_to : undefined;
+    const link = `${origin}/auth/verify?token=${token}${returnTo ? `&return_to=${encodeURIComponent(returnTo)}` : ''}`;
     state.outbox.unshift({ id: randomUUID(), to: email, subject: 'Your eBay Alerts sign-in link', text: `Hello,\n\nOpen this link to sign in to eBay Alerts:\n${link}\n\nIt works once, for 15 minutes.\n`, html: `<p>Open <a href="${link}">this link</a> to sign in to eBay Alerts.</p>`, created_at: new Date().toISOString() });
     return send(res, 202, { message: 'If the address is valid, a sign-in link is on its way.' });
   }
   if (path === '/api/v1/dev/outbox' && method === 'GET') return send(res, 200, { items: state.outbox });
 
   const user = currentUser(req);
+  if (path === '/api/v1/session' && method === 'GET') return send(res, 200, { user: user ?? null, dev_outbox: true });
   if (path === '/api/v1/auth/logout' && method === 'POST') {
     const cookie = /(?:^|;\s*)ea_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
     if (cookie) state.sessions.delete(cookie);
@@ -281,7 +285,16 @@ async function api(req, res, url) {
       res.writeHead(204);
       return res.end();
     }
-    if (sub === '/run' && method === 'POST') return send(res, 200, runAlert(alert));
+    if (sub === '/run' && method === 'POST') {
+      // Three a minute per alert, like alerts-service.
+      const recent = (state.runNow.get(alert.id) ?? []).filter((t) => t > Date.now() - 60_000);
+      if (recent.length >= 3) {
+        res.writeHead(429, { 'Content-Type': 'application/json', 'Retry-After': String(Math.ceil((recent[0] + 60_000 - Date.now()) / 1000)) });
+        return res.end(JSON.stringify({ error: { code: 'rate_limited', message: 'Too many requests; try again later.' } }));
+      }
+      state.runNow.set(alert.id, [...recent, Date.now()]);
+      return send(res, 200, runAlert(alert));
+    }
     if (sub === '/items' && method === 'GET') return send(res, 200, { items: state.items.get(alert.id) ?? [] });
     if (sub === '/insights' && method === 'GET') return send(res, 200, insights(alert));
   }
@@ -290,6 +303,8 @@ async function api(req, res, url) {
 
 function verify(res, url) {
   const link = state.links.get(url.searchParams.get('token') ?? '');
+  const returnTo = url.searchParams.get('return_to');
+  const landing = returnTo && /^\/(?![/\\])[\x21-\x7e]*$/.test(returnTo) && !returnTo.includes('\\') ? returnTo : '/';
   if (!link || link.used || link.expires < Date.now()) {
     res.writeHead(303, { Location: '/sign-in?error=invalid_link' });
     return res.end();
@@ -302,7 +317,7 @@ function verify(res, url) {
   }
   const session = randomBytes(24).toString('hex');
   state.sessions.set(session, user.id);
-  res.writeHead(303, { Location: '/', 'Set-Cookie': `ea_session=${session}; Path=/; HttpOnly; SameSite=Lax` });
+  res.writeHead(303, { Location: landing, 'Set-Cookie': `ea_session=${session}; Path=/; HttpOnly; SameSite=Lax` });
   return res.end();
 }
 
@@ -317,8 +332,13 @@ async function staticFile(res, pathname) {
     return res.end();
   }
   const target = inside ? file : join(dist, 'index.html');
-  const body = await readFile(target);
-  res.writeHead(200, { 'Content-Type': TYPES[extname(target)] ?? 'application/octet-stream' });
+  // The build's precompressed variant, as alerts-service serves it (every browser here takes br).
+  const br = inside && pathname.startsWith('/assets/') ? await readFile(`${file}.br`).catch(() => undefined) : undefined;
+  const body = br ?? (await readFile(target));
+  res.writeHead(200, {
+    'Content-Type': TYPES[extname(target)] ?? 'application/octet-stream',
+    ...(pathname.startsWith('/assets/') ? { Vary: 'Accept-Encoding', ...(br ? { 'Content-Encoding': 'br' } : {}) } : {}),
+  });
   res.end(body);
 }
 

@@ -19,15 +19,15 @@ if [ ! -x "$CHROMIUM_PATH" ]; then
   fi
 fi
 
-if [ ! -d frontend/node_modules/playwright-core ] || [ frontend/package-lock.json -nt frontend/node_modules/.package-lock.json ]; then
-  log "installing the dashboard's packages (npm ci)"
-  (cd frontend && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci failed (see above)"
-fi
+# shellcheck source=scripts/lib/npm.sh
+. scripts/lib/npm.sh
+ensure_node_modules || die "npm ci failed (see above)"
+
 
 dist_stale() {
   [ -f frontend/dist/index.html ] || return 0
   local newer
-  newer=$(find frontend/src frontend/public frontend/index.html frontend/package.json \
+  newer=$(find frontend/src frontend/public frontend/scripts frontend/index.html frontend/package.json \
     frontend/package-lock.json frontend/vite.config.ts frontend/tsconfig.json \
     -newer frontend/dist/index.html -print -quit 2>/dev/null || true)
   [ -n "$newer" ]

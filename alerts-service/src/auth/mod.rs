@@ -3,10 +3,12 @@
 
 pub mod credentials;
 mod extractor;
-/// Login rate limits, kept in Redis so replicas share them.
+/// Login and Run-now rate limits, kept in Redis so replicas share them.
 pub mod rate_limit;
+mod return_to;
 mod secret;
 
 pub use extractor::{AuthMethod, CurrentUser, SESSION_COOKIE};
 pub use rate_limit::RateLimiter;
+pub use return_to::same_origin_path;
 pub use secret::{Secret, hash_token};

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts;
-use crate::auth::{CurrentUser, SESSION_COOKIE, Secret, hash_token};
+use crate::auth::{CurrentUser, SESSION_COOKIE, Secret, hash_token, same_origin_path};
 use crate::config::policy;
 use crate::domain::EmailAddress;
 use crate::email::{self, QueuedEmail};
@@ -26,6 +26,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub struct LoginRequest {
     /// Where to send the sign-in link.
     pub email: String,
+    /// Where the link lands after signing in: a path on this origin such as `/alerts/42`.
+    /// Anything else (another origin, `//host`, a scheme, backslashes, control characters) is
+    /// ignored and the link lands on `/`.
+    pub return_to: Option<String>,
 }
 
 /// Answer of `POST /api/v1/auth/login`.
@@ -90,9 +94,10 @@ async fn login(
         .map_err(ApiError::too_many_requests)?;
 
     let token = Secret::generate("");
-    let link = state
-        .settings
-        .public_link(&format!("/auth/verify?token={}", token.expose()));
+    let link = state.settings.public_link(&verify_path(
+        token.expose(),
+        body.get("return_to").and_then(|v| v.as_str()),
+    ));
     let mut context = tera::Context::new();
     context.insert("email", email.as_str());
     context.insert("link", &link);
@@ -137,25 +142,44 @@ async fn login(
 pub struct VerifyQuery {
     /// The token from the emailed link.
     pub token: Option<String>,
+    /// Where to land after signing in (checked again here: the link can be edited).
+    pub return_to: Option<String>,
+}
+
+/// `/auth/verify?token=…`, with `&return_to=…` when `return_to` is a path on this origin.
+fn verify_path(token: &str, return_to: Option<&str>) -> String {
+    let mut path = format!("/auth/verify?token={token}");
+    if let Some(target) = return_to.and_then(same_origin_path) {
+        path.push_str("&return_to=");
+        path.extend(url::form_urlencoded::byte_serialize(target.as_bytes()));
+    }
+    path
 }
 
 /// Consumes a sign-in link: creates the user on first sign-in, sets the session cookie and
-/// redirects to the dashboard. A used, expired or unknown link redirects to the sign-in page
-/// with `?error=invalid_link` and sets nothing.
+/// redirects to `return_to` (a path on this origin) or the dashboard. A used, expired or unknown
+/// link redirects to the sign-in page with `?error=invalid_link` (and the `return_to`, so the
+/// next link goes there too) and sets nothing.
 #[utoipa::path(
     operation_id = "verify_sign_in_link",
     tag = "account",
     params(VerifyQuery),
-    responses((status = 303, description = "to the dashboard (signed in) or back to sign-in"))
+    responses((status = 303, description = "to `return_to` or the dashboard (signed in), or back to sign-in"))
 )]
 #[get("/auth/verify")]
 async fn verify(
     query: web::Query<VerifyQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let return_to = query.return_to.as_deref().and_then(same_origin_path);
     let invalid = || {
+        let mut location = "/sign-in?error=invalid_link".to_owned();
+        if let Some(target) = return_to {
+            location.push_str("&return_to=");
+            location.extend(url::form_urlencoded::byte_serialize(target.as_bytes()));
+        }
         HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/sign-in?error=invalid_link"))
+            .insert_header((header::LOCATION, location))
             .finish()
     };
     let Some(token) = query
@@ -178,7 +202,7 @@ async fn verify(
         return Ok(invalid());
     }
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/"))
+        .insert_header((header::LOCATION, return_to.unwrap_or("/")))
         .cookie(session_cookie(
             &state,
             cookie_value.expose().to_owned(),

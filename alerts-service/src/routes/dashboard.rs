@@ -1,5 +1,6 @@
 //! Serves the dashboard's production build (`frontend/dist`) at `/`: hashed assets with a
-//! year-long immutable cache, and `index.html` (never cached) for every other path that is not
+//! year-long immutable cache, precompressed when the build wrote `.br`/`.gz` files
+//! (`precompressed.rs`), and `index.html` (never cached) for every other path that is not
 //! an API route, so deep links like `/alerts/<id>` work after a reload.
 
 use std::path::Path;
@@ -17,22 +18,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, dist: &Path) {
     }
     cfg.service(
         web::scope("/assets")
-            .wrap_fn(|req, srv| {
-                use actix_web::dev::Service;
-                use futures::FutureExt;
-                srv.call(req).map(|result| {
-                    result.map(|mut response| {
-                        if response.status().is_success() {
-                            response.headers_mut().insert(
-                                CACHE_CONTROL,
-                                HeaderValue::from_static("public, max-age=31536000, immutable"),
-                            );
-                        }
-                        response
-                    })
-                })
-            })
-            .service(Files::new("", dist.join("assets"))),
+            .app_data(web::Data::new(super::precompressed::AssetDir(
+                dist.join("assets"),
+            )))
+            .route("/{name}", web::get().to(super::precompressed::asset))
+            .route("/{name}", web::head().to(super::precompressed::asset)),
     );
     // The shell is read once: it is small, and a new build comes with a restart anyway.
     let Ok(shell) = std::fs::read_to_string(&index) else {

@@ -8,7 +8,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{alerts, auth, email_outbox, health, insights, me, runs, tokens, unsubscribe};
+use super::{alerts, auth, email_outbox, health, insights, me, runs, session, tokens, unsubscribe};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -20,7 +20,7 @@ use super::{alerts, auth, email_outbox, health, insights, me, runs, tokens, unsu
         version = env!("CARGO_PKG_VERSION")
     ),
     paths(
-        auth::login, auth::verify, auth::logout, me::me,
+        auth::login, auth::verify, auth::logout, me::me, session::session,
         tokens::create, tokens::list, tokens::revoke,
         alerts::list, alerts::create, alerts::get_one, alerts::update, alerts::remove,
         runs::run_now, runs::items, insights::insights, runs::quota_view, unsubscribe::unsubscribe_get, unsubscribe::unsubscribe_post,

@@ -8,7 +8,9 @@ pub mod email_outbox;
 pub mod health;
 pub mod insights;
 pub mod me;
+pub mod precompressed;
 pub mod runs;
+pub mod session;
 pub mod tokens;
 pub mod unsubscribe;
 
@@ -20,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     docs::configure(cfg);
     auth::configure(cfg);
     me::configure(cfg);
+    session::configure(cfg);
     tokens::configure(cfg);
     alerts::configure(cfg);
     runs::configure(cfg);

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::alerts;
 use crate::auth::CurrentUser;
+use crate::config::policy;
 use crate::db::sql;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::quota::{self, QuotaView};
@@ -20,7 +21,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(run_now).service(items).service(quota_view);
 }
 
-/// Runs the alert now, exactly as the scheduler would (emails included).
+/// Runs the alert now, exactly as the scheduler would (emails included). At most
+/// three times a minute per alert (429 with `Retry-After` beyond that).
 #[utoipa::path(
     operation_id = "run_alert",
     tag = "alerts",
@@ -28,7 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     responses(
         (status = 200, body = RunSummary), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "paused, or already running"),
-        (status = 429, body = ErrorBody, description = "today's eBay budget is spent"),
+        (status = 429, body = ErrorBody, description = "run too often in the last minute (see `Retry-After`), or today's eBay budget is spent"),
         (status = 502, body = ErrorBody, description = "eBay failed; recorded on the alert")
     ),
     security(("session" = []), ("bearer" = []))
@@ -45,6 +47,16 @@ async fn run_now(
             "The alert is paused; resume it to run it.",
         ));
     }
+    // Counted in the shared limiter (Redis when configured), so the limit holds across replicas.
+    state
+        .limiter
+        .hit(
+            &format!("run_now:{}", alert.id),
+            policy::RUN_NOW_PER_ALERT,
+            policy::RUN_NOW_WINDOW,
+        )
+        .await
+        .map_err(ApiError::too_many_requests)?;
     if !runner::lease_one(&state, alert.id).await? {
         return Err(ApiError::conflict(
             "The alert is running right now; try again in a moment.",

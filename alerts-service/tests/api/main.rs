@@ -6,6 +6,7 @@ mod accounts;
 mod alerts;
 mod helpers;
 mod insights;
+mod newcomer;
 mod operations;
 mod outbox;
 mod runner;

@@ -193,7 +193,8 @@ fn subject(report: &InsightReport, phrase: &str) -> String {
             None => format!("{}-day summary", report.days),
         }
     };
-    format!("Price insights for \"{phrase}\": {trend}")
+    // Curly quotes, like the alert emails' subjects ("3 new listings for “lego”").
+    format!("Price insights for “{phrase}”: {trend}")
 }
 
 /// `$12.99`, `€12.99`, `£12.99`, otherwise `12.99 CHF`.
@@ -380,6 +381,11 @@ mod tests {
             .render(&report(false), &details())
             .unwrap();
 
+        assert_eq!(
+            email.subject,
+            "Price insights for “<script>alert(1)</script> & \"quotes\"”: not enough data yet",
+            "curly quotes around the phrase, as in the alert emails"
+        );
         assert!(
             email.subject.ends_with("not enough data yet"),
             "{}",

@@ -1,8 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { Link, NavLink, Outlet, useLocation } from 'react-router';
 
-import { useMe } from '@/features/auth/api/get-me';
-import { useOutboxAvailable } from '@/features/outbox/api/get-outbox';
+import { useMe, useOutboxAvailable } from '@/features/auth/api/get-me';
 
 function Navigation() {
   const me = useMe();

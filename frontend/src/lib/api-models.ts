@@ -14,6 +14,8 @@ export type Alert = Schemas['AlertView'] & { effective_interval_minutes?: number
 export type AlertPage = Omit<Schemas['AlertPage'], 'items'> & { items: Alert[] };
 export type AlertInput = Schemas['AlertInput'];
 export type Me = Schemas['Me'];
+/** Who is signed in (`user` null when nobody) and whether the server keeps its emails in the outbox. */
+export type SessionView = Schemas['SessionView'];
 export type ApiToken = Schemas['TokenView'];
 export type CreatedToken = Schemas['CreatedToken'];
 export type TokenList = Schemas['TokenList'];

@@ -84,7 +84,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Runs the alert now, exactly as the scheduler would (emails included). */
+        /**
+         * Runs the alert now, exactly as the scheduler would (emails included). At most
+         *     three times a minute per alert (429 with `Retry-After` beyond that).
+         */
         post: operations["run_alert"];
         delete?: never;
         options?: never;
@@ -184,6 +187,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The session as the dashboard needs it on every page: the user or `null`, and the outbox mode. */
+        get: operations["get_session"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens": {
         parameters: {
             query?: never;
@@ -228,8 +248,9 @@ export interface paths {
         };
         /**
          * Consumes a sign-in link: creates the user on first sign-in, sets the session cookie and
-         *     redirects to the dashboard. A used, expired or unknown link redirects to the sign-in page
-         *     with `?error=invalid_link` and sets nothing.
+         *     redirects to `return_to` (a path on this origin) or the dashboard. A used, expired or unknown
+         *     link redirects to the sign-in page with `?error=invalid_link` (and the `return_to`, so the
+         *     next link goes there too) and sets nothing.
          */
         get: operations["verify_sign_in_link"];
         put?: never;
@@ -614,6 +635,12 @@ export interface components {
         LoginRequest: {
             /** @description Where to send the sign-in link. */
             email: string;
+            /**
+             * @description Where the link lands after signing in: a path on this origin such as `/alerts/42`.
+             *     Anything else (another origin, `//host`, a scheme, backslashes, control characters) is
+             *     ignored and the link lands on `/`.
+             */
+            return_to?: string | null;
         };
         /** @description The signed-in user. */
         Me: {
@@ -734,6 +761,12 @@ export interface components {
         SeenListings: {
             /** @description Most recently seen first. */
             items: components["schemas"]["SeenListing"][];
+        };
+        /** @description Answer of `GET /api/v1/session`. */
+        SessionView: {
+            /** @description Whether emails are kept at `GET /api/v1/dev/outbox` instead of being sent (zero-setup mode). */
+            dev_outbox: boolean;
+            user?: components["schemas"]["Me"] | null;
         };
         /** @description Listed tokens. */
         TokenList: {
@@ -1207,7 +1240,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description today's eBay budget is spent */
+            /** @description run too often in the last minute (see `Retry-After`), or today's eBay budget is spent */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1417,6 +1450,26 @@ export interface operations {
             };
         };
     };
+    get_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+        };
+    };
     list_tokens: {
         parameters: {
             query?: never;
@@ -1559,6 +1612,8 @@ export interface operations {
             query?: {
                 /** @description The token from the emailed link. */
                 token?: string | null;
+                /** @description Where to land after signing in (checked again here: the link can be edited). */
+                return_to?: string | null;
             };
             header?: never;
             path?: never;
@@ -1566,7 +1621,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description to the dashboard (signed in) or back to sign-in */
+            /** @description to `return_to` or the dashboard (signed in), or back to sign-in */
             303: {
                 headers: {
                     [name: string]: unknown;

@@ -92,7 +92,10 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['second', 1],
 ];
 
-/** "3 minutes ago" / "in 2 hours", relative to `now`. */
+/**
+ * "3 minutes ago" / "in 2 hours", relative to `now`, for times that may be either side of it
+ * (a quota reset). For events that have happened use {@link formatAgo}.
+ */
 export function formatRelative(iso: string | null | undefined, now: number = Date.now()): string {
   if (!iso) return '—';
   const at = new Date(iso).getTime();
@@ -103,6 +106,18 @@ export function formatRelative(iso: string | null | undefined, now: number = Dat
     if (Math.abs(seconds) >= size) return relativeFormat.format(Math.round(seconds / size), unit);
   }
   return 'just now';
+}
+
+/**
+ * "3 minutes ago" / "just now" for something that has happened (a run, a first sighting). The
+ * server's clock may run a little ahead of the browser's, so a time "in the future" is clamped
+ * to now: a past event is never described as "in a moment".
+ */
+export function formatAgo(iso: string | null | undefined, now: number = Date.now()): string {
+  if (!iso) return '—';
+  const at = new Date(iso).getTime();
+  if (Number.isNaN(at)) return iso;
+  return formatRelative(new Date(Math.min(at, now)).toISOString(), now);
 }
 
 const CONDITION_LABELS: Record<string, string> = { any: 'Any condition', new: 'New', used: 'Used' };

@@ -1,6 +1,7 @@
 import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
 
 import { ApiError, isUnauthorized } from './api-client';
+import type { SessionView } from './api-models';
 
 declare module '@tanstack/react-query' {
   interface Register {
@@ -15,8 +16,8 @@ interface QueryMeta extends Record<string, unknown> {
   ignoreUnauthorized?: boolean;
 }
 
-/** The signed-in user's query key; `null` data means signed out. */
-export const ME_KEY = ['me'] as const;
+/** The session's query key (`GET /api/v1/session`); a `null` user means signed out. */
+export const SESSION_KEY = ['session'] as const;
 
 /** Why the sign-in page is showing: the person signed out, or their session ended under them. */
 export type SessionNotice = 'signed_out' | 'expired';
@@ -28,10 +29,11 @@ export const SESSION_NOTICE_KEY = ['session-notice'] as const;
  * belonged to the old session stays cached. The reason waits in the cache for the sign-in page.
  */
 export function signOutLocally(client: QueryClient, notice: SessionNotice): void {
-  const wasSignedIn = Boolean(client.getQueryData(ME_KEY));
-  client.removeQueries({ predicate: (query) => query.queryKey[0] !== ME_KEY[0] });
+  const wasSignedIn = Boolean(client.getQueryData<SessionView>(SESSION_KEY)?.user);
+  client.removeQueries({ predicate: (query) => query.queryKey[0] !== SESSION_KEY[0] });
   if (wasSignedIn || notice === 'signed_out') client.setQueryData(SESSION_NOTICE_KEY, notice);
-  client.setQueryData(ME_KEY, null);
+  // The server's mode (the outbox) outlives the session.
+  client.setQueryData<SessionView>(SESSION_KEY, (old) => ({ user: null, dev_outbox: old?.dev_outbox ?? false }));
 }
 
 interface Options {

@@ -1,9 +1,13 @@
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
 
 import { resetDb } from './mocks/db';
 import { server } from './mocks/server';
+
+// findBy*/waitFor wait up to 1 s by default; the test machines are shared and a busy one renders a
+// lazy route slower than that. A real failure still fails, only later.
+configure({ asyncUtilTimeout: 4000 });
 
 // Every request a test makes must be one the mock server knows.
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));

@@ -61,7 +61,7 @@ export function Component() {
       </section>
       <section className="card stack" aria-labelledby="listings-title">
         <h2 id="listings-title">Recent listings</h2>
-        <AlertListings alertId={id} currency={data.currency} />
+        <AlertListings alertId={id} currency={data.currency} alert={data} />
       </section>
     </div>
   );

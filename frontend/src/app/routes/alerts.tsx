@@ -75,7 +75,7 @@ export function Component() {
       ) : (
         <div aria-busy={alerts.isPlaceholderData || undefined}>
           <p className="muted" aria-live="polite">
-            {total === 1 ? '1 alert' : `Showing ${first}–${first + items.length - 1} of ${total} alerts`}
+            {countLine(first, items.length, total)}
           </p>
           <AlertsList alerts={items} onDeleted={(alert) => setDeleted(alert.search_phrase)} />
           <Pagination page={page} perPage={perPage} total={total} hrefFor={(p) => (p === 1 ? '/' : `/?page=${p}`)} />
@@ -83,4 +83,14 @@ export function Component() {
       )}
     </>
   );
+}
+
+/**
+ * "1 alert", "3 alerts" when they all fit on the page, "Showing 11–20 of 25 alerts" when paged:
+ * one way of counting, whatever the number.
+ */
+export function countLine(first: number, shown: number, total: number): string {
+  const noun = total === 1 ? 'alert' : 'alerts';
+  if (shown >= total) return `${total} ${noun}`;
+  return `Showing ${first}–${first + shown - 1} of ${total} ${noun}`;
 }

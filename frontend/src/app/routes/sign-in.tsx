@@ -4,17 +4,25 @@ import { Link, Navigate, useSearchParams } from 'react-router';
 import { Button } from '@/components/ui/button';
 import { Loading, Notice } from '@/components/ui/states';
 import { useLogin } from '@/features/auth/api/login';
-import { useMe, useSessionNotice } from '@/features/auth/api/get-me';
+import { useMe, useOutboxAvailable, useSessionNotice } from '@/features/auth/api/get-me';
 import { SignInForm } from '@/features/auth/components/sign-in-form';
-import { useOutboxAvailable } from '@/features/outbox/api/get-outbox';
 import { errorMessage } from '@/lib/api-client';
+import { safeReturnTo } from '@/lib/return-to';
 
 const LINK_ERRORS: Record<string, string> = {
   invalid_link:
     'That sign-in link can’t be used. Links work once and only for 15 minutes; it may have expired, been used already, or been cut short when copied. Enter your address to get a new one.',
 };
 
-function CheckEmail({ email, onBack }: { email: string; onBack: () => void }) {
+interface CheckEmailProps {
+  email: string;
+  /** When the link was asked for (ISO), so the outbox can tell it from older ones. */
+  askedAt: string;
+  returnTo?: string;
+  onBack: () => void;
+}
+
+function CheckEmail({ email, askedAt, returnTo, onBack }: CheckEmailProps) {
   const headingRef = useRef<HTMLHeadingElement>(null);
   const outbox = useOutboxAvailable();
   const resend = useLogin();
@@ -33,8 +41,13 @@ function CheckEmail({ email, onBack }: { email: string; onBack: () => void }) {
       <p className="muted">Nothing after a few minutes? Check your spam folder, or send another link.</p>
       {outbox && (
         <Notice tone="info">
-          This server runs in the zero-setup mode and keeps its emails instead of sending them:{' '}
-          <Link to="/outbox">open the outbox</Link> to find your link.
+          <span>
+            This server runs in the zero-setup mode and keeps its emails instead of sending them:{' '}
+            <Link to={`/outbox?${new URLSearchParams({ to: email, after: askedAt }).toString()}`}>
+              open your sign-in link in the outbox
+            </Link>{' '}
+            (it is shown first there, marked “Your new sign-in link”).
+          </span>
         </Notice>
       )}
       <div role="status">
@@ -42,7 +55,10 @@ function CheckEmail({ email, onBack }: { email: string; onBack: () => void }) {
       </div>
       {resend.isError && <Notice tone="error">{errorMessage(resend.error)}</Notice>}
       <div className="button-row">
-        <Button onClick={() => resend.mutate({ email })} isLoading={resend.isPending}>
+        <Button
+          onClick={() => resend.mutate({ email, ...(returnTo ? { return_to: returnTo } : {}) })}
+          isLoading={resend.isPending}
+        >
           Send another link
         </Button>
         <Button variant="ghost" onClick={onBack}>
@@ -57,22 +73,25 @@ export function Component() {
   const me = useMe();
   const [params] = useSearchParams();
   const notice = useSessionNotice();
-  const [sentTo, setSentTo] = useState<string>();
+  const [sent, setSent] = useState<{ to: string; at: string }>();
   const [lastEmail, setLastEmail] = useState('');
+  const returnTo = safeReturnTo(params.get('return_to'));
 
   if (me.isPending) return <Loading label="Checking your session…" />;
-  if (me.data) return <Navigate to="/" replace />;
+  if (me.data) return <Navigate to={returnTo ?? '/'} replace />;
 
   const linkError = params.get('error');
 
   return (
     <div className="narrow">
       <title>Sign in · eBay Alerts</title>
-      {sentTo ? (
+      {sent ? (
         <CheckEmail
-          email={sentTo}
+          email={sent.to}
+          askedAt={sent.at}
+          returnTo={returnTo}
           onBack={() => {
-            setSentTo(undefined);
+            setSent(undefined);
           }}
         />
       ) : (
@@ -87,11 +106,15 @@ export function Component() {
             eBay Alerts watches eBay searches for you and emails you new listings and price drops. Enter your email
             address and we’ll send you a link to sign in; there is no password.
           </p>
+          {returnTo && returnTo !== '/' && !linkError && notice !== 'signed_out' && (
+            <p className="muted">Sign in to continue to the page you opened; the link takes you there.</p>
+          )}
           <SignInForm
             initialEmail={lastEmail}
+            returnTo={returnTo}
             onSent={(email) => {
               setLastEmail(email);
-              setSentTo(email);
+              setSent({ to: email, at: new Date().toISOString() });
             }}
           />
         </div>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { formatFrequency, formatInterval, formatMoney, formatPercent, formatRelative } from '../format';
+import { formatAgo, formatFrequency, formatInterval, formatMoney, formatPercent, formatRelative } from '../format';
 
 describe('formatting', () => {
   it.each([
@@ -42,5 +42,14 @@ describe('formatting', () => {
     expect(formatRelative('2026-11-20T10:00:00Z', now)).toBe('yesterday');
     expect(formatRelative('2026-11-21T10:00:10Z', now)).toBe('in a moment');
     expect(formatRelative(null, now)).toBe('—');
+  });
+  it('never describes a past event as future, whatever the clocks say', () => {
+    const now = Date.parse('2026-11-21T10:00:00Z');
+    // The server stamped the run a little after the browser's "now".
+    expect(formatAgo('2026-11-21T10:00:02Z', now)).toBe('just now');
+    expect(formatAgo('2026-11-21T11:00:00Z', now)).toBe('just now');
+    expect(formatAgo('2026-11-21T09:57:00Z', now)).toBe('3 minutes ago');
+    expect(formatAgo(null, now)).toBe('—');
+    expect(formatAgo('not a date', now)).toBe('not a date');
   });
 });

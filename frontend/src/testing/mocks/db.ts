@@ -26,6 +26,10 @@ export interface MockDb {
   quota: { daily_budget: number; calls_today: number; resets_at: string; demand_per_day?: number; stretch_factor?: number } | null;
   runOutcome: { items_found: number; new_items: number; email_sent: boolean };
   loginRequests: string[];
+  /** The `return_to` of each login request, in order. */
+  loginReturnTo: (string | undefined)[];
+  /** Set: "Run now" answers 429 with this Retry-After (the server's per-alert limit). */
+  runRetryAfter: number | null;
 }
 
 function fresh(): MockDb {
@@ -42,6 +46,8 @@ function fresh(): MockDb {
     quota: null,
     runOutcome: { items_found: 12, new_items: 3, email_sent: true },
     loginRequests: [],
+    loginReturnTo: [],
+    runRetryAfter: null,
   };
 }
 

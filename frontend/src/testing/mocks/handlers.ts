@@ -45,13 +45,14 @@ function findAlert(id: string | readonly string[] | undefined): Alert | undefine
 
 export const handlers = [
   http.post('*/api/v1/auth/login', async ({ request }) => {
-    const { email } = await jsonBody(request);
+    const { email, return_to: returnTo } = await jsonBody(request);
     if (typeof email !== 'string' || !email.includes('@')) {
       return apiError(422, 'validation_failed', 'Some fields are not valid.', [
         { field: 'email', message: 'must be a plain address like name@example.com' },
       ]);
     }
     db.loginRequests.push(email);
+    db.loginReturnTo.push(typeof returnTo === 'string' ? returnTo : undefined);
     db.outbox?.unshift({
       id: nextId(),
       to: email,
@@ -69,6 +70,8 @@ export const handlers = [
   }),
 
   http.get('*/api/v1/me', () => (db.session ? HttpResponse.json(db.session) : unauthenticated())),
+  // Like the server: 200 whether signed in or not.
+  http.get('*/api/v1/session', () => HttpResponse.json({ user: db.session, dev_outbox: db.outbox !== null })),
 
   http.get('*/api/v1/tokens', () => {
     if (!db.session) return unauthenticated();
@@ -148,6 +151,12 @@ export const handlers = [
     if (!db.session) return unauthenticated();
     const alert = findAlert(params.id);
     if (!alert) return notFound('alert');
+    if (db.runRetryAfter !== null) {
+      return HttpResponse.json(
+        { error: { code: 'rate_limited', message: 'Too many requests; try again later.' } },
+        { status: 429, headers: { 'Retry-After': String(db.runRetryAfter) } },
+      );
+    }
     alert.last_run_at = new Date().toISOString();
     alert.last_run_status = db.runOutcome.new_items > 0 ? 'ok' : 'no_new_listings';
     return HttpResponse.json(db.runOutcome);

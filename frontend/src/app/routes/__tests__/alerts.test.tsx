@@ -119,9 +119,11 @@ describe('the alerts list', () => {
     await user.click(await screen.findByRole('button', { name: 'Run “lego 42100” now' }));
     expect(await screen.findByText('Found 4 listings, none new. No email sent.')).toBeInTheDocument();
 
-    server.use(http.post('*/api/v1/alerts/:id/run', () => apiError(429, 'rate_limited', 'Slow down.')));
+    server.use(
+      http.post('*/api/v1/alerts/:id/run', () => apiError(502, 'upstream_failed', 'eBay did not answer as expected: timeout')),
+    );
     await user.click(screen.getByRole('button', { name: 'Run “lego 42100” now' }));
-    expect(await screen.findByText('Run failed: Slow down.')).toBeInTheDocument();
+    expect(await screen.findByText('Run failed: eBay did not answer as expected: timeout')).toBeInTheDocument();
   });
 
   it('pauses and resumes an alert', async () => {

@@ -69,7 +69,12 @@ describe('signing in', () => {
     await user.type(await screen.findByLabelText('Email address'), 'ada@example.com');
     await user.click(screen.getByRole('button', { name: 'Email me a sign-in link' }));
     await findHeading('Check your email');
-    expect(await screen.findByRole('link', { name: 'open the outbox' })).toHaveAttribute('href', '/outbox');
+    const link = await screen.findByRole('link', { name: 'open your sign-in link in the outbox' });
+    // It points at this address's new message, not just the outbox.
+    const href = new URL(link.getAttribute('href') ?? '', 'http://x');
+    expect(href.pathname).toBe('/outbox');
+    expect(href.searchParams.get('to')).toBe('ada@example.com');
+    expect(Date.parse(href.searchParams.get('after') ?? '')).not.toBeNaN();
     expect(screen.getByRole('navigation', { name: 'Main' })).toContainElement(screen.getByRole('link', { name: 'Outbox' }));
   });
 });

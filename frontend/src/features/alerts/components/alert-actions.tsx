@@ -1,9 +1,9 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 
 import { Button, buttonClass } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/dialog';
-import { errorMessage } from '@/lib/api-client';
+import { ApiError, errorMessage, formatWait } from '@/lib/api-client';
 import type { Alert } from '@/lib/api-models';
 
 import { useDeleteAlert } from '../api/delete-alert';
@@ -15,6 +15,15 @@ export function describeRun(outcome: RunOutcome): string {
   const fresh = outcome.new_items === 0 ? 'none new' : outcome.new_items === 1 ? '1 new' : `${outcome.new_items} new`;
   const email = outcome.email_sent ? 'An email is on its way.' : 'No email sent.';
   return `Found ${found}, ${fresh}. ${email}`;
+}
+
+/**
+ * Why a run was refused with 429: the server limits "Run now" per alert (a few a minute, kept in
+ * Redis so every replica counts) and by the shared daily eBay budget, and says when to retry.
+ */
+export function describeRunLimit(error: ApiError): string {
+  const wait = error.retryAfter ? `in ${formatWait(error.retryAfter)}` : 'in a moment';
+  return `Not run: “Run now” is limited to a few runs a minute per alert and by the daily eBay budget. Try again ${wait}.`;
 }
 
 interface AlertActionsProps {
@@ -32,13 +41,28 @@ export function AlertActions({ alert, onDeleted, showEdit = true }: AlertActions
   const remove = useDeleteAlert();
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const [message, setMessage] = useState<{ tone: 'success' | 'error'; text: string }>();
+  // After a 429 the button rests until the server's Retry-After has passed.
+  const [resting, setResting] = useState(0);
   const phrase = alert.search_phrase;
+
+  useEffect(() => {
+    if (!resting) return;
+    const timer = window.setTimeout(() => setResting(0), resting * 1000);
+    return () => window.clearTimeout(timer);
+  }, [resting]);
 
   const runNow = () => {
     setMessage(undefined);
     run.mutate(alert.id, {
       onSuccess: (outcome) => setMessage({ tone: 'success', text: describeRun(outcome) }),
-      onError: (error) => setMessage({ tone: 'error', text: `Run failed: ${errorMessage(error)}` }),
+      onError: (error) => {
+        if (error instanceof ApiError && error.status === 429) {
+          setMessage({ tone: 'error', text: describeRunLimit(error) });
+          setResting(error.retryAfter ?? 5);
+          return;
+        }
+        setMessage({ tone: 'error', text: `Run failed: ${errorMessage(error)}` });
+      },
     });
   };
 
@@ -67,7 +91,14 @@ export function AlertActions({ alert, onDeleted, showEdit = true }: AlertActions
   return (
     <div className="alert-actions">
       <div className="button-row">
-        <Button size="sm" variant="primary" onClick={runNow} isLoading={run.isPending} aria-label={`Run “${phrase}” now`}>
+        <Button
+          size="sm"
+          variant="primary"
+          onClick={runNow}
+          isLoading={run.isPending}
+          disabled={resting > 0}
+          aria-label={`Run “${phrase}” now`}
+        >
           Run now
         </Button>
         <Button

@@ -7,6 +7,7 @@ import {
   formatDateTime,
   formatFrequency,
   formatInterval,
+  formatAgo,
   formatMoney,
   formatRelative,
 } from '@/lib/format';
@@ -40,7 +41,7 @@ export function StatusBadge({ alert }: { alert: Alert }) {
 function LastRun({ alert, now }: { alert: Alert; now: number }) {
   const when = alert.last_run_at ? (
     <time dateTime={alert.last_run_at} title={formatDateTime(alert.last_run_at)}>
-      {formatRelative(alert.last_run_at, now)}
+      {formatAgo(alert.last_run_at, now)}
     </time>
   ) : null;
   switch (alert.last_run_status) {

@@ -29,6 +29,13 @@ const BUYING_OPTIONS = [
   { value: 'any', label: 'Buy It Now or auction' },
 ] as const;
 
+/** What each format leaves out: the default, Buy It Now, silently skipped auctions before. */
+const BUYING_HINTS = {
+  fixed_price: 'Only fixed-price listings: auctions are left out. Choose “Buy It Now or auction” to see both.',
+  auction: 'Only auctions: fixed-price listings are left out.',
+  any: 'Fixed-price listings and auctions.',
+} as const;
+
 interface AlertFormProps {
   initialValues: AlertFormValues;
   submitLabel: string;
@@ -185,6 +192,7 @@ export function AlertForm({ initialValues, submitLabel, onSubmit, isPending, can
           onChange={set('buying_options')}
           error={errors.buying_options}
           options={BUYING_OPTIONS}
+          hint={BUYING_HINTS[values.buying_options]}
         />
       </div>
 

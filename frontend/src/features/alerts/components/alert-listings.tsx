@@ -1,8 +1,10 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 
 import { Button } from '@/components/ui/button';
 import { ErrorState, Loading } from '@/components/ui/states';
-import { formatDateTime, formatMoney, formatPercent, formatRelative } from '@/lib/format';
+import type { Alert } from '@/lib/api-models';
+import { formatAgo, formatBuyingOptions, formatCondition, formatDateTime, formatMoney, formatPercent } from '@/lib/format';
 import { useNow } from '@/lib/use-now';
 
 import { useAlertItems, type AlertItem } from '../api/get-alert-items';
@@ -41,8 +43,41 @@ function ListingImage({ src }: { src: string | undefined }) {
 
 const FIRST_SHOWN = 10;
 
+/**
+ * What to change when a run found nothing: each filter that narrows the search, in the alert's
+ * own terms. (How many listings the filters hid is not recorded by runs yet.)
+ */
+export function NothingFound({ alert }: { alert: Alert }) {
+  const tips: string[] = [];
+  if (alert.min_price || alert.max_price) {
+    const range = [alert.min_price && `from ${formatMoney(alert.min_price, alert.currency)}`, alert.max_price && `up to ${formatMoney(alert.max_price, alert.currency)}`]
+      .filter(Boolean)
+      .join(' ');
+    tips.push(`Widen the price range (now ${range}) or remove it.`);
+  }
+  if (alert.condition !== 'any') tips.push(`Allow any condition (now ${formatCondition(alert.condition)} only).`);
+  if (alert.buying_options !== 'any') {
+    tips.push(`Include every buying format (now ${formatBuyingOptions(alert.buying_options)} only).`);
+  }
+  tips.push('Use fewer or more general words in the search phrase.');
+  return (
+    <div className="notice notice--info">
+      <p className="notice__title">The last run found no listings</p>
+      <p>eBay had nothing that matches all of this alert’s filters. To find more:</p>
+      <ul>
+        {tips.map((tip) => (
+          <li key={tip}>{tip}</li>
+        ))}
+      </ul>
+      <p>
+        <Link to={`/alerts/${alert.id}/edit`}>Edit the filters</Link>
+      </p>
+    </div>
+  );
+}
+
 /** The listings an alert matched recently, newest first, each linking to eBay. */
-export function AlertListings({ alertId, currency }: { alertId: string; currency: string }) {
+export function AlertListings({ alertId, currency, alert }: { alertId: string; currency: string; alert?: Alert }) {
   const items = useAlertItems(alertId);
   const now = useNow();
   const [showAll, setShowAll] = useState(false);
@@ -59,6 +94,8 @@ export function AlertListings({ alertId, currency }: { alertId: string; currency
     );
   }
   if (items.data.length === 0) {
+    // A run that worked and found nothing is a different story from no run yet (or a failed one).
+    if (alert?.last_run_at && alert.last_run_status !== 'error') return <NothingFound alert={alert} />;
     return <p className="muted">No listings yet. They appear after the alert’s first run; use “Run now” to search at once.</p>;
   }
   const shown = showAll ? items.data : items.data.slice(0, FIRST_SHOWN);
@@ -89,7 +126,7 @@ export function AlertListings({ alertId, currency }: { alertId: string; currency
                   <p className="listing__meta muted">
                     First seen{' '}
                     <time dateTime={item.first_seen_at} title={formatDateTime(item.first_seen_at)}>
-                      {formatRelative(item.first_seen_at, now)}
+                      {formatAgo(item.first_seen_at, now)}
                     </time>
                   </p>
                 )}

@@ -20,9 +20,11 @@ export function validateEmail(value: string): string | undefined {
 interface SignInFormProps {
   onSent: (email: string) => void;
   initialEmail?: string;
+  /** Where the emailed link lands after signing in (a path on this origin). */
+  returnTo?: string;
 }
 
-export function SignInForm({ onSent, initialEmail = '' }: SignInFormProps) {
+export function SignInForm({ onSent, initialEmail = '', returnTo }: SignInFormProps) {
   const [email, setEmail] = useState(initialEmail);
   const [fieldError, setFieldError] = useState<string>();
   const inputRef = useRef<HTMLInputElement>(null);
@@ -38,7 +40,7 @@ export function SignInForm({ onSent, initialEmail = '' }: SignInFormProps) {
     }
     const address = email.trim();
     login.mutate(
-      { email: address },
+      { email: address, ...(returnTo ? { return_to: returnTo } : {}) },
       {
         onSuccess: () => onSent(address),
         onError: (error) => {

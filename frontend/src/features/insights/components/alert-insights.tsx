@@ -1,3 +1,5 @@
+import { lazy, Suspense } from 'react';
+
 import { ErrorState, Loading } from '@/components/ui/states';
 import { isNotFound } from '@/lib/api-client';
 import { formatDateTime } from '@/lib/format';
@@ -5,9 +7,22 @@ import { formatDateTime } from '@/lib/format';
 import { INSIGHT_DAYS, useInsights } from '../api/get-insights';
 
 import { InsightsSummary } from './insights-summary';
-import { PriceChart } from './price-chart';
+
+// Its own chunk: only an alert with enough history draws a chart, and no other page needs it.
+const PriceChart = lazy(() => import('./price-chart').then((m) => ({ default: m.PriceChart })));
 
 const MIN_DAYS = 3;
+const TITLE = 'Not enough data yet';
+
+/**
+ * The server's sentence without the "Not enough data yet: " it starts with, which the notice's
+ * title already says: "1 day with observations; …" reads once, not twice.
+ */
+export function withoutTitle(message: string): string {
+  if (!message.toLowerCase().startsWith(TITLE.toLowerCase())) return message;
+  const rest = message.slice(TITLE.length).replace(/^[\s:;,.—–-]+/, '');
+  return rest ? rest.charAt(0).toUpperCase() + rest.slice(1) : message;
+}
 
 /** The price history of one alert: chart and summary, or an honest "not enough data yet". */
 export function AlertInsights({ alertId }: { alertId: string }) {
@@ -18,7 +33,7 @@ export function AlertInsights({ alertId }: { alertId: string }) {
   if (insights.isError && isNotFound(insights.error)) {
     return (
       <div className="notice notice--info">
-        <p className="notice__title">Not enough data yet</p>
+        <p className="notice__title">{TITLE}</p>
         <p>No price history yet: it builds up each time the alert runs, and the chart appears after a few days.</p>
       </div>
     );
@@ -39,10 +54,11 @@ export function AlertInsights({ alertId }: { alertId: string }) {
     const days = report.days_with_data ?? report.series.length;
     return (
       <div className="notice notice--info">
-        <p className="notice__title">Not enough data yet</p>
+        <p className="notice__title">{TITLE}</p>
         <p>
-          {report.message ??
-            `Price insights need observations on at least ${MIN_DAYS} different days; this alert has ${days === 1 ? '1 day' : `${days} days`} so far.`}
+          {report.message
+            ? withoutTitle(report.message)
+            : `Price insights need observations on at least ${MIN_DAYS} different days; this alert has ${days === 1 ? '1 day' : `${days} days`} so far.`}
         </p>
         <p className="muted">The chart appears once the alert has run on a few different days.</p>
       </div>
@@ -51,7 +67,9 @@ export function AlertInsights({ alertId }: { alertId: string }) {
 
   return (
     <div className="stack">
-      <PriceChart series={report.series} currency={report.currency} windowStart={report.window_start} windowEnd={report.window_end} />
+      <Suspense fallback={<Loading label="Drawing the chart…" />}>
+        <PriceChart series={report.series} currency={report.currency} windowStart={report.window_start} windowEnd={report.window_end} />
+      </Suspense>
       <InsightsSummary report={report} />
       {report.generated_at && <p className="muted small">Computed {formatDateTime(report.generated_at)}.</p>}
     </div>

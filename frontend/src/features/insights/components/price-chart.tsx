@@ -85,6 +85,7 @@ interface PriceChartProps {
 export function PriceChart({ series, currency, windowStart, windowEnd }: PriceChartProps) {
   const titleId = useId();
   const descId = useId();
+  const hintId = useId();
   const [frameRef, measuredWidth] = useWidth<HTMLDivElement>(DEFAULT_WIDTH);
   const data = points(series);
   if (data.length === 0) return null;
@@ -180,7 +181,10 @@ export function PriceChart({ series, currency, windowStart, windowEnd }: PriceCh
       </figcaption>
       <details className="chart__table">
         <summary>Show the numbers</summary>
-        <div className="table-scroll">
+        <p className="table-scroll__hint" id={hintId}>
+          Swipe the table sideways to see every column.
+        </p>
+        <div className="table-scroll" role="region" aria-label="Daily asking prices" aria-describedby={hintId} tabIndex={0}>
           <table>
             <caption className="visually-hidden">Daily asking prices in {currency}</caption>
             <thead>

@@ -36,14 +36,45 @@ export const outboxQueryOptions = () =>
     meta: { ignoreUnauthorized: true },
   });
 
-/** The outbox, re-read every few seconds while `poll` is on (a sign-in email arrives shortly after asking). */
-export function useOutbox({ poll = false }: { poll?: boolean } = {}) {
-  return useQuery({ ...outboxQueryOptions(), refetchInterval: poll ? 3000 : false });
+/**
+ * The outbox, newest first, only where it is shown (it can weigh hundreds of KB). Read afresh
+ * whenever the page opens, never from an older cache: a link asked for a moment ago must be
+ * there, not the previous one. Re-read every second while `waiting` for a new email (the sender
+ * writes it shortly after the request), every few seconds otherwise.
+ */
+export function useOutbox({ waitingFor }: { waitingFor?: NewLinkTarget } = {}) {
+  return useQuery({
+    ...outboxQueryOptions(),
+    select: newestFirst,
+    staleTime: 0,
+    refetchOnMount: 'always',
+    refetchInterval: (query) => (waitingFor && !findNewLink(query.state.data ?? null, waitingFor) ? 1000 : 3000),
+  });
 }
 
-/** Whether this server captures emails (the zero-setup mode); false while unknown. */
-export function useOutboxAvailable(): boolean {
-  // The mode does not change while the server runs: ask once.
-  const outbox = useQuery({ ...outboxQueryOptions(), staleTime: Infinity, retry: false });
-  return Array.isArray(outbox.data);
+/** The sign-in link someone just asked for: to this address, asked for at `askedAt` (ms). */
+export interface NewLinkTarget {
+  to: string;
+  askedAt?: number;
+}
+
+/**
+ * How much older than the request an email may look: its time is the server's, the request's the
+ * browser's. Small, so that an earlier (likely used) link to the same address is not taken for it.
+ */
+const CLOCK_SKEW_MS = 10_000;
+
+/** The newest sign-in email to `target.to` written since it was asked for, if it has arrived. */
+export function findNewLink(emails: CapturedEmail[] | null, target: NewLinkTarget): CapturedEmail | undefined {
+  const to = target.to.trim().toLowerCase();
+  return newestFirst(emails)?.find(
+    (email) =>
+      email.to.toLowerCase().split(/,\s*/).includes(to) &&
+      email.text.includes('/auth/verify?') &&
+      (target.askedAt === undefined || Date.parse(email.created_at) >= target.askedAt - CLOCK_SKEW_MS),
+  );
+}
+
+function newestFirst(emails: CapturedEmail[] | null): CapturedEmail[] | null {
+  return emails && [...emails].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
 }

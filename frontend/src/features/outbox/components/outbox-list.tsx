@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 import { buttonClass } from '@/components/ui/button';
+import { Badge } from '@/components/ui/states';
 import type { CapturedEmail } from '@/lib/api-models';
 import { formatDateTime } from '@/lib/format';
 
@@ -44,12 +45,41 @@ function Linkified({ text }: { text: string }) {
   );
 }
 
-function OutboxItem({ email }: { email: CapturedEmail }) {
+/**
+ * The HTML version, as tall as its content (a fixed height cut long emails and padded short ones).
+ * `allow-same-origin` without `allow-scripts` lets the page measure the document while nothing in
+ * the email can run.
+ */
+function EmailPreview({ email }: { email: CapturedEmail }) {
+  const frame = useRef<HTMLIFrameElement>(null);
+  const fit = () => {
+    const doc = frame.current?.contentDocument?.documentElement;
+    if (frame.current && doc) frame.current.style.height = `${Math.max(doc.scrollHeight, 80) + 2}px`;
+  };
+  return (
+    <iframe
+      ref={frame}
+      className="outbox__html"
+      title={`HTML version of “${email.subject}”`}
+      sandbox="allow-same-origin"
+      srcDoc={email.html ?? ''}
+      onLoad={fit}
+    />
+  );
+}
+
+function OutboxItem({ email, isNewLink }: { email: CapturedEmail; isNewLink: boolean }) {
   const [showHtml, setShowHtml] = useState(false);
   const link = signInLink(email);
+  const item = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    // jsdom has no scrollIntoView; browsers do.
+    if (isNewLink) item.current?.scrollIntoView?.({ block: 'nearest' });
+  }, [isNewLink]);
   return (
-    <li className="card outbox__item">
+    <li ref={item} className={`card outbox__item${isNewLink ? ' outbox__item--new' : ''}`} aria-current={isNewLink || undefined}>
       <div className="outbox__header">
+        {isNewLink && <Badge tone="success">Your new sign-in link</Badge>}
         <h2 className="outbox__subject">{email.subject}</h2>
         <p className="muted">
           To {email.to} · <time dateTime={email.created_at}>{formatDateTime(email.created_at)}</time>
@@ -72,20 +102,17 @@ function OutboxItem({ email }: { email: CapturedEmail }) {
             </button>
           </p>
         )}
-        {showHtml && email.html && (
-          // No scripts, forms or navigation: the email is shown, never run.
-          <iframe className="outbox__html" title={`HTML version of “${email.subject}”`} sandbox="" srcDoc={email.html} />
-        )}
+        {showHtml && email.html && <EmailPreview email={email} />}
       </details>
     </li>
   );
 }
 
-export function OutboxList({ emails }: { emails: CapturedEmail[] }) {
+export function OutboxList({ emails, newLinkId }: { emails: CapturedEmail[]; newLinkId?: string }) {
   return (
     <ul className="outbox stack" aria-label="Captured emails">
       {emails.map((email) => (
-        <OutboxItem key={email.id} email={email} />
+        <OutboxItem key={email.id} email={email} isNewLink={email.id === newLinkId} />
       ))}
     </ul>
   );
