@@ -12,7 +12,7 @@
 //! * [`workers`] — consume loop, insight emails, maintenance, the cron schedule.
 //! * [`routes`] — the read API and the operational endpoints.
 //! * [`metrics`] — Prometheus metrics.
-//! * [`context`] / [`startup`] — the shared [`AppContext`] and the runnable [`Application`].
+//! * [`state`] / [`startup`] — the shared [`AppState`] and the runnable [`Application`].
 //!
 //! # Embedding
 //!
@@ -26,7 +26,6 @@
 //! ```
 
 pub mod config;
-pub mod context;
 pub mod db;
 pub mod error;
 pub mod ingest;
@@ -34,11 +33,16 @@ pub mod insights;
 pub mod metrics;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod workers;
 
 pub use config::Settings;
-pub use context::AppContext;
+pub use state::AppState;
+
+/// The former name of [`AppState`], kept only so `main.rs` (changed in the other half of issue
+/// #14) compiles until it says `AppState`; delete it then.
+pub type AppContext = AppState;
 pub use error::{ApiError, AppError};
 pub use startup::Application;
 pub use workers::insight_emails::{InsightOutcome, send_due_insights_once};
@@ -46,9 +50,6 @@ pub use workers::maintenance::run_maintenance_once;
 
 /// Ingests one batch of events (as the consumer would) and returns its dispositions; the
 /// messages are not acknowledged, that is pubsub's job. For tests and benchmarks.
-pub async fn ingest_batch(
-    ctx: &AppContext,
-    batch: &[pubsub::Incoming],
-) -> Vec<pubsub::Disposition> {
+pub async fn ingest_batch(ctx: &AppState, batch: &[pubsub::Incoming]) -> Vec<pubsub::Disposition> {
     ctx.ingestor.ingest_batch(batch).await
 }

@@ -75,7 +75,7 @@ pub async fn create(
 /// Sends each demo alert's first insight email as soon as analytics has ingested its backfilled
 /// history, so a newcomer sees one at once rather than at the next scheduled tick. Gives up on an
 /// alert (with a warning; the schedule sends it later) if that takes more than two minutes.
-pub async fn send_first_insights(ctx: analytics_service::AppContext, alert_ids: Vec<uuid::Uuid>) {
+pub async fn send_first_insights(ctx: analytics_service::AppState, alert_ids: Vec<uuid::Uuid>) {
     use analytics_service::insights::query::{self, AlertState};
     // The backfill ends one step before now, so today may have no data yet.
     const DAYS_EXPECTED: u32 = 13;

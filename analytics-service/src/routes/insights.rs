@@ -6,9 +6,9 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::auth::Authenticated;
-use crate::context::AppContext;
 use crate::error::ApiError;
 use crate::insights::query;
+use crate::state::AppState;
 
 /// Window when `days` is not given.
 pub const DEFAULT_DAYS: u32 = 14;
@@ -43,7 +43,7 @@ pub fn parse_days(query: &str) -> Result<u32, ApiError> {
 #[tracing::instrument(skip(ctx, req, _auth), fields(alert_id = %path))]
 async fn get_insights(
     _auth: Authenticated,
-    ctx: web::Data<AppContext>,
+    ctx: web::Data<AppState>,
     path: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {

@@ -24,12 +24,12 @@ use pubsub::insights::InsightReport;
 use sea_orm::{ConnectionTrait, DbErr, Value};
 use uuid::Uuid;
 
-use crate::context::AppContext;
 use crate::db::Dialect;
 use crate::db::entities::{dim_alert, insight_report::status};
 use crate::error::AppError;
 use crate::insights::email::EmailDetails;
 use crate::insights::query::{self, AlertState};
+use crate::state::AppState;
 
 /// How long a worker holds a report it is sending.
 const LEASE: chrono::Duration = chrono::Duration::minutes(5);
@@ -54,13 +54,13 @@ pub struct InsightOutcome {
 }
 
 /// The scheduled pass: plan reports for due alerts, then deliver every due queued report.
-pub async fn send_due_insights_once(ctx: &AppContext) -> Result<InsightOutcome, AppError> {
+pub async fn send_due_insights_once(ctx: &AppState) -> Result<InsightOutcome, AppError> {
     send_due_insights_at(ctx, Utc::now()).await
 }
 
 /// [`send_due_insights_once`] as if it were `now` (tests move time forward with it).
 pub async fn send_due_insights_at(
-    ctx: &AppContext,
+    ctx: &AppState,
     now: DateTime<Utc>,
 ) -> Result<InsightOutcome, AppError> {
     let created = plan_due_reports(ctx, now).await?;
@@ -71,7 +71,7 @@ pub async fn send_due_insights_at(
 
 /// `send-insights --alert ID`: a report for this alert now, even if it had one this period.
 pub async fn send_insights_for_alert(
-    ctx: &AppContext,
+    ctx: &AppState,
     alert_id: Uuid,
 ) -> Result<InsightOutcome, AppError> {
     let now = Utc::now();
@@ -113,7 +113,7 @@ pub fn period_start(
 }
 
 /// Computes and queues a report for every due alert; returns how many were created.
-pub async fn plan_due_reports(ctx: &AppContext, now: DateTime<Utc>) -> Result<usize, AppError> {
+pub async fn plan_due_reports(ctx: &AppState, now: DateTime<Utc>) -> Result<usize, AppError> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
     let alerts = dim_alert::Entity::find()
@@ -163,7 +163,7 @@ pub async fn plan_due_reports(ctx: &AppContext, now: DateTime<Utc>) -> Result<us
 
 /// Per alert: the latest period with a report and when that report was made.
 async fn last_reports(
-    ctx: &AppContext,
+    ctx: &AppState,
 ) -> Result<std::collections::HashMap<Uuid, (DateTime<Utc>, DateTime<Utc>)>, DbErr> {
     let rows = ctx
         .db
@@ -189,7 +189,7 @@ async fn last_reports(
 
 /// Computes one alert's report and queues it; false when another worker already had.
 async fn create_report(
-    ctx: &AppContext,
+    ctx: &AppState,
     alert: &dim_alert::Model,
     slot: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -258,7 +258,7 @@ struct Leased {
 
 /// Delivers every queued report that is due (optionally only one alert's).
 pub async fn deliver_queued(
-    ctx: &AppContext,
+    ctx: &AppState,
     now: DateTime<Utc>,
     only_alert: Option<Uuid>,
 ) -> Result<InsightOutcome, AppError> {
@@ -276,7 +276,7 @@ pub async fn deliver_queued(
 }
 
 async fn lease(
-    ctx: &AppContext,
+    ctx: &AppState,
     now: DateTime<Utc>,
     only_alert: Option<Uuid>,
 ) -> Result<Vec<Leased>, DbErr> {
@@ -330,7 +330,7 @@ async fn lease(
 }
 
 async fn deliver(
-    ctx: &AppContext,
+    ctx: &AppState,
     leased: Leased,
     now: DateTime<Utc>,
     outcome: &mut InsightOutcome,
@@ -428,7 +428,7 @@ async fn deliver(
 }
 
 async fn finish(
-    ctx: &AppContext,
+    ctx: &AppState,
     report_id: Uuid,
     new_status: &str,
     error: Option<&str>,
