@@ -6,6 +6,7 @@
 //!
 //! # Layout
 //!
+//! * [`event_type`] — the CloudEvents `type` of each event (a leaf both modules below use).
 //! * [`event`] — the CloudEvents 1.0 envelope (JSON structured mode), encoding and decoding.
 //! * [`payload`] — the typed `data` of each event type and the version policy for changing them.
 //! * [`topic`] — topic names and their dead-letter streams.
@@ -26,6 +27,7 @@
 
 pub mod consumer;
 pub mod event;
+pub mod event_type;
 pub mod fixtures;
 pub mod insights;
 pub mod payload;
@@ -33,7 +35,7 @@ pub mod topic;
 pub mod transport;
 
 pub use consumer::{ConsumerOptions, Disposition, Handler, Incoming, PollReport};
-pub use event::{DecodeError, EncodeError, Event, event_type};
+pub use event::{DecodeError, EncodeError, Event};
 pub use payload::{
     AlertChanged, AlertDeleted, AlertSnapshot, BuyingOptionsFilter, ConditionFilter, Money,
     ObservedItem, Payload, ProductsObserved,
