@@ -28,6 +28,7 @@
 pub mod consumer;
 pub mod event;
 pub mod event_type;
+#[cfg(feature = "test-fixtures")]
 pub mod fixtures;
 pub mod insights;
 pub mod payload;
