@@ -16,14 +16,16 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use pubsub::insights::{
-    DailyPoint, GOOD_DEAL_PERCENT, InsightReport, InsightSummary, ListingPrice, MIN_DAYS_WITH_DATA,
-    PriceDrop,
+    DailyPoint, InsightReport, InsightSummary, ListingPrice, MIN_DAYS_WITH_DATA, PriceDrop,
 };
 use rust_decimal::{Decimal, RoundingStrategy};
 use uuid::Uuid;
 
 use crate::ingest::rollup::cents;
 
+/// A listing of the latest run within this many percent of the window's lowest price is a good
+/// deal (analytics' rule alone, so it lives here rather than in the shared wire types).
+pub const GOOD_DEAL_PERCENT: u32 = 5;
 /// At most this many good deals in a report.
 pub const MAX_GOOD_DEALS: usize = 10;
 /// At most this many price drops in a report.
