@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::compute::{self, CurrentListing, InsightInputs, Listing, RollupDay};
 use crate::db::entities::{alert_activity, dim_alert};
 use crate::db::{Db, get_decimal};
+use crate::ingest::rollup::DayStats;
 
 /// What analytics knows of an alert.
 #[derive(Debug, Clone)]
@@ -133,13 +134,15 @@ pub async fn rollups(
             let new_listings: i64 = row.try_get("", "new_listings")?;
             Ok(RollupDay {
                 date: row.try_get("", "day")?,
-                count: u64::try_from(count).unwrap_or(0),
-                min: get_decimal(row, d, "min_price")?,
-                p25: get_decimal(row, d, "p25")?,
-                median: get_decimal(row, d, "median")?,
-                p75: get_decimal(row, d, "p75")?,
-                mean: get_decimal(row, d, "mean")?,
-                max: get_decimal(row, d, "max_price")?,
+                stats: DayStats {
+                    count: u64::try_from(count).unwrap_or(0),
+                    min: get_decimal(row, d, "min_price")?,
+                    p25: get_decimal(row, d, "p25")?,
+                    median: get_decimal(row, d, "median")?,
+                    p75: get_decimal(row, d, "p75")?,
+                    mean: get_decimal(row, d, "mean")?,
+                    max: get_decimal(row, d, "max_price")?,
+                },
                 new_listings: u64::try_from(new_listings).unwrap_or(0),
                 lowest: listing(row)?,
             })
