@@ -19,7 +19,7 @@
 use std::time::{Duration, Instant};
 
 use analytics_service::insights::email::EmailDetails;
-use analytics_service::insights::query;
+use analytics_service::reports;
 use analytics_service::workers::insight_emails::plan_due_reports;
 use analytics_service::{AppState, Settings};
 use chrono::{DateTime, Utc};
@@ -166,7 +166,7 @@ async fn reports(ctx: &AppState, alerts: &[Uuid], days: u32, tasks: usize) -> Du
         let mine: Vec<Uuid> = alerts.iter().skip(part).step_by(tasks).copied().collect();
         handles.push(tokio::spawn(async move {
             for alert in mine {
-                let report = query::report(&ctx.db, alert, days, now)
+                let report = reports::report(&ctx.db, alert, days, now)
                     .await
                     .unwrap()
                     .unwrap();
@@ -186,7 +186,7 @@ async fn series_from_rollups(ctx: &AppState, alerts: &[Uuid], days: u32) -> Dura
     let start = today - chrono::Duration::days(i64::from(days) - 1);
     let started = Instant::now();
     for alert in alerts {
-        let rows = query::rollups(&ctx.db, *alert, "USD", start, today)
+        let rows = reports::rollups(&ctx.db, *alert, "USD", start, today)
             .await
             .unwrap();
         assert!(!rows.is_empty());
@@ -285,7 +285,7 @@ fn main() {
             );
         }
 
-        let report = query::report(&ctx.db, ids[0], 14, Utc::now())
+        let report = reports::report(&ctx.db, ids[0], 14, Utc::now())
             .await
             .unwrap()
             .unwrap();

@@ -31,6 +31,7 @@ pub mod error;
 pub mod ingest;
 pub mod insights;
 pub mod metrics;
+pub mod reports;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -1,6 +1,6 @@
 //! The insight arithmetic (DESIGN §10), pure: rollups and the latest run's listings in, an
 //! [`InsightReport`] out. Everything the database provides is gathered by
-//! [`super::query`] first, so this module is tested against hand-computed fixtures.
+//! [`crate::reports`] first, so this module is tested against hand-computed fixtures.
 //!
 //! Definitions:
 //! * The window is the `days` calendar days (UTC) ending today. Week 1 is its first half

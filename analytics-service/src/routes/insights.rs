@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::auth::Authenticated;
 use crate::error::ApiError;
-use crate::insights::query;
+use crate::reports;
 use crate::state::AppState;
 
 /// Window when `days` is not given.
@@ -50,7 +50,7 @@ async fn get_insights(
     // Not a UUID cannot name an alert: the same 404 as an unknown one.
     let alert_id = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
     let days = parse_days(req.query_string())?;
-    let report = query::report(&ctx.db, alert_id, days, Utc::now())
+    let report = reports::report(&ctx.db, alert_id, days, Utc::now())
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok()
