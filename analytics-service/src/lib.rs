@@ -6,13 +6,18 @@
 //! * [`config`] — settings from flags, environment and `.env`, validated at start-up.
 //! * [`telemetry`] — logging.
 //! * [`error`] — the read API's JSON errors and the service's own.
-//! * [`db`] — connection, dialects (Postgres, SQLite), migrations, entities, partitions.
-//! * [`ingest`] — the consumer's handler: inbox, alert revisions, facts, rollups.
-//! * [`insights`] — report queries, the pure insight computation, the chart and the email.
-//! * [`workers`] — consume loop, insight emails, maintenance, the cron schedule.
-//! * [`routes`] — the read API and the operational endpoints.
-//! * [`metrics`] — Prometheus metrics.
 //! * [`state`] / [`startup`] — the shared [`AppState`] and the runnable [`Application`].
+//! * [`db`] — connection, dialects (Postgres, SQLite), migrations, entities, partitions.
+//! * [`ingest`] — the consumer's handler: inbox, alert revisions, facts, rollups (with the one
+//!   daily-statistics type, [`ingest::rollup::DayStats`]).
+//! * [`reports`] — the report store: every query a report is built from, [`reports::build`]
+//!   (the one way a report is made, for the read API and the emails alike) and the queue of
+//!   report emails ([`reports::queue`]).
+//! * [`insights`] — the pure part of a report: its arithmetic, the chart and the email.
+//! * [`workers`] — consume loop, insight emails, maintenance, the cron schedule; each a
+//!   `…_once` a test can call.
+//! * [`routes`] — the read API and the operational endpoints, thin over [`reports`].
+//! * [`metrics`] — Prometheus metrics.
 //!
 //! # Embedding
 //!

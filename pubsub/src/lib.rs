@@ -14,7 +14,9 @@
 //!   Pub/Sub and in-memory transports.
 //! * [`consumer`] — the fetch → handle → acknowledge / retry / dead-letter loop.
 //! * [`insights`] — the JSON of analytics-service's insights read API (not an event, but shared
-//!   by both services the same way).
+//!   by both services the same way); only the wire types, analytics keeps its own rules.
+//! * `fixtures` — sample events for tests and benchmarks, only with the `test-fixtures`
+//!   feature (enable it in `[dev-dependencies]`).
 //!
 //! # Delivery guarantees
 //!
