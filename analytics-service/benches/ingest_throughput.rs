@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use analytics_service::workers::consumer::{consume_once, consumer_group};
-use analytics_service::{AppContext, Settings};
+use analytics_service::{AppState, Settings};
 use chrono::{DateTime, Utc};
 use pubsub::{
     Event, Money, ObservedItem, Payload, ProductsObserved, Transport, TransportSettings, topic,
@@ -121,9 +121,7 @@ async fn through_analytics(events: &[Event], consumers: usize, batch_size: usize
     let mut settings = Settings::new(database.connect_url(), transport_settings);
     settings.consumer.batch_size = batch_size;
     settings.consumer.wait = Duration::from_millis(100);
-    let ctx = AppContext::build(settings, transport.clone())
-        .await
-        .unwrap();
+    let ctx = AppState::build(settings, transport.clone()).await.unwrap();
 
     // Join the group before publishing so the backlog is kept for it.
     let mut subscribers = Vec::new();
@@ -187,7 +185,7 @@ async fn through_analytics(events: &[Event], consumers: usize, batch_size: usize
     }
 }
 
-async fn count(ctx: &AppContext, sql: &str) -> i64 {
+async fn count(ctx: &AppState, sql: &str) -> i64 {
     ctx.db
         .conn
         .query_one_raw(Statement::from_string(ctx.db.dialect.backend(), sql))
@@ -231,10 +229,10 @@ fn fact_rows(events: &[Event]) -> FactRows {
     rows
 }
 
-async fn fresh_schema() -> (BenchDatabase, AppContext) {
+async fn fresh_schema() -> (BenchDatabase, AppState) {
     let database = BenchDatabase::create().await;
     let settings = Settings::new(database.connect_url(), TransportSettings::new("memory://"));
-    let ctx = AppContext::build(
+    let ctx = AppState::build(
         settings,
         Transport::connect(&TransportSettings::new("memory://")).unwrap(),
     )

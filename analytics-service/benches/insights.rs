@@ -19,9 +19,9 @@
 use std::time::{Duration, Instant};
 
 use analytics_service::insights::email::EmailDetails;
-use analytics_service::insights::query;
+use analytics_service::reports;
 use analytics_service::workers::insight_emails::plan_due_reports;
-use analytics_service::{AppContext, Settings};
+use analytics_service::{AppState, Settings};
 use chrono::{DateTime, Utc};
 use pubsub::consumer::{Disposition, Incoming};
 use pubsub::{
@@ -109,7 +109,7 @@ fn observation(a: usize, run: usize, listings: usize, at: DateTime<Utc>) -> Even
     )
 }
 
-async fn seed(ctx: &AppContext, alerts: usize, runs_per_day: usize, listings: usize) -> Duration {
+async fn seed(ctx: &AppState, alerts: usize, runs_per_day: usize, listings: usize) -> Duration {
     let now = Utc::now();
     let created: Vec<Incoming> = (0..alerts)
         .map(|a| incoming(fixtures::alert_created(alert_id(a)), a))
@@ -157,7 +157,7 @@ async fn seed(ctx: &AppContext, alerts: usize, runs_per_day: usize, listings: us
     elapsed
 }
 
-async fn reports(ctx: &AppContext, alerts: &[Uuid], days: u32, tasks: usize) -> Duration {
+async fn reports(ctx: &AppState, alerts: &[Uuid], days: u32, tasks: usize) -> Duration {
     let now = Utc::now();
     let started = Instant::now();
     let mut handles = Vec::new();
@@ -166,7 +166,7 @@ async fn reports(ctx: &AppContext, alerts: &[Uuid], days: u32, tasks: usize) -> 
         let mine: Vec<Uuid> = alerts.iter().skip(part).step_by(tasks).copied().collect();
         handles.push(tokio::spawn(async move {
             for alert in mine {
-                let report = query::report(&ctx.db, alert, days, now)
+                let report = reports::report(&ctx.db, alert, days, now)
                     .await
                     .unwrap()
                     .unwrap();
@@ -181,12 +181,12 @@ async fn reports(ctx: &AppContext, alerts: &[Uuid], days: u32, tasks: usize) -> 
 }
 
 /// The daily series from the rollups (what reports read).
-async fn series_from_rollups(ctx: &AppContext, alerts: &[Uuid], days: u32) -> Duration {
+async fn series_from_rollups(ctx: &AppState, alerts: &[Uuid], days: u32) -> Duration {
     let today = Utc::now().date_naive();
     let start = today - chrono::Duration::days(i64::from(days) - 1);
     let started = Instant::now();
     for alert in alerts {
-        let rows = query::rollups(&ctx.db, *alert, "USD", start, today)
+        let rows = reports::rollups(&ctx.db, *alert, "USD", start, today)
             .await
             .unwrap();
         assert!(!rows.is_empty());
@@ -195,7 +195,7 @@ async fn series_from_rollups(ctx: &AppContext, alerts: &[Uuid], days: u32) -> Du
 }
 
 /// The same daily statistics straight from the fact rows.
-async fn raw_daily_stats(ctx: &AppContext, alerts: &[Uuid], days: u32) -> (Duration, usize) {
+async fn raw_daily_stats(ctx: &AppState, alerts: &[Uuid], days: u32) -> (Duration, usize) {
     let start = Utc::now().date_naive() - chrono::Duration::days(i64::from(days) - 1);
     let started = Instant::now();
     let mut rows_read = 0usize;
@@ -237,7 +237,7 @@ fn main() {
         let database = BenchDatabase::create().await;
         let settings = Settings::new(database.connect_url(), TransportSettings::new("memory://"));
         let transport = Transport::connect(&TransportSettings::new("memory://")).unwrap();
-        let ctx = AppContext::build(settings, transport).await.unwrap();
+        let ctx = AppState::build(settings, transport).await.unwrap();
 
         println!(
             "{alerts} alerts x {DAYS} days x {runs_per_day} runs/day x {listings} listings = {observations} observations"
@@ -285,7 +285,7 @@ fn main() {
             );
         }
 
-        let report = query::report(&ctx.db, ids[0], 14, Utc::now())
+        let report = reports::report(&ctx.db, ids[0], 14, Utc::now())
             .await
             .unwrap()
             .unwrap();

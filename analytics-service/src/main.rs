@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use analytics_service::config::{Cli, Command};
 use analytics_service::workers::insight_emails::{send_due_insights_once, send_insights_for_alert};
-use analytics_service::{AppContext, Application};
+use analytics_service::{AppState, Application};
 
 fn main() -> ExitCode {
     let cli = match service_kit::cli::parse::<Cli>("analytics-service") {
@@ -57,7 +57,7 @@ fn main() -> ExitCode {
             }
             Command::SendInsights(args) => async {
                 let transport = pubsub::Transport::connect(&settings.transport)?;
-                let ctx = AppContext::build(settings, transport).await?;
+                let ctx = AppState::build(settings, transport).await?;
                 let outcome = match args.alert {
                     Some(alert_id) => send_insights_for_alert(&ctx, alert_id).await?,
                     None => send_due_insights_once(&ctx).await?,

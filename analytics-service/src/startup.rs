@@ -10,14 +10,14 @@ use tokio_util::sync::CancellationToken;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
-use crate::context::AppContext;
 use crate::error::AppError;
 use crate::routes;
+use crate::state::AppState;
 use crate::workers;
 
 /// A built, not yet running, analytics-service.
 pub struct Application {
-    ctx: AppContext,
+    ctx: AppState,
     listener: TcpListener,
     address: SocketAddr,
 }
@@ -41,7 +41,7 @@ impl Application {
     /// given transport (the one-process mode passes its shared in-memory broker).
     pub async fn build(settings: Settings, transport: Transport) -> Result<Self, AppError> {
         let listen = settings.listen;
-        let ctx = AppContext::build(settings, transport).await?;
+        let ctx = AppState::build(settings, transport).await?;
         let listener = TcpListener::bind(listen).map_err(|e| {
             std::io::Error::new(
                 e.kind(),
@@ -68,7 +68,7 @@ impl Application {
     }
 
     /// The shared state (for tests and embedding: ingest, send insights, …).
-    pub fn context(&self) -> &AppContext {
+    pub fn state(&self) -> &AppState {
         &self.ctx
     }
 

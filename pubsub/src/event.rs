@@ -10,24 +10,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
+use crate::event_type;
 use crate::payload::{AlertChanged, AlertDeleted, Payload, ProductsObserved};
 
 /// The only CloudEvents spec version this crate speaks.
 pub const SPEC_VERSION: &str = "1.0";
 /// `datacontenttype` of every event we publish.
 pub const JSON_CONTENT_TYPE: &str = "application/json";
-
-/// The CloudEvents `type` attribute of each event this system defines (DESIGN §7).
-pub mod event_type {
-    /// An alert was created; `data.alert` is the full alert.
-    pub const ALERT_CREATED: &str = "alert.created";
-    /// An alert was changed (including pause/resume); `data.alert` is the full alert.
-    pub const ALERT_UPDATED: &str = "alert.updated";
-    /// An alert was deleted; `data` is `{alert_id, revision}`.
-    pub const ALERT_DELETED: &str = "alert.deleted";
-    /// One alert run saw these listings.
-    pub const PRODUCTS_OBSERVED: &str = "products.observed";
-}
 
 /// One event: the CloudEvents context attributes and a typed payload.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,4 +1,6 @@
-//! Sample events for tests and benchmarks of this crate and of the services.
+//! Sample events for tests and benchmarks of this crate and of the services, behind the
+//! `test-fixtures` feature so production builds do not carry them (enable it in
+//! `[dev-dependencies]`).
 
 use chrono::{TimeZone, Utc};
 use rust_decimal::Decimal;

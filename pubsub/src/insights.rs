@@ -11,10 +11,12 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Fewer days with observations than this and a report says "not enough data yet".
+/// Fewer days with observations than this and a report has `enough_data = false`.
+///
+/// Part of the contract rather than of analytics' arithmetic: it defines what
+/// [`InsightReport::enough_data`] means, and alerts-service, which answers with an empty report
+/// of its own while analytics has nothing for an alert, must quote the same threshold.
 pub const MIN_DAYS_WITH_DATA: u32 = 3;
-/// A current listing within this many percent of the window's lowest price is a good deal.
-pub const GOOD_DEAL_PERCENT: u32 = 5;
 
 /// Price insights for one alert over its last `days` days.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

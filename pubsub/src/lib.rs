@@ -6,6 +6,7 @@
 //!
 //! # Layout
 //!
+//! * [`event_type`] — the CloudEvents `type` of each event (a leaf both modules below use).
 //! * [`event`] — the CloudEvents 1.0 envelope (JSON structured mode), encoding and decoding.
 //! * [`payload`] — the typed `data` of each event type and the version policy for changing them.
 //! * [`topic`] — topic names and their dead-letter streams.
@@ -13,7 +14,9 @@
 //!   Pub/Sub and in-memory transports.
 //! * [`consumer`] — the fetch → handle → acknowledge / retry / dead-letter loop.
 //! * [`insights`] — the JSON of analytics-service's insights read API (not an event, but shared
-//!   by both services the same way).
+//!   by both services the same way); only the wire types, analytics keeps its own rules.
+//! * `fixtures` — sample events for tests and benchmarks, only with the `test-fixtures`
+//!   feature (enable it in `[dev-dependencies]`).
 //!
 //! # Delivery guarantees
 //!
@@ -26,6 +29,8 @@
 
 pub mod consumer;
 pub mod event;
+pub mod event_type;
+#[cfg(feature = "test-fixtures")]
 pub mod fixtures;
 pub mod insights;
 pub mod payload;
@@ -33,7 +38,7 @@ pub mod topic;
 pub mod transport;
 
 pub use consumer::{ConsumerOptions, Disposition, Handler, Incoming, PollReport};
-pub use event::{DecodeError, EncodeError, Event, event_type};
+pub use event::{DecodeError, EncodeError, Event};
 pub use payload::{
     AlertChanged, AlertDeleted, AlertSnapshot, BuyingOptionsFilter, ConditionFilter, Money,
     ObservedItem, Payload, ProductsObserved,

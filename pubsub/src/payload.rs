@@ -17,7 +17,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::event::event_type;
+use crate::event_type;
 use crate::topic;
 
 /// The largest price either service accepts; anything above is a data error, not a listing.

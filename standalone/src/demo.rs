@@ -69,18 +69,18 @@ pub async fn create(
 /// Sends each demo alert's first insight email as soon as analytics has ingested its backfilled
 /// history, so a newcomer sees one at once rather than at the next scheduled tick. Gives up on an
 /// alert (with a warning; the schedule sends it later) if that takes more than two minutes.
-pub async fn send_first_insights(ctx: analytics_service::AppContext, alert_ids: Vec<uuid::Uuid>) {
-    use analytics_service::insights::query::{self, AlertState};
+pub async fn send_first_insights(ctx: analytics_service::AppState, alert_ids: Vec<uuid::Uuid>) {
+    use analytics_service::reports::{self, AlertState};
     // The backfill ends one step before now, so today may have no data yet.
     const DAYS_EXPECTED: u32 = 13;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
     for alert_id in alert_ids {
         loop {
             let known = matches!(
-                query::alert_state(&ctx.db, alert_id).await,
+                reports::alert_state(&ctx.db, alert_id).await,
                 Ok(AlertState::Known { alert: Some(_), .. })
             );
-            let days = match query::report(&ctx.db, alert_id, 14, Utc::now()).await {
+            let days = match reports::report(&ctx.db, alert_id, 14, Utc::now()).await {
                 Ok(Some(report)) => report.days_with_data,
                 _ => 0,
             };

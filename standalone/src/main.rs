@@ -170,7 +170,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             .map_err(|e| format!("demo data: {e}"))?;
         if !created.is_empty() {
             tokio::spawn(demo::send_first_insights(
-                analytics.context().clone(),
+                analytics.state().clone(),
                 created,
             ));
         }

@@ -394,6 +394,11 @@ impl Proc {
         matches!(self.child.try_wait(), Ok(None))
     }
 
+    /// How it ended, once it has (without waiting).
+    pub fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
     /// SIGKILL, and reaps it.
     pub async fn kill(&mut self) {
         let _ = self.child.kill().await;

@@ -17,6 +17,10 @@
 //!   scenarios check against.
 //! * [`scenarios`]: one module per scenario, named by what it does.
 //! * [`report`]: the outcome of a scenario: its checks and figures.
+//!
+//! Beside the soak binary, `tests/` holds ordinary `cargo test` tests that need both services
+//! at once in one process (`tests/insights`: alerts-service's insights proxy against a real
+//! analytics-service), so neither service's crate depends on the other, even in tests.
 
 mod infra;
 mod report;

@@ -57,6 +57,33 @@ pub struct Service {
     env: Vec<(String, String)>,
     name: String,
     log: PathBuf,
+    ready: Readiness,
+}
+
+/// How a service shows it is up.
+#[derive(Debug, Clone, Copy)]
+enum Readiness {
+    /// `GET http://127.0.0.1:<port><path>` answers 2xx.
+    Http(&'static str),
+    /// Its port accepts TCP connections (smtp-sink speaks no HTTP).
+    Tcp,
+}
+
+/// Tries of a service that exits at start before the stack gives up. Each retry is on a new
+/// port: the usual cause is that the free port it was given was taken meanwhile by another
+/// process on the machine, and a few tries make that race vanishingly rare without hiding a
+/// service that cannot start at all.
+const START_ATTEMPTS: usize = 3;
+/// Lines of a service's log shown when it exits at start.
+const LOG_LINES_SHOWN: usize = 20;
+
+/// Why a service did not come up.
+#[derive(Debug)]
+enum StartFailure {
+    /// The process ended during start-up: the status and the last lines of its log.
+    Exited(String),
+    /// It kept running but never became ready, or could not be started at all.
+    Other(anyhow::Error),
 }
 
 impl Service {
@@ -81,6 +108,128 @@ impl Service {
     pub fn peak_rss_kib(&self) -> Option<u64> {
         self.proc.as_ref().and_then(Proc::peak_rss_kib)
     }
+
+    /// Starts the process and waits until it is ready, noticing at once if it exits meanwhile
+    /// (waiting out the deadline for a process that is gone only delays the same failure).
+    async fn start_once(
+        &mut self,
+        cwd: &std::path::Path,
+        http: &reqwest::Client,
+    ) -> Result<(), StartFailure> {
+        self.spawn(cwd).map_err(StartFailure::Other)?;
+        let (limit, what) = match self.ready {
+            Readiness::Http(path) => (Duration::from_secs(120), format!("{}{path}", self.url())),
+            Readiness::Tcp => (Duration::from_secs(20), format!("127.0.0.1:{}", self.port)),
+        };
+        let deadline = Instant::now() + limit;
+        loop {
+            let ready = match self.ready {
+                Readiness::Http(path) => http
+                    .get(format!("{}{path}", self.url()))
+                    .timeout(Duration::from_secs(2))
+                    .send()
+                    .await
+                    .is_ok_and(|response| response.status().is_success()),
+                Readiness::Tcp => tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                    .await
+                    .is_ok(),
+            };
+            if ready {
+                return Ok(());
+            }
+            if let Some(proc) = self.proc.as_mut()
+                && let Some(status) = proc.exit_status()
+            {
+                let tail = proc.tail(LOG_LINES_SHOWN);
+                self.proc = None;
+                return Err(StartFailure::Exited(format!(
+                    "{} exited at start ({status}); the last lines of {}:\n{tail}",
+                    self.name,
+                    self.log.display()
+                )));
+            }
+            if Instant::now() > deadline {
+                return Err(StartFailure::Other(anyhow::anyhow!(
+                    "{} did not answer {what} within {} s",
+                    self.name,
+                    limit.as_secs()
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Moves every mention of `127.0.0.1:<old>` in its settings, and its own port, to `new`.
+    fn repoint(&mut self, old: u16, new: u16) {
+        if self.port == old {
+            self.port = new;
+        }
+        for arg in &mut self.args {
+            *arg = replace_port(arg, old, new);
+        }
+        for (_, value) in &mut self.env {
+            *value = replace_port(value, old, new);
+        }
+    }
+}
+
+/// `text` with every `127.0.0.1:<old>` (as a whole port number) made `127.0.0.1:<new>`.
+fn replace_port(text: &str, old: u16, new: u16) -> String {
+    let needle = format!("127.0.0.1:{old}");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(&needle) {
+        let end = at + needle.len();
+        out.push_str(&rest[..at]);
+        // `127.0.0.1:80` must not rewrite `127.0.0.1:8080`.
+        if rest[end..].starts_with(|c: char| c.is_ascii_digit()) {
+            out.push_str(&needle);
+        } else {
+            out.push_str(&format!("127.0.0.1:{new}"));
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Starts `service`; when it exits during start-up and `may_move`, it tries again on a new port,
+/// up to [`START_ATTEMPTS`] times. Returns the port moves made (old, new), which the caller must
+/// apply to the services that refer to it.
+async fn start_service(
+    service: &mut Service,
+    cwd: &std::path::Path,
+    http: &reqwest::Client,
+    may_move: bool,
+) -> anyhow::Result<Vec<(u16, u16)>> {
+    let mut moves = Vec::new();
+    for attempt in 1..=START_ATTEMPTS {
+        match service.start_once(cwd, http).await {
+            Ok(()) => return Ok(moves),
+            Err(StartFailure::Exited(report)) if may_move && attempt < START_ATTEMPTS => {
+                let (old, new) = (service.port, free_port()?);
+                println!(
+                    "  [stack] {report}\n  [stack] trying {} again on port {new} (attempt {} of {START_ATTEMPTS})",
+                    service.name,
+                    attempt + 1
+                );
+                service.repoint(old, new);
+                moves.push((old, new));
+            }
+            Err(StartFailure::Exited(report)) => bail!("{report}"),
+            Err(StartFailure::Other(error)) => return Err(error),
+        }
+    }
+    bail!("{} did not start", service.name)
+}
+
+/// One of the stack's services.
+#[derive(Debug, Clone, Copy)]
+enum Which {
+    Smtp,
+    Mock,
+    Analytics(usize),
+    Alerts(usize),
 }
 
 /// A running deployment.
@@ -161,6 +310,7 @@ impl<'a> Stack<'a> {
             env: Vec::new(),
             name: "smtp-sink".into(),
             log: log("smtp-sink"),
+            ready: Readiness::Tcp,
         };
         let mock_port = free_port()?;
         let mut mock_env = vec![
@@ -187,6 +337,7 @@ impl<'a> Stack<'a> {
             env: mock_env,
             name: "ebay-mock".into(),
             log: log("ebay-mock"),
+            ready: Readiness::Http("/"),
         };
         let public_url = "http://127.0.0.1:9".to_owned();
         let common = |extra: Vec<(&str, String)>| -> Vec<(String, String)> {
@@ -227,6 +378,7 @@ impl<'a> Stack<'a> {
                 ]),
                 name: format!("analytics-{i}"),
                 log: log(&format!("analytics-{i}")),
+                ready: Readiness::Http("/healthz"),
             });
         }
         let analytics_url = analytics
@@ -264,6 +416,7 @@ impl<'a> Stack<'a> {
                 env,
                 name: format!("alerts-{i}"),
                 log: log(&format!("alerts-{i}")),
+                ready: Readiness::Http("/healthz"),
             });
         }
 
@@ -288,16 +441,15 @@ impl<'a> Stack<'a> {
             sending_in_doubt: false,
             cwd,
         };
-        stack.start_smtp().await?;
-        stack.mock.spawn(&stack.cwd)?;
-        stack
-            .wait_http(&format!("{}/", stack.mock.url()), "ebay-mock")
-            .await?;
+        // In dependency order, so a service that must move to a new port is moved before any
+        // process that refers to it has read its address.
+        stack.launch(Which::Smtp, true).await?;
+        stack.launch(Which::Mock, true).await?;
         for i in 0..stack.analytics.len() {
-            stack.start_analytics(i).await?;
+            stack.launch(Which::Analytics(i), true).await?;
         }
         for i in 0..stack.alerts.len() {
-            stack.start_alerts(i).await?;
+            stack.launch(Which::Alerts(i), true).await?;
         }
         println!("  [stack] {} up", stack.name);
         Ok(stack)
@@ -308,40 +460,38 @@ impl<'a> Stack<'a> {
         self.alerts.first().map(Service::url).unwrap_or_default()
     }
 
-    async fn wait_http(&self, url: &str, what: &str) -> anyhow::Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            if let Ok(response) = self
-                .http
-                .get(url)
-                .timeout(Duration::from_secs(2))
-                .send()
-                .await
-                && response.status().is_success()
-            {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                bail!("{what} did not answer {url} within 120 s");
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+    fn service_mut(&mut self, which: Which) -> &mut Service {
+        match which {
+            Which::Smtp => &mut self.smtp,
+            Which::Mock => &mut self.mock,
+            Which::Analytics(i) => &mut self.analytics[i],
+            Which::Alerts(i) => &mut self.alerts[i],
         }
+    }
+
+    /// Starts one service and waits until it is ready. `may_move` is true only while the stack
+    /// starts: a service that exits then is retried on a new port and every other service's
+    /// settings follow it, which is safe because none that refers to it runs yet. A restart
+    /// later keeps its port (running processes know it), so an exit is reported at once.
+    async fn launch(&mut self, which: Which, may_move: bool) -> anyhow::Result<()> {
+        let cwd = self.cwd.clone();
+        let http = self.http.clone();
+        let moves = start_service(self.service_mut(which), &cwd, &http, may_move).await?;
+        for (old, new) in moves {
+            let others = std::iter::once(&mut self.smtp)
+                .chain(std::iter::once(&mut self.mock))
+                .chain(self.analytics.iter_mut())
+                .chain(self.alerts.iter_mut());
+            for service in others {
+                service.repoint(old, new);
+            }
+        }
+        Ok(())
     }
 
     /// Starts (or restarts) smtp-sink on its port.
     pub async fn start_smtp(&mut self) -> anyhow::Result<()> {
-        self.smtp.spawn(&self.cwd)?;
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while tokio::net::TcpStream::connect(("127.0.0.1", self.smtp.port))
-            .await
-            .is_err()
-        {
-            if Instant::now() > deadline {
-                bail!("smtp-sink did not listen on {}", self.smtp.port);
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Ok(())
+        self.launch(Which::Smtp, false).await
     }
 
     /// Kills smtp-sink.
@@ -353,16 +503,12 @@ impl<'a> Stack<'a> {
 
     /// Starts (or restarts) analytics instance `i` and waits for `/healthz`.
     pub async fn start_analytics(&mut self, i: usize) -> anyhow::Result<()> {
-        self.analytics[i].spawn(&self.cwd)?;
-        let url = format!("{}/healthz", self.analytics[i].url());
-        self.wait_http(&url, "analytics-service").await
+        self.launch(Which::Analytics(i), false).await
     }
 
     /// Starts (or restarts) alerts replica `i` and waits for `/healthz`.
     pub async fn start_alerts(&mut self, i: usize) -> anyhow::Result<()> {
-        self.alerts[i].spawn(&self.cwd)?;
-        let url = format!("{}/healthz", self.alerts[i].url());
-        self.wait_http(&url, "alerts-service").await
+        self.launch(Which::Alerts(i), false).await
     }
 
     /// SIGKILLs analytics instance `i`.
@@ -784,5 +930,163 @@ where
             }
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::path::Path;
+
+    use super::*;
+
+    /// A service run by `program args…` that must accept TCP connections on `port`.
+    fn stub(dir: &Path, program: &str, args: &[&str], port: u16) -> Service {
+        Service {
+            proc: None,
+            port,
+            binary: PathBuf::from(program),
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            env: Vec::new(),
+            name: "stub".into(),
+            log: dir.join("stub.log"),
+            ready: Readiness::Tcp,
+        }
+    }
+
+    fn scratch_dir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("soak-stack-test-{}", random_hex(12)));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[tokio::test]
+    async fn a_service_whose_port_was_taken_exits_at_once_and_starts_again_on_a_new_port() {
+        // A real listener in a few lines: it binds the port it is given or dies saying why,
+        // as the services do. Perl because it is nearly everywhere (git's own scripts need it);
+        // without it the test is skipped rather than failed.
+        let Ok(perl) = which("perl") else {
+            eprintln!("skipped: no perl on PATH");
+            return;
+        };
+        let dir = scratch_dir();
+        // Bound but not listening: the stub's bind fails as it would against any other process,
+        // while the readiness probe is refused rather than answered by the squatter.
+        let taken = tokio::net::TcpSocket::new_v4().unwrap();
+        taken.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let address = format!("127.0.0.1:{port}");
+        let script = "use IO::Socket::INET; $| = 1; \
+            my $s = IO::Socket::INET->new(LocalAddr => $ARGV[0], Listen => 5) \
+              or die \"cannot listen on $ARGV[0]: $!\\n\"; \
+            print \"listening on $ARGV[0]\\n\"; sleep 60;";
+        let mut service = stub(&dir, &perl, &["-e", script, &address], port);
+        let started = Instant::now();
+
+        let moves = start_service(&mut service, &dir, &reqwest::Client::new(), true)
+            .await
+            .unwrap();
+
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the exit was noticed at once, not after the start-up deadline: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(moves.len(), 1, "one retry: {moves:?}");
+        assert_eq!(moves[0].0, port);
+        assert_ne!(service.port, port);
+        assert_eq!(service.args[2], format!("127.0.0.1:{}", service.port));
+        let log = std::fs::read_to_string(&service.log).unwrap();
+        assert!(
+            log.contains(&format!("cannot listen on {address}")),
+            "{log}"
+        );
+        assert!(
+            log.contains(&format!("listening on 127.0.0.1:{}", service.port)),
+            "{log}"
+        );
+        if let Some(mut proc) = service.proc.take() {
+            proc.kill().await;
+        }
+        drop(taken);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn a_service_that_always_exits_is_reported_with_its_log_after_a_bounded_number_of_tries()
+    {
+        let dir = scratch_dir();
+        let port = free_port().unwrap();
+        let mut service = stub(
+            &dir,
+            "/bin/sh",
+            &[
+                "-c",
+                "echo \"bad configuration (try on $0)\" >&2; exit 3",
+                &format!("127.0.0.1:{port}"),
+            ],
+            port,
+        );
+        let started = Instant::now();
+
+        let error = start_service(&mut service, &dir, &reqwest::Client::new(), true)
+            .await
+            .unwrap_err()
+            .to_string();
+
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(error.contains("stub exited at start"), "{error}");
+        assert!(error.contains("exit status: 3"), "{error}");
+        assert!(
+            error.contains("bad configuration"),
+            "the log's last lines: {error}"
+        );
+        let log = std::fs::read_to_string(&service.log).unwrap();
+        assert_eq!(
+            log.matches("bad configuration").count(),
+            START_ATTEMPTS,
+            "{log}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn a_restart_keeps_its_port_and_fails_at_once() {
+        let dir = scratch_dir();
+        let port = free_port().unwrap();
+        let mut service = stub(&dir, "/bin/sh", &["-c", "exit 1"], port);
+
+        let error = start_service(&mut service, &dir, &reqwest::Client::new(), false)
+            .await
+            .unwrap_err()
+            .to_string();
+
+        assert!(error.contains("stub exited at start"), "{error}");
+        assert_eq!(service.port, port);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn only_whole_port_numbers_are_rewritten() {
+        assert_eq!(
+            replace_port("http://127.0.0.1:80/x 127.0.0.1:8080 127.0.0.1:80", 80, 9),
+            "http://127.0.0.1:9/x 127.0.0.1:8080 127.0.0.1:9"
+        );
+    }
+
+    /// The full path of `program` on PATH.
+    fn which(program: &str) -> Result<String, ()> {
+        std::env::var("PATH")
+            .unwrap_or_default()
+            .split(':')
+            .map(|dir| Path::new(dir).join(program))
+            .find(|path| path.is_file())
+            .map(|path| path.display().to_string())
+            .ok_or(())
     }
 }

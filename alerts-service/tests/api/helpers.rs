@@ -99,16 +99,6 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     start(settings, None, smtp, redis, ebay, Some(db), None).await
 }
 
-/// On Postgres with a given Redis prefix and changed settings.
-pub async fn spawn_app_on(redis: TestRedis, change: impl FnOnce(&mut Settings)) -> TestApp {
-    let db = TestDatabase::create().await.unwrap();
-    let smtp = SmtpSink::start().await.unwrap();
-    let ebay = MockServer::start(MockConfig::for_tests()).unwrap();
-    let mut settings = settings(&db.url, &redis, &smtp, &ebay);
-    change(&mut settings);
-    start(settings, None, smtp, redis, ebay, Some(db), None).await
-}
-
 /// On Postgres with a given Redis (e.g. a private server the test stops).
 pub async fn spawn_app_with_redis(redis: TestRedis) -> TestApp {
     let db = TestDatabase::create().await.unwrap();

@@ -48,10 +48,12 @@ pub fn decode(text: &str) -> Option<Histogram> {
     Some(histogram)
 }
 
-/// One day's statistics.
+/// One day's statistics of asking prices: the one daily-statistics type. Ingest computes it
+/// from the histogram and stores it in `daily_rollup`; the insights read it back inside
+/// [`crate::insights::compute::RollupDay`] and show it as the wire's `DailyPoint`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DayStats {
-    /// Observations.
+    /// Observations (one per listing per run).
     pub count: u64,
     /// Lowest price.
     pub min: Decimal,

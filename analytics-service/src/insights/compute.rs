@@ -1,6 +1,6 @@
 //! The insight arithmetic (DESIGN §10), pure: rollups and the latest run's listings in, an
 //! [`InsightReport`] out. Everything the database provides is gathered by
-//! [`super::query`] first, so this module is tested against hand-computed fixtures.
+//! [`crate::reports`] first, so this module is tested against hand-computed fixtures.
 //!
 //! Definitions:
 //! * The window is the `days` calendar days (UTC) ending today. Week 1 is its first half
@@ -16,14 +16,16 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use pubsub::insights::{
-    DailyPoint, GOOD_DEAL_PERCENT, InsightReport, InsightSummary, ListingPrice, MIN_DAYS_WITH_DATA,
-    PriceDrop,
+    DailyPoint, InsightReport, InsightSummary, ListingPrice, MIN_DAYS_WITH_DATA, PriceDrop,
 };
 use rust_decimal::{Decimal, RoundingStrategy};
 use uuid::Uuid;
 
-use crate::ingest::rollup::cents;
+use crate::ingest::rollup::{DayStats, cents};
 
+/// A listing of the latest run within this many percent of the window's lowest price is a good
+/// deal (analytics' rule alone, so it lives here rather than in the shared wire types).
+pub const GOOD_DEAL_PERCENT: u32 = 5;
 /// At most this many good deals in a report.
 pub const MAX_GOOD_DEALS: usize = 10;
 /// At most this many price drops in a report.
@@ -42,29 +44,37 @@ pub struct Listing {
     pub image_url: Option<String>,
 }
 
-/// One day of the rollup table.
+/// One day of the rollup table as the insights read it: the day's statistics, in the one type
+/// ingest computes them in, plus what a report shows beside them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RollupDay {
     /// The day.
     pub date: NaiveDate,
-    /// Observations.
-    pub count: u64,
-    /// Lowest price.
-    pub min: Decimal,
-    /// First quartile.
-    pub p25: Decimal,
-    /// Median.
-    pub median: Decimal,
-    /// Third quartile.
-    pub p75: Decimal,
-    /// Mean.
-    pub mean: Decimal,
-    /// Highest price.
-    pub max: Decimal,
+    /// The day's price statistics, as ingest stored them.
+    pub stats: DayStats,
     /// Listings first seen that day.
     pub new_listings: u64,
     /// The listing at the day's low.
     pub lowest: Option<Listing>,
+}
+
+impl RollupDay {
+    /// The day as the read API shows it. The only conversion to the wire's [`DailyPoint`], whose
+    /// JSON is a contract with alerts-service and so stays its own type; prices get two decimals.
+    pub fn point(&self) -> DailyPoint {
+        let stats = &self.stats;
+        DailyPoint {
+            date: self.date,
+            count: stats.count,
+            min: money(stats.min),
+            p25: money(stats.p25),
+            median: money(stats.median),
+            p75: money(stats.p75),
+            mean: money(stats.mean),
+            max: money(stats.max),
+            new_listings: self.new_listings,
+        }
+    }
 }
 
 /// A listing of the latest run.
@@ -119,26 +129,13 @@ pub fn compute(inputs: &InsightInputs) -> InsightReport {
     let mut rollups: Vec<&RollupDay> = inputs
         .rollups
         .iter()
-        .filter(|r| r.date >= start && r.date <= inputs.today && r.count > 0)
+        .filter(|r| r.date >= start && r.date <= inputs.today && r.stats.count > 0)
         .collect();
     rollups.sort_by_key(|r| r.date);
     let days_with_data = u32::try_from(rollups.len()).unwrap_or(u32::MAX);
     let enough_data = days_with_data >= MIN_DAYS_WITH_DATA;
 
-    let series = rollups
-        .iter()
-        .map(|r| DailyPoint {
-            date: r.date,
-            count: r.count,
-            min: money(r.min),
-            p25: money(r.p25),
-            median: money(r.median),
-            p75: money(r.p75),
-            mean: money(r.mean),
-            max: money(r.max),
-            new_listings: r.new_listings,
-        })
-        .collect();
+    let series = rollups.iter().map(|r| r.point()).collect();
 
     let (summary, message) = if enough_data {
         (summarise(inputs, start, &rollups), None)
@@ -176,7 +173,7 @@ fn summarise(inputs: &InsightInputs, start: NaiveDate, rollups: &[&RollupDay]) -
         let medians: Vec<Decimal> = rollups
             .iter()
             .filter(|r| in_week(r.date))
-            .map(|r| r.median)
+            .map(|r| r.stats.median)
             .collect();
         median(&medians)
     };
@@ -191,21 +188,21 @@ fn summarise(inputs: &InsightInputs, start: NaiveDate, rollups: &[&RollupDay]) -
     let lowest_day = rollups
         .iter()
         .copied()
-        .min_by(|a, b| a.min.cmp(&b.min).then(b.date.cmp(&a.date)));
+        .min_by(|a, b| a.stats.min.cmp(&b.stats.min).then(b.date.cmp(&a.date)));
     let lowest = lowest_day.and_then(|day| {
         day.lowest.as_ref().map(|listing| ListingPrice {
             item_id: listing.item_id.clone(),
             title: listing.title.clone(),
             item_url: listing.item_url.clone(),
             image_url: listing.image_url.clone(),
-            price: money(day.min),
+            price: money(day.stats.min),
             date: day.date,
         })
     });
 
     let good_deals = match lowest_day {
         Some(day) => {
-            let ceiling = day.min * (Decimal::ONE_HUNDRED + Decimal::from(GOOD_DEAL_PERCENT))
+            let ceiling = day.stats.min * (Decimal::ONE_HUNDRED + Decimal::from(GOOD_DEAL_PERCENT))
                 / Decimal::ONE_HUNDRED;
             let mut deals: Vec<&CurrentListing> = inputs
                 .current
@@ -323,13 +320,15 @@ mod tests {
     fn day(today: NaiveDate, ago: i64, median: Decimal, min: Decimal, low_id: &str) -> RollupDay {
         RollupDay {
             date: today - Duration::days(ago),
-            count: 10,
-            min,
-            p25: median - dec!(5),
-            median,
-            p75: median + dec!(5),
-            mean: median,
-            max: median + dec!(20),
+            stats: DayStats {
+                count: 10,
+                min,
+                p25: median - dec!(5),
+                median,
+                p75: median + dec!(5),
+                mean: median,
+                max: median + dec!(20),
+            },
             new_listings: 2,
             lowest: Some(listing(low_id)),
         }

@@ -12,8 +12,8 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use sha2::{Digest, Sha256};
 
-use crate::context::AppContext;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// Proof that a request presented the right token (or that none is configured).
 #[derive(Debug, Clone, Copy)]
@@ -24,7 +24,7 @@ impl FromRequest for Authenticated {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(ctx) = req.app_data::<web::Data<AppContext>>() else {
+        let Some(ctx) = req.app_data::<web::Data<AppState>>() else {
             return ready(Err(ApiError::Internal("application state missing".into())));
         };
         let Some(expected) = &ctx.settings.api_token else {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::context::AppContext;
+use crate::state::AppState;
 
 const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -20,7 +20,7 @@ async fn healthz() -> HttpResponse {
 }
 
 #[tracing::instrument(skip(ctx))]
-async fn readyz(ctx: web::Data<AppContext>) -> HttpResponse {
+async fn readyz(ctx: web::Data<AppState>) -> HttpResponse {
     let database = match tokio::time::timeout(CHECK_TIMEOUT, ctx.db.ping()).await {
         Ok(Ok(())) => "ok".to_owned(),
         Ok(Err(error)) => {

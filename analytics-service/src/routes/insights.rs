@@ -6,9 +6,9 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::auth::Authenticated;
-use crate::context::AppContext;
 use crate::error::ApiError;
-use crate::insights::query;
+use crate::reports;
+use crate::state::AppState;
 
 /// Window when `days` is not given.
 pub const DEFAULT_DAYS: u32 = 14;
@@ -43,14 +43,14 @@ pub fn parse_days(query: &str) -> Result<u32, ApiError> {
 #[tracing::instrument(skip(ctx, req, _auth), fields(alert_id = %path))]
 async fn get_insights(
     _auth: Authenticated,
-    ctx: web::Data<AppContext>,
+    ctx: web::Data<AppState>,
     path: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     // Not a UUID cannot name an alert: the same 404 as an unknown one.
     let alert_id = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
     let days = parse_days(req.query_string())?;
-    let report = query::report(&ctx.db, alert_id, days, Utc::now())
+    let report = reports::report(&ctx.db, alert_id, days, Utc::now())
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok()

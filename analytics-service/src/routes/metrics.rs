@@ -2,14 +2,14 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::context::AppContext;
+use crate::state::AppState;
 
 /// Registers the route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/metrics", web::get().to(metrics));
 }
 
-async fn metrics(ctx: web::Data<AppContext>) -> HttpResponse {
+async fn metrics(ctx: web::Data<AppState>) -> HttpResponse {
     ctx.probe.sample(&ctx.metrics).await;
     match ctx.metrics.render() {
         Ok(text) => HttpResponse::Ok()

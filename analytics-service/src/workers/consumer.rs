@@ -10,8 +10,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::probe::TOPICS;
 use crate::config::Settings;
-use crate::context::AppContext;
 use crate::ingest::IngestHandler;
+use crate::state::AppState;
 
 /// The group membership of this process (a unique consumer name per subscriber).
 pub fn consumer_group(settings: &Settings) -> ConsumerGroup {
@@ -33,7 +33,7 @@ pub fn consumer_options(settings: &Settings) -> ConsumerOptions {
 
 /// One fetch → ingest → acknowledge round on `subscriber` (for tests and benchmarks).
 pub async fn consume_once(
-    ctx: &AppContext,
+    ctx: &AppState,
     subscriber: &mut dyn Subscriber,
 ) -> Result<PollReport, TransportError> {
     let mut handler = IngestHandler::new(ctx.ingestor.clone());
@@ -45,7 +45,7 @@ pub async fn consume_once(
 }
 
 /// Consumes until `shutdown` is cancelled.
-pub async fn run(ctx: AppContext, shutdown: CancellationToken) {
+pub async fn run(ctx: AppState, shutdown: CancellationToken) {
     let group = consumer_group(&ctx.settings);
     let mut subscriber = loop {
         match ctx.transport.subscriber(&group).await {

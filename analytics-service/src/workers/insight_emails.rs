@@ -21,15 +21,15 @@
 use chrono::{DateTime, TimeZone, Utc};
 use futures::StreamExt;
 use pubsub::insights::InsightReport;
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::DbErr;
 use uuid::Uuid;
 
-use crate::context::AppContext;
-use crate::db::Dialect;
 use crate::db::entities::{dim_alert, insight_report::status};
 use crate::error::AppError;
 use crate::insights::email::EmailDetails;
-use crate::insights::query::{self, AlertState};
+use crate::reports::queue::{self, Leased, NewReport};
+use crate::reports::{self, AlertState};
+use crate::state::AppState;
 
 /// How long a worker holds a report it is sending.
 const LEASE: chrono::Duration = chrono::Duration::minutes(5);
@@ -54,13 +54,13 @@ pub struct InsightOutcome {
 }
 
 /// The scheduled pass: plan reports for due alerts, then deliver every due queued report.
-pub async fn send_due_insights_once(ctx: &AppContext) -> Result<InsightOutcome, AppError> {
+pub async fn send_due_insights_once(ctx: &AppState) -> Result<InsightOutcome, AppError> {
     send_due_insights_at(ctx, Utc::now()).await
 }
 
 /// [`send_due_insights_once`] as if it were `now` (tests move time forward with it).
 pub async fn send_due_insights_at(
-    ctx: &AppContext,
+    ctx: &AppState,
     now: DateTime<Utc>,
 ) -> Result<InsightOutcome, AppError> {
     let created = plan_due_reports(ctx, now).await?;
@@ -71,13 +71,13 @@ pub async fn send_due_insights_at(
 
 /// `send-insights --alert ID`: a report for this alert now, even if it had one this period.
 pub async fn send_insights_for_alert(
-    ctx: &AppContext,
+    ctx: &AppState,
     alert_id: Uuid,
 ) -> Result<InsightOutcome, AppError> {
     let now = Utc::now();
     let AlertState::Known {
         alert: Some(alert), ..
-    } = query::alert_state(&ctx.db, alert_id).await?
+    } = reports::alert_state(&ctx.db, alert_id).await?
     else {
         return Err(AppError::UnknownAlert(alert_id));
     };
@@ -113,16 +113,9 @@ pub fn period_start(
 }
 
 /// Computes and queues a report for every due alert; returns how many were created.
-pub async fn plan_due_reports(ctx: &AppContext, now: DateTime<Utc>) -> Result<usize, AppError> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
-    let alerts = dim_alert::Entity::find()
-        .filter(dim_alert::Column::IsCurrent.eq(true))
-        .filter(dim_alert::Column::Deleted.eq(false))
-        .filter(dim_alert::Column::Paused.eq(false))
-        .all(&ctx.db.conn)
-        .await?;
-    let last = last_reports(ctx).await?;
+pub async fn plan_due_reports(ctx: &AppState, now: DateTime<Utc>) -> Result<usize, AppError> {
+    let alerts = reports::active_alerts(&ctx.db).await?;
+    let last = queue::last_reports(&ctx.db).await?;
     let period = ctx.settings.insights.period;
     let half_period = chrono::Duration::seconds(i64::try_from(period.as_secs() / 2).unwrap_or(0));
 
@@ -161,110 +154,47 @@ pub async fn plan_due_reports(ctx: &AppContext, now: DateTime<Utc>) -> Result<us
     Ok(created)
 }
 
-/// Per alert: the latest period with a report and when that report was made.
-async fn last_reports(
-    ctx: &AppContext,
-) -> Result<std::collections::HashMap<Uuid, (DateTime<Utc>, DateTime<Utc>)>, DbErr> {
-    let rows = ctx
-        .db
-        .conn
-        .query_all_raw(ctx.db.dialect.statement(
-            "SELECT alert_id, MAX(period_start) AS last_period, MAX(generated_at) AS last_generated \
-             FROM insight_report GROUP BY alert_id",
-            vec![],
-        ))
-        .await?;
-    let mut out = std::collections::HashMap::with_capacity(rows.len());
-    for row in rows {
-        out.insert(
-            row.try_get::<Uuid>("", "alert_id")?,
-            (
-                row.try_get::<DateTime<Utc>>("", "last_period")?,
-                row.try_get::<DateTime<Utc>>("", "last_generated")?,
-            ),
-        );
-    }
-    Ok(out)
-}
-
-/// Computes one alert's report and queues it; false when another worker already had.
+/// Computes one alert's report, the same way the read API does, and queues it; false when
+/// another worker already had.
 async fn create_report(
-    ctx: &AppContext,
+    ctx: &AppState,
     alert: &dim_alert::Model,
     slot: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    use sea_orm::EntityTrait;
-
-    let Some(recipient) = alert.owner_email.clone() else {
+    let Some(recipient) = alert.owner_email.as_deref() else {
         return Ok(false);
     };
-    let activity = crate::db::entities::alert_activity::Entity::find_by_id(alert.alert_id)
-        .one(&ctx.db.conn)
-        .await?;
-    let inputs = query::inputs(
+    let report = reports::report_of(&ctx.db, alert, ctx.settings.insights.days, now).await?;
+    let created = queue::insert(
         &ctx.db,
-        alert.alert_id,
-        Some(alert),
-        activity.as_ref(),
-        ctx.settings.insights.days,
-        now,
+        NewReport {
+            alert_id: alert.alert_id,
+            period_start: slot,
+            generated_at: now,
+            report: &report,
+            recipient,
+            search_phrase: alert.search_phrase.as_deref().unwrap_or_default(),
+            unsubscribe_url: alert.unsubscribe_url.as_deref(),
+            message_id: ctx.mailer.new_message_id(),
+        },
     )
     .await?;
-    let report = crate::insights::compute::compute(&inputs);
-    let json = serde_json::to_string(&report).map_err(|e| AppError::Email(e.to_string()))?;
-    let inserted = ctx
-        .db
-        .conn
-        .execute_raw(ctx.db.dialect.statement(
-            "INSERT INTO insight_report (report_id, alert_id, period_start, generated_at, days, \
-             enough_data, report, recipient, search_phrase, unsubscribe_url, status, message_id, \
-             attempts, next_attempt_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $4) \
-             ON CONFLICT (alert_id, period_start) DO NOTHING",
-            vec![
-                Value::from(Uuid::now_v7()),
-                Value::from(alert.alert_id),
-                Value::from(slot),
-                Value::from(now),
-                Value::from(i32::try_from(report.days).unwrap_or(14)),
-                Value::from(report.enough_data),
-                Value::from(json),
-                Value::from(recipient),
-                Value::from(alert.search_phrase.clone().unwrap_or_default()),
-                Value::from(alert.unsubscribe_url.clone()),
-                Value::from(status::QUEUED),
-                Value::from(ctx.mailer.new_message_id()),
-            ],
-        ))
-        .await?;
-    let created = inserted.rows_affected() == 1;
     if created {
         ctx.metrics.insight_reports_created.inc();
     }
     Ok(created)
 }
 
-/// A leased report.
-struct Leased {
-    report_id: Uuid,
-    alert_id: Uuid,
-    report: String,
-    search_phrase: String,
-    unsubscribe_url: Option<String>,
-    message_id: String,
-    attempts: i32,
-}
-
 /// Delivers every queued report that is due (optionally only one alert's).
 pub async fn deliver_queued(
-    ctx: &AppContext,
+    ctx: &AppState,
     now: DateTime<Utc>,
     only_alert: Option<Uuid>,
 ) -> Result<InsightOutcome, AppError> {
     let mut outcome = InsightOutcome::default();
     loop {
-        let leased = lease(ctx, now, only_alert).await?;
+        let leased = queue::lease(&ctx.db, now, now + LEASE, LEASE_BATCH, only_alert).await?;
         let last_round = (leased.len() as i64) < LEASE_BATCH;
         for report in leased {
             deliver(ctx, report, now, &mut outcome).await?;
@@ -275,80 +205,26 @@ pub async fn deliver_queued(
     }
 }
 
-async fn lease(
-    ctx: &AppContext,
-    now: DateTime<Utc>,
-    only_alert: Option<Uuid>,
-) -> Result<Vec<Leased>, DbErr> {
-    let lock = match ctx.db.dialect {
-        Dialect::Postgres => "FOR UPDATE SKIP LOCKED",
-        Dialect::Sqlite => "",
-    };
-    let alert_filter = if only_alert.is_some() {
-        "AND alert_id = $5"
-    } else {
-        ""
-    };
-    let mut values = vec![
-        Value::from(now + LEASE),
-        Value::from(now),
-        Value::from(LEASE_BATCH),
-        Value::from(status::QUEUED),
-    ];
-    if let Some(alert_id) = only_alert {
-        values.push(Value::from(alert_id));
-    }
-    let rows = ctx
-        .db
-        .conn
-        .query_all_raw(ctx.db.dialect.statement(
-            &format!(
-                "UPDATE insight_report SET leased_until = $1, attempts = attempts + 1 \
-                 WHERE report_id IN (SELECT report_id FROM insight_report \
-                   WHERE status = $4 AND next_attempt_at <= $2 \
-                   AND (leased_until IS NULL OR leased_until <= $2) {alert_filter} \
-                   ORDER BY next_attempt_at LIMIT $3 {lock}) \
-                 RETURNING report_id, alert_id, report, search_phrase, unsubscribe_url, \
-                   message_id, attempts"
-            ),
-            values,
-        ))
-        .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Leased {
-                report_id: row.try_get("", "report_id")?,
-                alert_id: row.try_get("", "alert_id")?,
-                report: row.try_get("", "report")?,
-                search_phrase: row.try_get("", "search_phrase")?,
-                unsubscribe_url: row.try_get("", "unsubscribe_url")?,
-                message_id: row.try_get("", "message_id")?,
-                attempts: row.try_get("", "attempts")?,
-            })
-        })
-        .collect()
-}
-
 async fn deliver(
-    ctx: &AppContext,
+    ctx: &AppState,
     leased: Leased,
     now: DateTime<Utc>,
     outcome: &mut InsightOutcome,
 ) -> Result<(), DbErr> {
     // The alert as it is now: paused or deleted since the report was planned means no email,
     // and a changed address means the new one.
-    let alert = match query::alert_state(&ctx.db, leased.alert_id).await? {
+    let alert = match reports::alert_state(&ctx.db, leased.alert_id).await? {
         AlertState::Known {
             alert: Some(alert), ..
         } if alert.paused != Some(true) => alert,
         _ => {
-            finish(ctx, leased.report_id, status::CANCELLED, None, now).await?;
+            queue::finish(&ctx.db, leased.report_id, status::CANCELLED, None, now).await?;
             outcome.cancelled += 1;
             return Ok(());
         }
     };
     let Some(recipient) = alert.owner_email.clone() else {
-        finish(ctx, leased.report_id, status::CANCELLED, None, now).await?;
+        queue::finish(&ctx.db, leased.report_id, status::CANCELLED, None, now).await?;
         outcome.cancelled += 1;
         return Ok(());
     };
@@ -375,7 +251,7 @@ async fn deliver(
         }
         Err(error) => {
             tracing::error!(report_id = %leased.report_id, %error, "insight email cannot be rendered");
-            finish(ctx, leased.report_id, status::FAILED, Some(&error), now).await?;
+            queue::finish(&ctx.db, leased.report_id, status::FAILED, Some(&error), now).await?;
             ctx.metrics.insight_emails_failed.inc();
             outcome.failed += 1;
             return Ok(());
@@ -384,7 +260,7 @@ async fn deliver(
 
     match ctx.mailer.send(&email).await {
         Ok(_) => {
-            finish(ctx, leased.report_id, status::SENT, None, now).await?;
+            queue::finish(&ctx.db, leased.report_id, status::SENT, None, now).await?;
             ctx.metrics.insight_emails_sent.inc();
             outcome.sent += 1;
         }
@@ -395,25 +271,14 @@ async fn deliver(
         {
             let backoff = chrono::Duration::minutes(1 << leased.attempts.clamp(0, 6));
             tracing::warn!(report_id = %leased.report_id, %error, attempts = leased.attempts, "insight email failed; will retry");
-            ctx.db
-                .conn
-                .execute_raw(ctx.db.dialect.statement(
-                    "UPDATE insight_report SET leased_until = NULL, next_attempt_at = $2, \
-                     last_error = $3 WHERE report_id = $1",
-                    vec![
-                        Value::from(leased.report_id),
-                        Value::from(now + backoff),
-                        Value::from(error.to_string()),
-                    ],
-                ))
-                .await?;
+            queue::retry_at(&ctx.db, leased.report_id, now + backoff, &error.to_string()).await?;
             ctx.metrics.insight_emails_retried.inc();
             outcome.retried += 1;
         }
         Err(error) => {
             tracing::error!(report_id = %leased.report_id, %error, "insight email failed for good");
-            finish(
-                ctx,
+            queue::finish(
+                &ctx.db,
                 leased.report_id,
                 status::FAILED,
                 Some(&error.to_string()),
@@ -424,30 +289,6 @@ async fn deliver(
             outcome.failed += 1;
         }
     }
-    Ok(())
-}
-
-async fn finish(
-    ctx: &AppContext,
-    report_id: Uuid,
-    new_status: &str,
-    error: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let sent_at = (new_status == status::SENT).then_some(now);
-    ctx.db
-        .conn
-        .execute_raw(ctx.db.dialect.statement(
-            "UPDATE insight_report SET status = $2, leased_until = NULL, last_error = $3, \
-             sent_at = $4 WHERE report_id = $1",
-            vec![
-                Value::from(report_id),
-                Value::from(new_status),
-                Value::from(error.map(str::to_owned)),
-                Value::from(sent_at),
-            ],
-        ))
-        .await?;
     Ok(())
 }
 

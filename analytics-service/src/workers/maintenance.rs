@@ -10,9 +10,9 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
-use crate::context::AppContext;
 use crate::db::Dialect;
 use crate::db::partitions;
+use crate::state::AppState;
 
 /// Processed event ids are kept this long: far beyond any redelivery, and beyond it a replayed
 /// observation is still stopped by the fact table's unique key and an alert event by revisions.
@@ -34,13 +34,13 @@ pub struct MaintenanceOutcome {
 }
 
 /// Runs housekeeping as of now.
-pub async fn run_maintenance_once(ctx: &AppContext) -> Result<MaintenanceOutcome, DbErr> {
+pub async fn run_maintenance_once(ctx: &AppState) -> Result<MaintenanceOutcome, DbErr> {
     run_maintenance_at(ctx, Utc::now()).await
 }
 
 /// Runs housekeeping as of `now`.
 pub async fn run_maintenance_at(
-    ctx: &AppContext,
+    ctx: &AppState,
     now: DateTime<Utc>,
 ) -> Result<MaintenanceOutcome, DbErr> {
     let db = &ctx.db;

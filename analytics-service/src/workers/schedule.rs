@@ -10,8 +10,8 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 
 use super::insight_emails::send_due_insights_once;
 use super::maintenance::run_maintenance_once;
-use crate::context::AppContext;
 use crate::error::AppError;
+use crate::state::AppState;
 
 struct ClearOnDrop(Arc<AtomicBool>);
 
@@ -22,7 +22,7 @@ impl Drop for ClearOnDrop {
 }
 
 /// Starts the schedule; shut it down with [`JobScheduler::shutdown`].
-pub async fn start(ctx: AppContext) -> Result<JobScheduler, AppError> {
+pub async fn start(ctx: AppState) -> Result<JobScheduler, AppError> {
     let scheduler = JobScheduler::new()
         .await
         .map_err(|e| AppError::Scheduler(e.to_string()))?;

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use analytics_service::workers::consumer::{consume_once, consumer_group};
-use analytics_service::{AppContext, Application, Settings};
+use analytics_service::{AppState, Application, Settings};
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use pubsub::consumer::PollReport;
 use pubsub::transport::memory::MemoryBroker;
@@ -25,7 +25,7 @@ pub const TOKEN: &str = "test-token-0123456789abcdef";
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
     pub address: String,
-    pub ctx: AppContext,
+    pub ctx: AppState,
     pub transport: Transport,
     pub client: reqwest::Client,
     pub smtp: SmtpSink,
@@ -100,7 +100,7 @@ async fn start(
         .await
         .unwrap();
     let address = format!("http://{}", app.address());
-    let ctx = app.context().clone();
+    let ctx = app.state().clone();
     let subscriber = transport
         .subscriber(&consumer_group(&ctx.settings))
         .await
@@ -130,8 +130,8 @@ async fn start(
 
 impl TestApp {
     /// A second replica: its own context (pool, caches) on the same database and broker.
-    pub async fn replica(&self) -> AppContext {
-        AppContext::build((*self.ctx.settings).clone(), self.transport.clone())
+    pub async fn replica(&self) -> AppState {
+        AppState::build((*self.ctx.settings).clone(), self.transport.clone())
             .await
             .unwrap()
     }

@@ -1,15 +1,22 @@
-//! Gathers what a report is computed from. The series come from `daily_rollup` (one row per
-//! day, however many runs the day had); only the latest run's listings and their first price in
-//! the window touch the fact table, through index lookups of a few dozen listings.
+//! The report store: every query behind an insight report, and the `insight_report` table of
+//! reports queued for email ([`queue`]). A report has one definition, [`build`]: the read API
+//! ([`report`]) and the insight emails ([`report_of`]) both come through it.
+//!
+//! The series come from `daily_rollup` (one row per day, however many runs the day had); only
+//! the latest run's listings and their first price in the window touch the fact table, through
+//! index lookups of a few dozen listings.
+
+pub mod queue;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use pubsub::insights::InsightReport;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryResult, Value};
 use uuid::Uuid;
 
-use super::compute::{self, CurrentListing, InsightInputs, Listing, RollupDay};
 use crate::db::entities::{alert_activity, dim_alert};
 use crate::db::{Db, get_decimal};
+use crate::ingest::rollup::DayStats;
+use crate::insights::compute::{self, CurrentListing, InsightInputs, Listing, RollupDay};
 
 /// What analytics knows of an alert.
 #[derive(Debug, Clone)]
@@ -50,6 +57,16 @@ pub async fn alert_state(db: &Db, alert_id: Uuid) -> Result<AlertState, DbErr> {
     })
 }
 
+/// The alerts that get insight emails: current revision, not deleted, not paused.
+pub async fn active_alerts(db: &Db) -> Result<Vec<dim_alert::Model>, DbErr> {
+    dim_alert::Entity::find()
+        .filter(dim_alert::Column::IsCurrent.eq(true))
+        .filter(dim_alert::Column::Deleted.eq(false))
+        .filter(dim_alert::Column::Paused.eq(false))
+        .all(&db.conn)
+        .await
+}
+
 /// Computes the report of an alert over `days` days ending at `now`; `None` when the alert is
 /// unknown or deleted.
 pub async fn report(
@@ -61,12 +78,48 @@ pub async fn report(
     let AlertState::Known { alert, activity } = alert_state(db, alert_id).await? else {
         return Ok(None);
     };
-    let inputs = inputs(db, alert_id, alert.as_deref(), activity.as_ref(), days, now).await?;
-    Ok(Some(compute::compute(&inputs)))
+    build(db, alert_id, alert.as_deref(), activity.as_ref(), days, now)
+        .await
+        .map(Some)
+}
+
+/// Computes the report of an alert whose current revision the caller already holds (the
+/// insight emails plan from a list of them), over `days` days ending at `now`.
+pub async fn report_of(
+    db: &Db,
+    alert: &dim_alert::Model,
+    days: u32,
+    now: DateTime<Utc>,
+) -> Result<InsightReport, DbErr> {
+    let activity = alert_activity::Entity::find_by_id(alert.alert_id)
+        .one(&db.conn)
+        .await?;
+    build(
+        db,
+        alert.alert_id,
+        Some(alert),
+        activity.as_ref(),
+        days,
+        now,
+    )
+    .await
+}
+
+/// What a report is: its inputs read from the rollups and the latest run, then computed.
+pub async fn build(
+    db: &Db,
+    alert_id: Uuid,
+    alert: Option<&dim_alert::Model>,
+    activity: Option<&alert_activity::Model>,
+    days: u32,
+    now: DateTime<Utc>,
+) -> Result<InsightReport, DbErr> {
+    let inputs = inputs(db, alert_id, alert, activity, days, now).await?;
+    Ok(compute::compute(&inputs))
 }
 
 /// Reads the inputs of one report.
-pub async fn inputs(
+async fn inputs(
     db: &Db,
     alert_id: Uuid,
     alert: Option<&dim_alert::Model>,
@@ -133,13 +186,15 @@ pub async fn rollups(
             let new_listings: i64 = row.try_get("", "new_listings")?;
             Ok(RollupDay {
                 date: row.try_get("", "day")?,
-                count: u64::try_from(count).unwrap_or(0),
-                min: get_decimal(row, d, "min_price")?,
-                p25: get_decimal(row, d, "p25")?,
-                median: get_decimal(row, d, "median")?,
-                p75: get_decimal(row, d, "p75")?,
-                mean: get_decimal(row, d, "mean")?,
-                max: get_decimal(row, d, "max_price")?,
+                stats: DayStats {
+                    count: u64::try_from(count).unwrap_or(0),
+                    min: get_decimal(row, d, "min_price")?,
+                    p25: get_decimal(row, d, "p25")?,
+                    median: get_decimal(row, d, "median")?,
+                    p75: get_decimal(row, d, "p75")?,
+                    mean: get_decimal(row, d, "mean")?,
+                    max: get_decimal(row, d, "max_price")?,
+                },
                 new_listings: u64::try_from(new_listings).unwrap_or(0),
                 lowest: listing(row)?,
             })

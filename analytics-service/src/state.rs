@@ -1,4 +1,5 @@
-//! [`AppContext`]: everything a request handler or a worker needs, built once and shared.
+//! [`AppState`]: everything a request handler or a worker needs, built once and shared (the
+//! same name as alerts-service's, so both services read alike).
 
 use std::sync::Arc;
 
@@ -15,7 +16,7 @@ use crate::workers::probe::ConsumerProbe;
 
 /// The service's shared state; cheap to clone.
 #[derive(Clone, Debug)]
-pub struct AppContext {
+pub struct AppState {
     /// The validated settings.
     pub settings: Arc<Settings>,
     /// The OLAP database.
@@ -34,7 +35,7 @@ pub struct AppContext {
     pub probe: Arc<ConsumerProbe>,
 }
 
-impl AppContext {
+impl AppState {
     /// Validates the settings, connects to the database and applies pending migrations.
     ///
     /// `transport` is passed in rather than built from the settings so the one-process mode can
