@@ -15,10 +15,13 @@
 //! * [`OutgoingEmail`] — what to send; [`Mailer::render`] turns it into RFC 5322 bytes.
 //! * [`header_safe`] — strips what could break out of a header value.
 //! * [`MailerArgs`] — `SMTP_URL` and `MAIL_FROM` as the services' command lines take them.
+//! * [`delivery`] — the [`RetryPolicy`] both services' email outboxes follow after an attempt.
 
 mod args;
+pub mod delivery;
 
 pub use args::MailerArgs;
+pub use delivery::{NextStep, RetryPolicy};
 
 use std::path::PathBuf;
 use std::time::Duration;

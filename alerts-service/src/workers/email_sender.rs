@@ -19,6 +19,8 @@ use sea_orm::{
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use mailer::{NextStep, RetryPolicy};
+
 use crate::db::entities::email_outbox;
 use crate::db::{skip_locked, sql};
 use crate::email::{FAILED, QUEUED, SENDING, SENT};
@@ -122,26 +124,30 @@ async fn deliver(state: &AppState, row: email_outbox::Model) -> Result<Dispositi
     let attempts = row.attempts;
     let mut update: email_outbox::ActiveModel = row.into();
     update.leased_until = Set(None);
-    let disposition = match state.mailer.send(&email).await {
-        Ok(_) => {
+    let sent = state.mailer.send(&email).await;
+    let attempts_made = u32::try_from(attempts).unwrap_or(0);
+    let disposition = match (RETRY.next_step(&sent, attempts_made), sent) {
+        (NextStep::Sent, _) => {
             update.status = Set(SENT.to_owned());
             update.sent_at = Set(Some(Utc::now()));
             update.last_error = Set(None);
             state.metrics.emails_sent.inc();
             Disposition::Sent
         }
-        Err(error) if error.is_transient() && attempts < MAX_ATTEMPTS => {
+        (NextStep::RetryAfter(wait), Err(error)) => {
             tracing::warn!(%error, attempts, "email delivery failed; will retry");
             update.status = Set(QUEUED.to_owned());
-            update.next_attempt_at = Set(Utc::now() + backoff(attempts));
+            update.next_attempt_at =
+                Set(Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default());
             update.last_error = Set(Some(error.to_string()));
             state.metrics.email_failures.inc();
             Disposition::Retrying
         }
-        Err(error) => {
+        (_, result) => {
+            let error = result.err().map(|e| e.to_string()).unwrap_or_default();
             tracing::error!(%error, attempts, "email delivery failed for good");
             update.status = Set(FAILED.to_owned());
-            update.last_error = Set(Some(error.to_string()));
+            update.last_error = Set(Some(error));
             state.metrics.email_failures.inc();
             Disposition::Failed
         }
@@ -169,10 +175,18 @@ async fn record(state: &AppState, update: email_outbox::ActiveModel) -> Result<(
     }
 }
 
-/// 10 s, 20 s, 40 s … capped at two hours.
+/// 10 s, 20 s, 40 s … capped at two hours, for [`MAX_ATTEMPTS`] attempts (about a day).
+const RETRY: RetryPolicy = RetryPolicy {
+    first_wait: Duration::from_secs(10),
+    max_wait: Duration::from_secs(2 * 3600),
+    max_attempts: MAX_ATTEMPTS as u32,
+};
+
+/// The wait before retrying after `attempts` attempts.
+#[cfg(test)]
 fn backoff(attempts: i32) -> chrono::Duration {
-    let secs = std::cmp::min(10i64.saturating_mul(1i64 << attempts.clamp(0, 20)), 7_200);
-    chrono::Duration::seconds(secs)
+    chrono::Duration::from_std(RETRY.wait_after(u32::try_from(attempts).unwrap_or(0)))
+        .unwrap_or_default()
 }
 
 /// Runs the sender until shutdown: woken when an email is queued, polling every 2 s otherwise.

@@ -18,8 +18,11 @@
 //! A paused or deleted alert gets no email: planning skips it, and delivery cancels a report
 //! queued before the alert was paused.
 
+use std::time::Duration;
+
 use chrono::{DateTime, TimeZone, Utc};
 use futures::StreamExt;
+use mailer::{NextStep, RetryPolicy};
 use pubsub::insights::InsightReport;
 use sea_orm::DbErr;
 use uuid::Uuid;
@@ -258,33 +261,30 @@ async fn deliver(
         }
     };
 
-    match ctx.mailer.send(&email).await {
-        Ok(_) => {
+    let sent = ctx.mailer.send(&email).await;
+    let policy = RetryPolicy {
+        first_wait: Duration::from_secs(60),
+        max_wait: Duration::from_secs(64 * 60),
+        max_attempts: ctx.settings.insights.max_attempts,
+    };
+    let attempts = u32::try_from(leased.attempts).unwrap_or(0);
+    match (policy.next_step(&sent, attempts), sent) {
+        (NextStep::Sent, _) => {
             queue::finish(&ctx.db, leased.report_id, status::SENT, None, now).await?;
             ctx.metrics.insight_emails_sent.inc();
             outcome.sent += 1;
         }
-        Err(error)
-            if error.is_transient()
-                && leased.attempts
-                    < i32::try_from(ctx.settings.insights.max_attempts).unwrap_or(5) =>
-        {
-            let backoff = chrono::Duration::minutes(1 << leased.attempts.clamp(0, 6));
+        (NextStep::RetryAfter(wait), Err(error)) => {
             tracing::warn!(report_id = %leased.report_id, %error, attempts = leased.attempts, "insight email failed; will retry");
-            queue::retry_at(&ctx.db, leased.report_id, now + backoff, &error.to_string()).await?;
+            let at = now + chrono::Duration::from_std(wait).unwrap_or_default();
+            queue::retry_at(&ctx.db, leased.report_id, at, &error.to_string()).await?;
             ctx.metrics.insight_emails_retried.inc();
             outcome.retried += 1;
         }
-        Err(error) => {
+        (_, result) => {
+            let error = result.err().map(|e| e.to_string()).unwrap_or_default();
             tracing::error!(report_id = %leased.report_id, %error, "insight email failed for good");
-            queue::finish(
-                &ctx.db,
-                leased.report_id,
-                status::FAILED,
-                Some(&error.to_string()),
-                now,
-            )
-            .await?;
+            queue::finish(&ctx.db, leased.report_id, status::FAILED, Some(&error), now).await?;
             ctx.metrics.insight_emails_failed.inc();
             outcome.failed += 1;
         }
