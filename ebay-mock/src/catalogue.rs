@@ -876,4 +876,228 @@ mod tests {
         assert_eq!(to_cents(23.47, false), 2347);
         assert_eq!(to_cents(0.10, false), 99);
     }
+
+    /// Every listing alive on any of 20 days, once each (the first time it is seen).
+    fn listings_over_days(phrase: &str) -> (QueryCatalogue, Vec<Listing>) {
+        let catalogue = QueryCatalogue::new(phrase);
+        let mut seen = std::collections::HashSet::new();
+        let mut listings = Vec::new();
+        for day in 0..20 {
+            for listing in catalogue.listings_at(1_800_000_000 + day * DAY) {
+                if seen.insert(listing.item_number) {
+                    listings.push(listing);
+                }
+            }
+        }
+        (catalogue, listings)
+    }
+
+    fn median_dollars(listings: &[&Listing]) -> u64 {
+        let mut cents: Vec<u64> = listings.iter().map(|l| l.price_cents).collect();
+        cents.sort_unstable();
+        cents.get(cents.len() / 2).copied().unwrap_or(0) / 100
+    }
+
+    /// Fixed-price single units (no lot, no bundle) in one condition.
+    fn singles<'a>(listings: &'a [Listing], condition_id: u16) -> Vec<&'a Listing> {
+        listings
+            .iter()
+            .filter(|l| {
+                l.condition_id == Some(condition_id)
+                    && !l.options.auction
+                    && l.lot == 1
+                    && !l.bundle
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_demos_phrases_sell_at_believable_prices_per_condition() {
+        // (phrase, condition id, median range in dollars)
+        let cases = [
+            ("nintendo switch oled", 1000, 300..=370),
+            ("nintendo switch oled", 1500, 270..=330),
+            ("nintendo switch oled", 3000, 200..=270),
+            ("nintendo switch oled", 7000, 60..=130),
+            ("lego 42100", 1000, 450..=580),
+            ("lego 42100", 3000, 320..=400),
+            ("sony wh-1000xm5", 1000, 280..=350),
+            ("sony wh-1000xm5", 3000, 190..=250),
+        ];
+        for (phrase, condition_id, range) in cases {
+            let (_, listings) = listings_over_days(phrase);
+            let singles = singles(&listings, condition_id);
+            assert!(
+                singles.len() >= 3,
+                "{phrase} {condition_id}: {}",
+                singles.len()
+            );
+            let median = median_dollars(&singles);
+            assert!(
+                range.contains(&median),
+                "{phrase} {condition_id}: ${median}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_newcomers_first_alert_finds_used_switches_under_three_hundred_with_shipping() {
+        let catalogue = QueryCatalogue::new("nintendo switch oled");
+        let destination = crate::shipping::Destination::marketplace_default("US");
+        let hits = catalogue
+            .listings_at(1_800_000_000)
+            .into_iter()
+            .filter(|l| l.condition_id == Some(3000) && l.options.fixed_price)
+            .filter(|l| {
+                let quote = crate::shipping::quote(l.shipping, "US", 1, &destination);
+                quote
+                    .cost_cents
+                    .is_some_and(|s| l.price_cents + s <= 30_000)
+            })
+            .count();
+        assert!(hits >= 3, "{hits}");
+    }
+
+    #[test]
+    fn for_parts_units_lots_and_bundles_are_priced_apart_from_working_units() {
+        let (_, listings) = listings_over_days("nintendo switch oled");
+        let used = median_dollars(&singles(&listings, 3000));
+        let parts = median_dollars(&singles(&listings, 7000));
+        let new = median_dollars(&singles(&listings, 1000));
+        let open_box = median_dollars(&singles(&listings, 1500));
+        let used_lots: Vec<&Listing> = listings
+            .iter()
+            .filter(|l| l.condition_id == Some(3000) && l.lot > 1 && !l.options.auction)
+            .collect();
+        let used_bundles: Vec<&Listing> = listings
+            .iter()
+            .filter(|l| l.condition_id == Some(3000) && l.bundle && !l.options.auction)
+            .collect();
+
+        assert!(parts * 2 < used, "parts ${parts}, used ${used}");
+        assert!(
+            open_box * 100 >= new * 80 && open_box < new,
+            "open box ${open_box}, new ${new}"
+        );
+        assert!(!used_lots.is_empty() && !used_bundles.is_empty());
+        assert!(
+            median_dollars(&used_lots) > used * 3 / 2,
+            "lots ${}",
+            median_dollars(&used_lots)
+        );
+        assert!(
+            median_dollars(&used_bundles) > used,
+            "bundles ${}",
+            median_dollars(&used_bundles)
+        );
+    }
+
+    #[test]
+    fn conditions_lots_and_shipping_terms_come_at_realistic_shares() {
+        let mut all = Vec::new();
+        for phrase in [
+            "nintendo switch oled",
+            "sony wh-1000xm5",
+            "nikon d750",
+            "iphone 13",
+            "dji mini 3",
+        ] {
+            all.extend(listings_over_days(phrase).1);
+        }
+        let share = |test: &dyn Fn(&Listing) -> bool| {
+            all.iter().filter(|l| test(l)).count() as f64 / all.len() as f64
+        };
+        let cases: [(&str, f64, std::ops::Range<f64>); 8] = [
+            (
+                "for parts",
+                share(&|l| l.condition_id == Some(7000)),
+                0.05..0.12,
+            ),
+            ("used", share(&|l| l.condition_id == Some(3000)), 0.40..0.60),
+            ("new", share(&|l| l.condition_id == Some(1000)), 0.12..0.30),
+            ("lots", share(&|l| l.lot > 1), 0.02..0.07),
+            ("bundles", share(&|l| l.bundle), 0.02..0.09),
+            (
+                "free shipping",
+                share(&|l| matches!(l.shipping, ShippingTerms::Free { .. })),
+                0.38..0.52,
+            ),
+            (
+                "calculated shipping",
+                share(&|l| matches!(l.shipping, ShippingTerms::Calculated { .. })),
+                0.10..0.22,
+            ),
+            ("auctions", share(&|l| l.options.auction), 0.2..0.4),
+        ];
+        for (what, value, range) in cases {
+            assert!(range.contains(&value), "{what}: {value:.3}");
+        }
+    }
+
+    #[test]
+    fn new_ish_and_broken_phrases_bring_new_and_for_parts_listings() {
+        let share = |phrase: &str, id: u16| {
+            let (_, listings) = listings_over_days(phrase);
+            listings
+                .iter()
+                .filter(|l| l.condition_id == Some(id))
+                .count() as f64
+                / listings.len() as f64
+        };
+        assert!(share("nintendo switch oled sealed", 1000) > 0.45);
+        assert!(share("broken nintendo switch oled", 7000) > 0.35);
+    }
+
+    #[test]
+    fn an_auctions_bid_and_bid_count_never_fall_and_rise_towards_its_end() {
+        let catalogue = QueryCatalogue::new("nintendo switch oled");
+        let start = 1_800_000_000;
+        let auctions: Vec<Listing> = catalogue
+            .listings_at(start)
+            .into_iter()
+            .filter(|l| l.options.auction)
+            .collect();
+        assert!(auctions.len() >= 5);
+        let mut rose = 0;
+        for auction in &auctions {
+            let mut last = (0, 0);
+            let mut at = start;
+            while let Some(now) = catalogue.listing_in_slot(auction.slot, at) {
+                if now.item_number != auction.item_number {
+                    break;
+                }
+                let bid = (now.bid_cents.unwrap_or(0), now.bid_count);
+                assert!(bid.0 >= last.0 && bid.1 >= last.1, "{last:?} then {bid:?}");
+                last = bid;
+                at += HOUR;
+            }
+            if last.1 > auction.bid_count && last.0 > auction.bid_cents.unwrap_or(0) {
+                rose += 1;
+            }
+        }
+        assert!(
+            rose * 10 >= auctions.len() * 8,
+            "{rose} of {}",
+            auctions.len()
+        );
+    }
+
+    #[test]
+    fn most_sellers_have_ninety_seven_percent_feedback_or_more_and_some_less() {
+        let catalogue = QueryCatalogue::new("nintendo switch oled");
+        let feedback: Vec<(f64, u64)> = (0..2_000)
+            .map(|index| {
+                let (percent, score) = catalogue.seller_feedback(index);
+                (percent.parse::<f64>().unwrap_or(-1.0), score)
+            })
+            .collect();
+        let share = |test: &dyn Fn(&(f64, u64)) -> bool| {
+            feedback.iter().filter(|f| test(f)).count() as f64 / feedback.len() as f64
+        };
+        assert!(feedback.iter().all(|(p, _)| (0.0..=100.0).contains(p)));
+        assert!(share(&|(p, _)| *p >= 97.0) > 0.85);
+        assert!(share(&|(p, s)| *p < 97.0 && *s >= 10) > 0.02);
+        assert!(share(&|(_, s)| *s < 10) > 0.02);
+        assert!(share(&|(_, s)| *s > 1_000) > 0.2);
+    }
 }

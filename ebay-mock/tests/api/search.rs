@@ -646,7 +646,11 @@ async fn sorting_by_price_orders_by_price_plus_shipping_both_ways() -> Result<()
     // Calculated shipping without a destination has no cost: eBay can only add what it knows.
     let total_cost = |item: &Value| -> Result<u64> {
         let shipping = &item["shippingOptions"][0]["shippingCost"]["value"];
-        let shipping = if shipping.is_null() { 0 } else { cents(shipping)? };
+        let shipping = if shipping.is_null() {
+            0
+        } else {
+            cents(shipping)?
+        };
         Ok(price_cents(item)? + shipping)
     };
 
