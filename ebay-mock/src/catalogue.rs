@@ -899,7 +899,7 @@ mod tests {
     }
 
     /// Fixed-price single units (no lot, no bundle) in one condition.
-    fn singles<'a>(listings: &'a [Listing], condition_id: u16) -> Vec<&'a Listing> {
+    fn singles(listings: &[Listing], condition_id: u16) -> Vec<&Listing> {
         listings
             .iter()
             .filter(|l| {
