@@ -14,7 +14,7 @@ use crate::config::EbayConfig;
 use crate::error::{ApiErrorBody, ApiErrorDetail, EbayError, snippet};
 use crate::model::{Item, ItemSummary, SearchResponse, SkippedItem};
 use crate::retry::{retry_after, retrying};
-use crate::search::{MAX_RESULT_WINDOW, SearchRequest};
+use crate::search::{DeliveryLocation, END_USER_CONTEXT_HEADER, MAX_RESULT_WINDOW, SearchRequest};
 use crate::token::{AccessToken, TokenProvider};
 
 /// eBay's error id for "the specified item ID was not found" (`getItem`).
@@ -114,12 +114,14 @@ impl EbayClient {
         request.validate()?;
         let marketplace = self.marketplace(request.marketplace.as_deref());
         let query = request.query_pairs();
+        let end_user_context = request.end_user_context();
         let reauthentications = AtomicU32::new(0);
         let response: SearchResponse = retrying(&self.inner.config.retry, "eBay search", || {
             self.get_with_token(
                 &self.inner.search_url,
                 &query,
                 marketplace,
+                end_user_context.as_deref(),
                 &reauthentications,
             )
         })
@@ -154,6 +156,22 @@ impl EbayClient {
         item_id: &str,
         marketplace: Option<&str>,
     ) -> Result<Option<Item>, EbayError> {
+        self.get_item_delivered_to(item_id, marketplace, None).await
+    }
+
+    /// [`EbayClient::get_item`] for a buyer at `delivery` (sent as `X-EBAY-C-ENDUSERCTX`),
+    /// so the listing's shipping options carry that buyer's costs, as a search with the
+    /// same location does.
+    pub async fn get_item_delivered_to(
+        &self,
+        item_id: &str,
+        marketplace: Option<&str>,
+        delivery: Option<&DeliveryLocation>,
+    ) -> Result<Option<Item>, EbayError> {
+        if let Some(delivery) = delivery {
+            delivery.validate()?;
+        }
+        let end_user_context = delivery.map(DeliveryLocation::header_value);
         let item_id = item_id.trim();
         if item_id.is_empty() || item_id.chars().any(char::is_control) {
             return Err(EbayError::InvalidRequest(format!(
@@ -166,7 +184,13 @@ impl EbayClient {
         let marketplace = self.marketplace(marketplace);
         let reauthentications = AtomicU32::new(0);
         let outcome = retrying(&self.inner.config.retry, "eBay getItem", || {
-            self.get_with_token::<Item>(&url, &[], marketplace, &reauthentications)
+            self.get_with_token::<Item>(
+                &url,
+                &[],
+                marketplace,
+                end_user_context.as_deref(),
+                &reauthentications,
+            )
         })
         .await;
         match outcome {
@@ -204,6 +228,7 @@ impl EbayClient {
         url: &Url,
         query: &[(&'static str, String)],
         marketplace: &str,
+        end_user_context: Option<&str>,
         reauthentications: &AtomicU32,
     ) -> Result<T, EbayError> {
         // With a shared cache, the token a re-authentication picks up may be one another
@@ -218,7 +243,10 @@ impl EbayClient {
         };
         loop {
             let token = self.inner.tokens.access_token().await?;
-            match self.send(url, query, marketplace, &token).await {
+            match self
+                .send(url, query, marketplace, end_user_context, &token)
+                .await
+            {
                 Err(error)
                     if error.status() == Some(401)
                         && reauthentications.load(Ordering::Relaxed) < limit =>
@@ -237,16 +265,21 @@ impl EbayClient {
         url: &Url,
         query: &[(&'static str, String)],
         marketplace: &str,
+        end_user_context: Option<&str>,
         token: &AccessToken,
     ) -> Result<T, EbayError> {
-        let response = self
+        let mut request = self
             .inner
             .http
             .get(url.clone())
             .query(query)
             .bearer_auth(token.secret())
             .header(MARKETPLACE_HEADER, marketplace)
-            .header(ACCEPT, "application/json")
+            .header(ACCEPT, "application/json");
+        if let Some(context) = end_user_context {
+            request = request.header(END_USER_CONTEXT_HEADER, context);
+        }
+        let response = request
             .send()
             .await
             .map_err(|source| EbayError::Transport { source })?;

@@ -30,8 +30,12 @@
 //!
 //! * [`config`]: [`EbayConfig`] (environment, base URL, credentials, marketplace, timeouts),
 //!   [`Environment`], and [`Secret`], whose `Debug` hides client secrets.
-//! * [`search`]: [`SearchRequest`] and its filters; renders eBay's `filter` syntax; refuses an
-//!   offset that is not 0 or a multiple of the limit, as eBay does.
+//! * [`search`]: [`SearchRequest`] and its filters; renders eBay's `filter` syntax
+//!   (`conditionIds`, `excludeSellers`, ...) and the `X-EBAY-C-ENDUSERCTX` delivery location
+//!   ([`DeliveryLocation`]); refuses an offset that is not 0 or a multiple of the limit, as
+//!   eBay does.
+//! * [`condition`]: eBay's documented condition ids and the five [`ConditionGroup`]s
+//!   (new, open box, refurbished, used, for parts) they fall into ([`condition_group`]).
 //! * [`model`]: the response DTOs ([`SearchResponse`], [`ItemSummary`], [`Item`], [`Amount`]
 //!   with eBay's converted-from amount, ...), tolerant of absent and unknown fields; prices
 //!   are exact decimals; a listing that cannot be read is skipped and counted
@@ -45,6 +49,7 @@
 //! * [`error`]: [`EbayError`], carrying the HTTP status and eBay's parsed `errors[]`.
 
 pub mod client;
+pub mod condition;
 pub mod config;
 pub mod error;
 pub mod model;
@@ -53,6 +58,10 @@ pub mod search;
 pub mod token;
 
 pub use client::{CollectedResults, EbayClient, MARKETPLACE_HEADER, SearchPager};
+pub use condition::{
+    ConditionGroup, DOCUMENTED_CONDITION_IDS, condition_group, condition_name,
+    is_documented_condition_id,
+};
 pub use config::{API_SCOPE, DEFAULT_MARKETPLACE, EbayConfig, Environment, Secret};
 pub use error::{ApiErrorDetail, EbayError, ErrorParameter};
 pub use model::{
@@ -61,6 +70,7 @@ pub use model::{
 };
 pub use retry::RetryPolicy;
 pub use search::{
-    BuyingOption, Condition, MAX_LIMIT, MAX_RESULT_WINDOW, PriceRange, SearchRequest, SortOrder,
+    BuyingOption, Condition, DeliveryLocation, END_USER_CONTEXT_HEADER, MAX_CONDITION_IDS,
+    MAX_EXCLUDED_SELLERS, MAX_LIMIT, MAX_RESULT_WINDOW, PriceRange, SearchRequest, SortOrder,
 };
 pub use token::{AccessToken, TokenProvider};

@@ -99,6 +99,109 @@ async fn the_request_carries_bearer_token_marketplace_filter_and_paging() -> Res
 }
 
 #[tokio::test]
+async fn condition_ids_excluded_sellers_and_the_delivery_location_reach_ebay() -> Result<()> {
+    // Arrange
+    let server = ebay_with_token().await;
+    Mock::given(method("GET"))
+        .and(path(SEARCH_PATH))
+        .and(query_param(
+            "filter",
+            "conditionIds:{2750|3000},excludeSellers:{bad.seller|flipper}",
+        ))
+        .and(header(
+            "x-ebay-c-enduserctx",
+            "contextualLocation=country%3DUS%2Czip%3D19406",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total": 0})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/buy/browse/v1/item/v1%7C1%7C0"))
+        .and(header(
+            "x-ebay-c-enduserctx",
+            "contextualLocation=country%3DGB%2Czip%3DSW1A%201AA",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"itemId": "v1|1|0", "title": "t"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, RetryPolicy::none())?;
+    let request = SearchRequest::new("nintendo switch oled")
+        .with_conditions([Condition::Used])
+        .with_condition_ids([3000, 2750])
+        .with_exclude_sellers(["flipper", "bad.seller"])
+        .with_delivery_location("us", Some("19406".to_owned()));
+    let gb = ebay_sdk::DeliveryLocation::new("GB", Some("SW1A 1AA".to_owned()));
+
+    // Act
+    let page = client.search(&request).await?;
+    let item = client
+        .get_item_delivered_to("v1|1|0", None, Some(&gb))
+        .await?;
+
+    // Assert
+    assert_eq!(page.total, 0);
+    assert_eq!(item.map(|i| i.title).as_deref(), Some("t"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn without_a_delivery_location_no_end_user_context_is_sent() -> Result<()> {
+    let server = ebay_with_token().await;
+    Mock::given(method("GET"))
+        .and(path(SEARCH_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total": 0})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, RetryPolicy::none())?;
+
+    client.search(&SearchRequest::new("lego")).await?;
+
+    let requests = server.received_requests().await.unwrap_or_default();
+    let search = requests
+        .iter()
+        .find(|r| r.url.path() == SEARCH_PATH)
+        .context("the search was not sent")?;
+    assert!(!search.headers.contains_key("x-ebay-c-enduserctx"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_bad_delivery_location_fails_before_any_call() -> Result<()> {
+    let server = MockServer::start().await;
+    let client = client_for(&server, RetryPolicy::none())?;
+    let bad = ebay_sdk::DeliveryLocation::new("USA", None);
+
+    let search = client
+        .search(&SearchRequest::new("lego").with_delivery_location("USA", None))
+        .await;
+    let item = client
+        .get_item_delivered_to("v1|1|0", None, Some(&bad))
+        .await;
+
+    assert!(
+        matches!(search, Err(EbayError::InvalidRequest(_))),
+        "{search:?}"
+    );
+    assert!(
+        matches!(item, Err(EbayError::InvalidRequest(_))),
+        "{item:?}"
+    );
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    Ok(())
+}
+
+#[tokio::test]
 async fn the_token_request_uses_basic_auth_the_client_credentials_grant_and_the_api_scope()
 -> Result<()> {
     let server = MockServer::start().await;
