@@ -20,10 +20,19 @@
 //! on `EBAY_US` their prices are converted to USD at a rate that moves day by day, as eBay's
 //! `convertedFromValue`/`convertedFromCurrency` show ([`QueryCatalogue::convert_to_usd`]).
 //!
+//! What a phrase sells ([`Product`]: kind, new price, category) sets the price level and how
+//! listings split by condition (eBay's condition ids, for-parts units included), into lots
+//! ("Lot of 3 …", "… x2") and bundles, and by shipping terms (free, flat, calculated; see
+//! [`crate::shipping`]). Sellers have feedback like eBay's: most 99–100 %, a few lower, and
+//! some brand-new accounts with no feedback at all.
+//!
 //! Only the cheap core of each listing ([`Listing`]) is computed for filtering and sorting;
 //! titles, sellers and pictures ([`ListingDetail`]) are built for the returned page only.
 
+use crate::condition;
 use crate::hash::{derive, fnv1a64, gaussian, mix, pick, range, unit};
+use crate::product::{Kind, Product};
+use crate::shipping::ShippingTerms;
 
 /// Seconds per hour.
 pub const HOUR: i64 = 3_600;
@@ -39,7 +48,6 @@ const FIXED_PRICE_DRIFT: f64 = -0.0004;
 
 // Labels that keep the hash streams of different attributes apart.
 const TAG_SLOTS: u64 = 1;
-const TAG_BASE: u64 = 2;
 const TAG_SLOT: u64 = 3;
 const TAG_LISTING: u64 = 4;
 const TAG_WALK: u64 = 5;
@@ -98,96 +106,6 @@ pub fn normalise_query(query: &str) -> String {
         .join(" ")
 }
 
-/// eBay's condition groups, as the `conditions` filter names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ConditionGroup {
-    /// New, new other.
-    New,
-    /// Used, refurbished, for parts.
-    Used,
-    /// The seller gave no condition.
-    Unspecified,
-}
-
-/// A listing's condition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Condition {
-    /// `1000` New.
-    New,
-    /// `1500` New other (see details).
-    NewOther,
-    /// `2000` Certified - Refurbished.
-    CertifiedRefurbished,
-    /// `2500` Seller refurbished.
-    SellerRefurbished,
-    /// `3000` Used.
-    Used,
-    /// `7000` For parts or not working.
-    ForParts,
-    /// No condition given.
-    Unspecified,
-}
-
-impl Condition {
-    /// eBay's condition id.
-    pub fn id(self) -> Option<&'static str> {
-        match self {
-            Self::New => Some("1000"),
-            Self::NewOther => Some("1500"),
-            Self::CertifiedRefurbished => Some("2000"),
-            Self::SellerRefurbished => Some("2500"),
-            Self::Used => Some("3000"),
-            Self::ForParts => Some("7000"),
-            Self::Unspecified => None,
-        }
-    }
-
-    /// eBay's condition text.
-    pub fn label(self) -> Option<&'static str> {
-        match self {
-            Self::New => Some("New"),
-            Self::NewOther => Some("New other (see details)"),
-            Self::CertifiedRefurbished => Some("Certified - Refurbished"),
-            Self::SellerRefurbished => Some("Seller refurbished"),
-            Self::Used => Some("Used"),
-            Self::ForParts => Some("For parts or not working"),
-            Self::Unspecified => None,
-        }
-    }
-
-    /// The filter group it belongs to.
-    pub fn group(self) -> ConditionGroup {
-        match self {
-            Self::New | Self::NewOther => ConditionGroup::New,
-            Self::Unspecified => ConditionGroup::Unspecified,
-            _ => ConditionGroup::Used,
-        }
-    }
-
-    fn price_factor(self) -> f64 {
-        match self {
-            Self::New | Self::Unspecified => 1.0,
-            Self::NewOther => 0.9,
-            Self::CertifiedRefurbished => 0.8,
-            Self::SellerRefurbished => 0.72,
-            Self::Used => 0.62,
-            Self::ForParts => 0.3,
-        }
-    }
-
-    fn from_roll(roll: u64) -> Self {
-        match roll % 100 {
-            0..35 => Self::New,
-            35..43 => Self::NewOther,
-            43..47 => Self::CertifiedRefurbished,
-            47..52 => Self::SellerRefurbished,
-            52..92 => Self::Used,
-            92..97 => Self::ForParts,
-            _ => Self::Unspecified,
-        }
-    }
-}
-
 /// How a listing can be bought.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BuyingOptions {
@@ -244,10 +162,8 @@ impl BuyingOptions {
 pub struct QueryCatalogue {
     seed: u64,
     slots: u32,
-    /// Typical new price for this phrase, in currency units.
-    base_price: f64,
-    /// The phrase as it appears in titles ("Lego 42100").
-    title_core: String,
+    /// What the phrase sells: kind, new price, title spelling.
+    product: Product,
     sellers: u64,
 }
 
@@ -264,8 +180,9 @@ pub struct Listing {
     pub start: i64,
     /// When it ends (Unix seconds).
     pub end: i64,
-    /// Its condition.
-    pub condition: Condition,
+    /// eBay's condition id (`3000` used, `7000` for parts, ...); `None` when the seller gave
+    /// none.
+    pub condition_id: Option<u16>,
     /// Its buying options.
     pub options: BuyingOptions,
     /// The asking price at the requested time, in cents (for a pure auction, the current bid).
@@ -274,10 +191,12 @@ pub struct Listing {
     pub bid_cents: Option<u64>,
     /// Number of bids (auctions).
     pub bid_count: u32,
-    /// Cheapest shipping, in cents (0 = free).
-    pub shipping_cents: u64,
-    /// `1` for a single item, `2` or `3` for a lot.
-    pub lot: u8,
+    /// How the seller ships it (amounts in the seller's currency).
+    pub shipping: ShippingTerms,
+    /// Units sold together: `1` for a single item, more for a lot ("Lot of 3 ...").
+    pub lot: u32,
+    /// The item plus extras ("... Bundle + 3 Games"), priced above a bare unit.
+    pub bundle: bool,
     /// Which of the query's sellers lists it.
     pub seller_index: u64,
     /// Stable "best match" rank key.
@@ -297,8 +216,8 @@ pub struct ConvertedFrom {
     pub price_cents: u64,
     /// Current bid in the seller's cents.
     pub bid_cents: Option<u64>,
-    /// Shipping in the seller's cents.
-    pub shipping_cents: u64,
+    /// Marketplace units per seller unit on the day (shipping is converted with it).
+    pub rate: f64,
 }
 
 /// The presentational part of a listing, built only for listings on the returned page.
@@ -316,6 +235,8 @@ pub struct ListingDetail {
     pub seller_feedback_score: u64,
     /// Partial postal code like `951**`.
     pub postal_code: String,
+    /// The condition's display name.
+    pub condition_name: Option<&'static str>,
     /// The large picture eBay lists under `thumbnailImages`.
     pub thumbnail_url: String,
 }
@@ -325,15 +246,17 @@ impl QueryCatalogue {
     pub fn new(normalised_query: &str) -> Self {
         let seed = fnv1a64(normalised_query.as_bytes());
         let slots = u32::try_from(range(derive(seed, &[TAG_SLOTS]), 50, 500)).unwrap_or(50);
-        // Log-uniform between $5 and $2000: cheap and expensive things are equally common.
-        let base_price = 5.0 * 400f64.powf(unit(derive(seed, &[TAG_BASE])));
         Self {
             seed,
             slots,
-            base_price,
-            title_core: title_case(normalised_query),
+            product: Product::of(normalised_query, seed, title_case),
             sellers: u64::from(slots / 4).max(8),
         }
+    }
+
+    /// What the phrase sells.
+    pub fn product(&self) -> &Product {
+        &self.product
     }
 
     /// The phrase's hash.
@@ -341,9 +264,9 @@ impl QueryCatalogue {
         self.seed
     }
 
-    /// The typical price of the phrase.
+    /// The typical price of one new unit of what the phrase sells.
     pub fn base_price(&self) -> f64 {
-        self.base_price
+        self.product.new_price
     }
 
     /// Every listing alive at `now` (Unix seconds), priced as of then.
@@ -359,6 +282,10 @@ impl QueryCatalogue {
 
     /// The category path of this query's listings, leaf first.
     pub fn categories(&self) -> &'static [(&'static str, &'static str)] {
+        let known = self.product.kind.categories();
+        if !known.is_empty() {
+            return known;
+        }
         let index = derive(self.seed, &[TAG_CATEGORY]) % CATEGORY_PATHS.len() as u64;
         CATEGORY_PATHS
             .get(usize::try_from(index).unwrap_or(0))
@@ -394,11 +321,33 @@ impl QueryCatalogue {
             currency,
             price_cents: listing.price_cents,
             bid_cents: listing.bid_cents,
-            shipping_cents: listing.shipping_cents,
+            rate,
         });
         listing.price_cents = convert(listing.price_cents).max(1);
         listing.bid_cents = listing.bid_cents.map(convert);
-        listing.shipping_cents = convert(listing.shipping_cents);
+    }
+
+    /// The country the item ships from: the seller's, for sellers abroad.
+    pub fn origin_country(
+        &self,
+        listing: &Listing,
+        marketplace_country: &'static str,
+    ) -> &'static str {
+        match self
+            .seller_currency(listing.seller_index)
+            .map(|(currency, _)| currency)
+        {
+            Some("CAD") => "CA",
+            Some("GBP") => "GB",
+            Some("AUD") => "AU",
+            Some("EUR") => "DE",
+            _ => marketplace_country,
+        }
+    }
+
+    /// The first three digits of the item's postal code (`951` of `951**`).
+    pub fn origin_postal_prefix(listing: &Listing) -> u64 {
+        range(derive(listing.seed, &[103]), 10, 999)
     }
 
     /// The seller's markdown in percent, for about one fixed-price listing in eight.
@@ -434,19 +383,31 @@ impl QueryCatalogue {
             return None;
         }
 
-        let condition = Condition::from_roll(attribute(4));
-        let lot: u8 = match attribute(5) % 100 {
-            0..6 => 2,
-            6..8 => 3,
-            _ => 1,
+        let product = &self.product;
+        let kind = product.kind;
+        let condition_id = product.condition_from_roll(attribute(4));
+        let (lot_share, lot_sizes) = kind.lots();
+        let kind_roll = u32::try_from(attribute(5) % 1_000).unwrap_or(0);
+        let (lot, bundle) = if kind_roll < lot_share {
+            (pick(mix(attribute(5)), lot_sizes).unwrap_or(2), false)
+        } else {
+            (1, kind_roll < lot_share + kind.bundles())
         };
-        let lot_factor = match lot {
-            2 => 1.8,
-            3 => 2.5,
-            _ => 1.0,
+        // A lot costs about its units' worth, a little less per unit; a bulk lot (fifty cards)
+        // far less per unit. A bundle adds games or accessories to one unit.
+        let quantity_factor = if lot > 5 {
+            f64::from(lot).powf(0.35)
+        } else if lot > 1 {
+            f64::from(lot).powf(0.92)
+        } else if bundle {
+            1.2 + 0.25 * unit(attribute(17))
+        } else {
+            1.0
         };
-        let spread = (0.28 * gaussian(attribute(6))).exp();
-        let list_price = self.base_price * spread * condition.price_factor() * lot_factor;
+        let spread = (product.spread * gaussian(attribute(6))).exp();
+        let unit_price =
+            product.new_price * condition::price_factor(condition_id, kind == Kind::Cards);
+        let list_price = unit_price * quantity_factor * spread;
 
         let hours = u64::try_from(now.div_euclid(HOUR) - start.div_euclid(HOUR)).unwrap_or(0);
         let walked = {
@@ -460,9 +421,17 @@ impl QueryCatalogue {
         let (price_cents, bid_cents, bid_count) = if options.auction {
             let progress = ((now - start) as f64 / (end - start).max(1) as f64).clamp(0.0, 1.0);
             let max_bids = range(attribute(8), 3, 40) as f64;
-            let bids = (max_bids * progress.powf(1.7)).floor();
-            let opening = list_price * (0.15 + 0.35 * unit(attribute(9)));
-            let final_price = list_price * (0.75 + 0.45 * unit(attribute(10)));
+            // A trickle of bids over the auction and a rush in its last hours; never fewer
+            // bids, and so never a lower bid, later on.
+            let activity = 0.55 * progress.powf(1.5) + 0.45 * progress.powi(24);
+            let bids = (max_bids * activity).floor();
+            // A quarter of sellers start at $0.99; the rest at 10–45 % of the item's worth.
+            let opening = if unit(attribute(18)) < 0.25 {
+                0.99
+            } else {
+                list_price * (0.1 + 0.35 * unit(attribute(9)))
+            };
+            let final_price = list_price * (0.78 + 0.32 * unit(attribute(10)));
             let bid = if bids < 1.0 {
                 opening
             } else {
@@ -489,16 +458,7 @@ impl QueryCatalogue {
             price_cents
         };
 
-        let shipping_cents = if unit(attribute(11)) < 0.45 {
-            0
-        } else {
-            let base = 399 + range(attribute(12), 0, 11) * 100;
-            if self.base_price > 300.0 {
-                base + 1_000
-            } else {
-                base
-            }
-        };
+        let weight_grams = kind.weight_grams() * lot.clamp(1, 5);
 
         Some(Listing {
             seed,
@@ -506,13 +466,14 @@ impl QueryCatalogue {
             item_number: 100_000_000_000 + attribute(13) % 900_000_000_000,
             start,
             end,
-            condition,
+            condition_id,
             options,
             price_cents,
             bid_cents,
             bid_count,
-            shipping_cents,
+            shipping: shipping_terms(weight_grams, attribute(11), attribute(12)),
             lot,
+            bundle,
             seller_index: attribute(14) % self.sellers,
             relevance: attribute(15),
             fixed_duration: !options.auction && attribute(16) % 100 < 5,
@@ -533,13 +494,40 @@ impl QueryCatalogue {
         }
     }
 
+    /// Seller number `index`'s positive feedback (`"99.4"`) and feedback score. Most sellers
+    /// have 99–100 %, about one in seven 97–99 %, one in twenty less; about one in seventeen
+    /// is a new account with a handful of ratings, or none ("0.0" with a score of 0, as eBay
+    /// shows it).
+    pub fn seller_feedback(&self, index: u64) -> (String, u64) {
+        let seed = derive(self.seed, &[TAG_SELLER, index]);
+        let tenths = |low: u64, high: u64| range(mix(seed ^ 7), low, high);
+        if mix(seed ^ 5) % 100 < 6 {
+            let score = range(mix(seed ^ 11), 0, 9);
+            let percent = match score {
+                0 => "0.0".to_owned(),
+                _ if mix(seed ^ 13).is_multiple_of(4) => {
+                    format!("{:.1}", 100.0 * (score - 1) as f64 / score as f64)
+                }
+                _ => "100.0".to_owned(),
+            };
+            return (percent, score);
+        }
+        let percent_tenths = match mix(seed ^ 9) % 100 {
+            0..80 => tenths(990, 1_000),
+            80..95 => tenths(970, 989),
+            _ => tenths(880, 969),
+        };
+        let score = (10.0 * 8_000f64.powf(unit(mix(seed ^ 11)))) as u64;
+        (
+            format!("{}.{}", percent_tenths / 10, percent_tenths % 10),
+            score,
+        )
+    }
+
     /// Titles, seller and picture for one listing.
     pub fn detail(&self, listing: &Listing) -> ListingDetail {
         let attribute = |label: u64| derive(listing.seed, &[100 + label]);
-        let seller_seed = derive(self.seed, &[TAG_SELLER, listing.seller_index]);
-        let feedback_tenths =
-            1000 - range(mix(seller_seed ^ 7), 0, 60).min(range(mix(seller_seed ^ 9), 0, 60));
-        let feedback_score = (10.0 * 5_000f64.powf(unit(mix(seller_seed ^ 11)))) as u64;
+        let (feedback_percentage, feedback_score) = self.seller_feedback(listing.seller_index);
         ListingDetail {
             title: self.title(listing, &attribute),
             image_url: format!(
@@ -547,39 +535,33 @@ impl QueryCatalogue {
                 base62(attribute(1), attribute(2), 16)
             ),
             seller_username: self.seller_username(listing.seller_index),
-            seller_feedback_percentage: format!(
-                "{}.{}",
-                feedback_tenths / 10,
-                feedback_tenths % 10
-            ),
+            seller_feedback_percentage: feedback_percentage,
             seller_feedback_score: feedback_score,
-            postal_code: format!("{:03}**", range(attribute(3), 10, 999)),
+            postal_code: format!("{:03}**", Self::origin_postal_prefix(listing)),
             thumbnail_url: format!(
                 "https://i.ebayimg.com/images/g/{}/s-l1600.jpg",
                 base62(attribute(1), attribute(2), 16)
             ),
+            condition_name: listing
+                .condition_id
+                .map(|id| condition::name(id, self.product.kind == Kind::Cards)),
         }
     }
 
     fn title(&self, listing: &Listing, attribute: &dyn Fn(u64) -> u64) -> String {
-        let prefix = match listing.lot {
-            2 => "Lot of 2 ",
-            3 => "Lot of 3 ",
-            _ => match listing.condition {
-                Condition::New => pick(attribute(10), NEW_PREFIXES).unwrap_or(""),
-                _ => pick(attribute(10), USED_PREFIXES).unwrap_or(""),
-            },
-        };
-        let descriptor = pick(attribute(11), DESCRIPTORS).unwrap_or("");
-        let suffix = match listing.condition {
-            Condition::New => pick(attribute(12), NEW_SUFFIXES),
-            Condition::NewOther => pick(attribute(12), NEW_OTHER_SUFFIXES),
-            Condition::CertifiedRefurbished | Condition::SellerRefurbished => {
-                pick(attribute(12), REFURBISHED_SUFFIXES)
-            }
-            Condition::Used => pick(attribute(12), USED_SUFFIXES),
-            Condition::ForParts => pick(attribute(12), PARTS_SUFFIXES),
-            Condition::Unspecified => pick(attribute(12), DESCRIPTORS),
+        let core = self.product.title.as_str();
+        let group = listing.condition_id.map(condition::group);
+        let cards = self.product.kind == Kind::Cards;
+        let suffix = match (listing.condition_id, group) {
+            (Some(2750), _) if cards => pick(attribute(12), GRADED_SUFFIXES),
+            (Some(4000), _) if cards => pick(attribute(12), UNGRADED_SUFFIXES),
+            (Some(1750), _) => pick(attribute(12), DEFECT_SUFFIXES),
+            (_, Some(condition::Group::New)) => pick(attribute(12), NEW_SUFFIXES),
+            (_, Some(condition::Group::OpenBox)) => pick(attribute(12), NEW_OTHER_SUFFIXES),
+            (_, Some(condition::Group::Refurbished)) => pick(attribute(12), REFURBISHED_SUFFIXES),
+            (_, Some(condition::Group::Used)) => pick(attribute(12), USED_SUFFIXES),
+            (_, Some(condition::Group::ForParts)) => pick(attribute(12), PARTS_SUFFIXES),
+            (None, None) | (Some(_), None) => pick(attribute(12), DESCRIPTORS),
         }
         .unwrap_or("");
         let extra = if attribute(13).is_multiple_of(4) {
@@ -587,8 +569,35 @@ impl QueryCatalogue {
         } else {
             ""
         };
+        let units = listing.lot;
+        let parts: Vec<String> = if units > 1 {
+            // The ways sellers say "several units in one listing".
+            let head = match attribute(15) % 10 {
+                0..5 => format!("Lot of {units} {core}"),
+                5..8 => format!("{core} x{units}"),
+                _ => format!("{core} Bundle of {units}"),
+            };
+            vec![head, suffix.to_owned(), extra.to_owned()]
+        } else if listing.bundle {
+            let extras = pick(attribute(16), self.product.kind.bundle_extras()).unwrap_or("Bundle");
+            vec![core.to_owned(), extras.to_owned(), suffix.to_owned()]
+        } else {
+            let prefix = match group {
+                Some(condition::Group::New) if !cards => pick(attribute(10), NEW_PREFIXES),
+                _ => pick(attribute(10), USED_PREFIXES),
+            }
+            .unwrap_or("");
+            let descriptor = pick(attribute(11), DESCRIPTORS).unwrap_or("");
+            vec![
+                prefix.to_owned(),
+                core.to_owned(),
+                descriptor.to_owned(),
+                suffix.to_owned(),
+                extra.to_owned(),
+            ]
+        };
         let mut title = String::with_capacity(80);
-        for part in [prefix, &self.title_core, descriptor, suffix, extra] {
+        for part in &parts {
             let part = part.trim();
             if part.is_empty() {
                 continue;
@@ -599,6 +608,39 @@ impl QueryCatalogue {
             title.push_str(part);
         }
         truncate_title(title)
+    }
+}
+
+/// A listing's shipping terms: free (about 45 %, 60 % for small parcels), a flat rate, or
+/// calculated by the carrier (15 %, 25 % for heavy parcels), in the seller's cents.
+fn shipping_terms(weight_grams: u32, roll: u64, amount_roll: u64) -> ShippingTerms {
+    let share = unit(roll);
+    let (free_share, calculated_share) = match weight_grams {
+        0..=250 => (0.6, 0.1),
+        251..=2_500 => (0.45, 0.15),
+        _ => (0.35, 0.25),
+    };
+    // Flat domestic rates end in .99, by parcel size.
+    let (low, high) = match weight_grams {
+        0..=250 => (0, 4),
+        251..=1_000 => (4, 12),
+        1_001..=2_500 => (8, 19),
+        _ => (14, 34),
+    };
+    let domestic_cents = range(amount_roll, low, high) * 100 + 99;
+    let international_cents =
+        (range(mix(amount_roll), 19, 34) + u64::from(weight_grams / 500) * 4) * 100 + 99;
+    if share < free_share {
+        ShippingTerms::Free {
+            international_cents,
+        }
+    } else if share < free_share + calculated_share {
+        ShippingTerms::Calculated { weight_grams }
+    } else {
+        ShippingTerms::Fixed {
+            domestic_cents,
+            international_cents,
+        }
     }
 }
 
@@ -727,7 +769,6 @@ const DESCRIPTORS: &[&str] = &[
     "",
     "",
     "Set",
-    "Bundle",
     "Kit",
     "Complete",
     "with Box",
@@ -737,7 +778,6 @@ const DESCRIPTORS: &[&str] = &[
     "Silver",
     "Collector's Edition",
     "Original Packaging",
-    "2-Pack",
 ];
 const NEW_SUFFIXES: &[&str] = &[
     "",
@@ -748,6 +788,13 @@ const NEW_SUFFIXES: &[&str] = &[
     "- New in Box",
     "NEW",
 ];
+const DEFECT_SUFFIXES: &[&str] = &[
+    "- New with Defects",
+    "New, Cosmetic Scratches",
+    "New - Damaged Box",
+];
+const GRADED_SUFFIXES: &[&str] = &["PSA 10", "PSA 9", "BGS 9.5", "CGC 9", "PSA 8"];
+const UNGRADED_SUFFIXES: &[&str] = &["", "NM", "Near Mint", "LP", "Holo", "Pack Fresh"];
 const NEW_OTHER_SUFFIXES: &[&str] = &[
     "- Open Box",
     "New (Other)",
@@ -828,5 +875,229 @@ mod tests {
         assert_eq!(to_cents(23.47, true), 2299);
         assert_eq!(to_cents(23.47, false), 2347);
         assert_eq!(to_cents(0.10, false), 99);
+    }
+
+    /// Every listing alive on any of 20 days, once each (the first time it is seen).
+    fn listings_over_days(phrase: &str) -> (QueryCatalogue, Vec<Listing>) {
+        let catalogue = QueryCatalogue::new(phrase);
+        let mut seen = std::collections::HashSet::new();
+        let mut listings = Vec::new();
+        for day in 0..20 {
+            for listing in catalogue.listings_at(1_800_000_000 + day * DAY) {
+                if seen.insert(listing.item_number) {
+                    listings.push(listing);
+                }
+            }
+        }
+        (catalogue, listings)
+    }
+
+    fn median_dollars(listings: &[&Listing]) -> u64 {
+        let mut cents: Vec<u64> = listings.iter().map(|l| l.price_cents).collect();
+        cents.sort_unstable();
+        cents.get(cents.len() / 2).copied().unwrap_or(0) / 100
+    }
+
+    /// Fixed-price single units (no lot, no bundle) in one condition.
+    fn singles(listings: &[Listing], condition_id: u16) -> Vec<&Listing> {
+        listings
+            .iter()
+            .filter(|l| {
+                l.condition_id == Some(condition_id)
+                    && !l.options.auction
+                    && l.lot == 1
+                    && !l.bundle
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_demos_phrases_sell_at_believable_prices_per_condition() {
+        // (phrase, condition id, median range in dollars)
+        let cases = [
+            ("nintendo switch oled", 1000, 300..=370),
+            ("nintendo switch oled", 1500, 270..=330),
+            ("nintendo switch oled", 3000, 200..=270),
+            ("nintendo switch oled", 7000, 60..=130),
+            ("lego 42100", 1000, 450..=580),
+            ("lego 42100", 3000, 320..=400),
+            ("sony wh-1000xm5", 1000, 280..=350),
+            ("sony wh-1000xm5", 3000, 190..=250),
+        ];
+        for (phrase, condition_id, range) in cases {
+            let (_, listings) = listings_over_days(phrase);
+            let singles = singles(&listings, condition_id);
+            assert!(
+                singles.len() >= 3,
+                "{phrase} {condition_id}: {}",
+                singles.len()
+            );
+            let median = median_dollars(&singles);
+            assert!(
+                range.contains(&median),
+                "{phrase} {condition_id}: ${median}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_newcomers_first_alert_finds_used_switches_under_three_hundred_with_shipping() {
+        let catalogue = QueryCatalogue::new("nintendo switch oled");
+        let destination = crate::shipping::Destination::marketplace_default("US");
+        let hits = catalogue
+            .listings_at(1_800_000_000)
+            .into_iter()
+            .filter(|l| l.condition_id == Some(3000) && l.options.fixed_price)
+            .filter(|l| {
+                let quote = crate::shipping::quote(l.shipping, "US", 1, &destination);
+                quote
+                    .cost_cents
+                    .is_some_and(|s| l.price_cents + s <= 30_000)
+            })
+            .count();
+        assert!(hits >= 3, "{hits}");
+    }
+
+    #[test]
+    fn for_parts_units_lots_and_bundles_are_priced_apart_from_working_units() {
+        let (_, listings) = listings_over_days("nintendo switch oled");
+        let used = median_dollars(&singles(&listings, 3000));
+        let parts = median_dollars(&singles(&listings, 7000));
+        let new = median_dollars(&singles(&listings, 1000));
+        let open_box = median_dollars(&singles(&listings, 1500));
+        let used_lots: Vec<&Listing> = listings
+            .iter()
+            .filter(|l| l.condition_id == Some(3000) && l.lot > 1 && !l.options.auction)
+            .collect();
+        let used_bundles: Vec<&Listing> = listings
+            .iter()
+            .filter(|l| l.condition_id == Some(3000) && l.bundle && !l.options.auction)
+            .collect();
+
+        assert!(parts * 2 < used, "parts ${parts}, used ${used}");
+        assert!(
+            open_box * 100 >= new * 80 && open_box < new,
+            "open box ${open_box}, new ${new}"
+        );
+        assert!(!used_lots.is_empty() && !used_bundles.is_empty());
+        assert!(
+            median_dollars(&used_lots) > used * 3 / 2,
+            "lots ${}",
+            median_dollars(&used_lots)
+        );
+        assert!(
+            median_dollars(&used_bundles) > used,
+            "bundles ${}",
+            median_dollars(&used_bundles)
+        );
+    }
+
+    #[test]
+    fn conditions_lots_and_shipping_terms_come_at_realistic_shares() {
+        let mut all = Vec::new();
+        for phrase in [
+            "nintendo switch oled",
+            "sony wh-1000xm5",
+            "nikon d750",
+            "iphone 13",
+            "dji mini 3",
+        ] {
+            all.extend(listings_over_days(phrase).1);
+        }
+        let share = |test: &dyn Fn(&Listing) -> bool| {
+            all.iter().filter(|l| test(l)).count() as f64 / all.len() as f64
+        };
+        let cases: [(&str, f64, std::ops::Range<f64>); 8] = [
+            (
+                "for parts",
+                share(&|l| l.condition_id == Some(7000)),
+                0.05..0.12,
+            ),
+            ("used", share(&|l| l.condition_id == Some(3000)), 0.40..0.60),
+            ("new", share(&|l| l.condition_id == Some(1000)), 0.12..0.30),
+            ("lots", share(&|l| l.lot > 1), 0.02..0.07),
+            ("bundles", share(&|l| l.bundle), 0.02..0.09),
+            (
+                "free shipping",
+                share(&|l| matches!(l.shipping, ShippingTerms::Free { .. })),
+                0.38..0.52,
+            ),
+            (
+                "calculated shipping",
+                share(&|l| matches!(l.shipping, ShippingTerms::Calculated { .. })),
+                0.10..0.22,
+            ),
+            ("auctions", share(&|l| l.options.auction), 0.2..0.4),
+        ];
+        for (what, value, range) in cases {
+            assert!(range.contains(&value), "{what}: {value:.3}");
+        }
+    }
+
+    #[test]
+    fn new_ish_and_broken_phrases_bring_new_and_for_parts_listings() {
+        let share = |phrase: &str, id: u16| {
+            let (_, listings) = listings_over_days(phrase);
+            listings
+                .iter()
+                .filter(|l| l.condition_id == Some(id))
+                .count() as f64
+                / listings.len() as f64
+        };
+        assert!(share("nintendo switch oled sealed", 1000) > 0.45);
+        assert!(share("broken nintendo switch oled", 7000) > 0.35);
+    }
+
+    #[test]
+    fn an_auctions_bid_and_bid_count_never_fall_and_rise_towards_its_end() {
+        let catalogue = QueryCatalogue::new("nintendo switch oled");
+        let start = 1_800_000_000;
+        let auctions: Vec<Listing> = catalogue
+            .listings_at(start)
+            .into_iter()
+            .filter(|l| l.options.auction)
+            .collect();
+        assert!(auctions.len() >= 5);
+        let mut rose = 0;
+        for auction in &auctions {
+            let mut last = (0, 0);
+            let mut at = start;
+            while let Some(now) = catalogue.listing_in_slot(auction.slot, at) {
+                if now.item_number != auction.item_number {
+                    break;
+                }
+                let bid = (now.bid_cents.unwrap_or(0), now.bid_count);
+                assert!(bid.0 >= last.0 && bid.1 >= last.1, "{last:?} then {bid:?}");
+                last = bid;
+                at += HOUR;
+            }
+            if last.1 > auction.bid_count && last.0 > auction.bid_cents.unwrap_or(0) {
+                rose += 1;
+            }
+        }
+        assert!(
+            rose * 10 >= auctions.len() * 8,
+            "{rose} of {}",
+            auctions.len()
+        );
+    }
+
+    #[test]
+    fn most_sellers_have_ninety_seven_percent_feedback_or_more_and_some_less() {
+        let catalogue = QueryCatalogue::new("nintendo switch oled");
+        let feedback: Vec<(f64, u64)> = (0..2_000)
+            .map(|index| {
+                let (percent, score) = catalogue.seller_feedback(index);
+                (percent.parse::<f64>().unwrap_or(-1.0), score)
+            })
+            .collect();
+        let share = |test: &dyn Fn(&(f64, u64)) -> bool| {
+            feedback.iter().filter(|f| test(f)).count() as f64 / feedback.len() as f64
+        };
+        assert!(feedback.iter().all(|(p, _)| (0.0..=100.0).contains(p)));
+        assert!(share(&|(p, _)| *p >= 97.0) > 0.85);
+        assert!(share(&|(p, s)| *p < 97.0 && *s >= 10) > 0.02);
+        assert!(share(&|(_, s)| *s < 10) > 0.02);
+        assert!(share(&|(_, s)| *s > 1_000) > 0.2);
     }
 }

@@ -7,8 +7,12 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::catalogue::{ConditionGroup, Listing};
+use crate::catalogue::Listing;
+use crate::condition;
 use crate::ebay_error::ErrorEntry;
+
+/// eBay's documented maximum of user names in `excludeSellers`.
+pub const MAX_EXCLUDED_SELLERS: usize = 250;
 
 /// A parsed `filter`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -19,14 +23,16 @@ pub struct SearchFilter {
     pub max_cents: Option<u64>,
     /// `priceCurrency`.
     pub currency: Option<String>,
-    /// `conditions`; `None` = any.
-    pub conditions: Option<Vec<ConditionGroup>>,
+    /// `conditions` (`NEW`, `USED`, `UNSPECIFIED`); `None` = any.
+    pub conditions: Option<Vec<&'static str>>,
     /// `conditionIds`; `None` = any.
-    pub condition_ids: Option<Vec<String>>,
+    pub condition_ids: Option<Vec<u16>>,
     /// `buyingOptions`; `None` = eBay's default, fixed price only.
     pub buying_options: Option<Vec<BuyingOptionName>>,
     /// `sellers`; `None` = any.
     pub sellers: Option<Vec<String>>,
+    /// `excludeSellers`; empty = none excluded.
+    pub exclude_sellers: Vec<String>,
 }
 
 /// A buying option named in the filter.
@@ -79,21 +85,23 @@ impl SearchFilter {
                     values
                         .iter()
                         .map(|v| match v.as_str() {
-                            "NEW" => Ok(ConditionGroup::New),
-                            "USED" => Ok(ConditionGroup::Used),
-                            "UNSPECIFIED" => Ok(ConditionGroup::Unspecified),
+                            "NEW" => Ok("NEW"),
+                            "USED" => Ok("USED"),
+                            "UNSPECIFIED" => Ok("UNSPECIFIED"),
                             other => Err(format!("'{other}' is not a valid condition.")),
                         })
                         .collect::<Result<Vec<_>, _>>()
                         .map(|groups| filter.conditions = Some(groups))
                 }),
                 "conditionIds" => parse_set(value).and_then(|values| {
-                    if values.iter().all(|v| v.chars().all(|c| c.is_ascii_digit())) {
-                        filter.condition_ids = Some(values);
-                        Ok(())
-                    } else {
-                        Err("condition ids must be numbers.".to_owned())
-                    }
+                    values
+                        .iter()
+                        .map(|v| {
+                            v.parse::<u16>()
+                                .map_err(|_| format!("'{v}' is not a condition id."))
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                        .map(|ids| filter.condition_ids = Some(ids))
                 }),
                 "buyingOptions" => parse_set(value).and_then(|values| {
                     values
@@ -109,6 +117,17 @@ impl SearchFilter {
                         .map(|options| filter.buying_options = Some(options))
                 }),
                 "sellers" => parse_set(value).map(|values| filter.sellers = Some(values)),
+                "excludeSellers" => parse_set(value).and_then(|values| {
+                    if values.len() > MAX_EXCLUDED_SELLERS {
+                        Err(format!(
+                            "{} sellers are more than the {MAX_EXCLUDED_SELLERS} allowed.",
+                            values.len()
+                        ))
+                    } else {
+                        filter.exclude_sellers = values;
+                        Ok(())
+                    }
+                }),
                 other => Err(format!("The filter '{other}' is not supported.")),
             };
             if let Err(reason) = result {
@@ -138,16 +157,13 @@ impl SearchFilter {
         {
             return false;
         }
-        if let Some(groups) = &self.conditions
-            && !groups.contains(&listing.condition.group())
-        {
-            return false;
-        }
-        if let Some(ids) = &self.condition_ids
-            && !listing
-                .condition
-                .id()
-                .is_some_and(|id| ids.iter().any(|wanted| wanted == id))
+        // eBay: with both, `conditionIds` decides.
+        if let Some(ids) = &self.condition_ids {
+            if !listing.condition_id.is_some_and(|id| ids.contains(&id)) {
+                return false;
+            }
+        } else if let Some(groups) = &self.conditions
+            && !groups.contains(&condition::coarse_name(listing.condition_id))
         {
             return false;
         }
@@ -164,9 +180,19 @@ impl SearchFilter {
         if !buying_ok {
             return false;
         }
-        if let Some(sellers) = &self.sellers {
+        if self.sellers.is_some() || !self.exclude_sellers.is_empty() {
+            // eBay user names are case-insensitive.
             let name = seller_username(listing.seller_index);
-            if !sellers.iter().any(|s| s.eq_ignore_ascii_case(&name)) {
+            if let Some(sellers) = &self.sellers
+                && !sellers.iter().any(|s| s.eq_ignore_ascii_case(&name))
+            {
+                return false;
+            }
+            if self
+                .exclude_sellers
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(&name))
+            {
                 return false;
             }
         }
@@ -310,10 +336,7 @@ mod tests {
         assert_eq!(filter.min_cents, Some(1000));
         assert_eq!(filter.max_cents, Some(5000));
         assert_eq!(filter.currency.as_deref(), Some("USD"));
-        assert_eq!(
-            filter.conditions,
-            Some(vec![ConditionGroup::New, ConditionGroup::Used])
-        );
+        assert_eq!(filter.conditions, Some(vec!["NEW", "USED"]));
         assert_eq!(
             filter.buying_options,
             Some(vec![
@@ -361,5 +384,38 @@ mod tests {
             filter.sellers,
             Some(vec!["a|b".to_owned(), "c,d".to_owned()])
         );
+    }
+
+    #[test]
+    fn condition_ids_and_excluded_sellers_parse() {
+        let (filter, warnings) = SearchFilter::parse(
+            "conditionIds:{1000|1500|7000},excludeSellers:{bad_seller|Flipper}",
+        );
+
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(filter.condition_ids, Some(vec![1000, 1500, 7000]));
+        assert_eq!(filter.exclude_sellers, vec!["bad_seller", "Flipper"]);
+    }
+
+    #[test]
+    fn bad_condition_ids_and_too_many_excluded_sellers_are_ignored_with_warnings() {
+        let many = (0..251)
+            .map(|i| format!("s{i}"))
+            .collect::<Vec<_>>()
+            .join("|");
+        let cases = [
+            "conditionIds:{new}".to_owned(),
+            "conditionIds:{1000|x}".to_owned(),
+            "conditionIds:{}".to_owned(),
+            "excludeSellers:{}".to_owned(),
+            format!("excludeSellers:{{{many}}}"),
+        ];
+        for raw in cases {
+            let (filter, warnings) = SearchFilter::parse(&raw);
+            assert_eq!(warnings.len(), 1, "{raw}");
+            assert_eq!(warnings[0].error_id, 12002, "{raw}");
+            assert_eq!(filter.condition_ids, None, "{raw}");
+            assert!(filter.exclude_sellers.is_empty(), "{raw}");
+        }
     }
 }

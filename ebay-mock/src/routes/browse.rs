@@ -1,6 +1,6 @@
 //! What the Browse API's endpoints (`search` and `getItem`) share: the bearer-token check,
-//! injected faults, the marketplace header, the mock clock header, and the JSON shapes of
-//! amounts, sellers, pictures and categories.
+//! injected faults, the marketplace header, the buyer's location header, the mock clock
+//! header, and the JSON shapes of amounts, sellers, pictures and categories.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
@@ -14,10 +14,50 @@ use crate::ebay_error::{
     server_error, too_many_requests,
 };
 use crate::routes::{TIME_HEADER, apply_fault, fault_header};
+use crate::shipping::{self, Destination, Quote};
 use crate::state::{Endpoint, MockState};
 
 /// The marketplace header.
 pub const MARKETPLACE_HEADER: &str = "X-EBAY-C-MARKETPLACE-ID";
+
+/// The end user's context: where parcels go (`contextualLocation=country%3DUS%2Czip%3D19406`).
+pub const END_USER_CONTEXT_HEADER: &str = "X-EBAY-C-ENDUSERCTX";
+
+/// Where the buyer is: the `X-EBAY-C-ENDUSERCTX` location, else the marketplace's country.
+pub fn destination(req: &HttpRequest, marketplace: &Marketplace) -> Destination {
+    Destination::from_end_user_context(
+        req.headers()
+            .get(END_USER_CONTEXT_HEADER)
+            .and_then(|v| v.to_str().ok()),
+        marketplace.country,
+    )
+}
+
+/// Shipping one listing to the buyer: cost in the seller's currency, window, carrier.
+pub fn shipping_quote(
+    catalogue: &QueryCatalogue,
+    listing: &Listing,
+    marketplace: &Marketplace,
+    destination: &Destination,
+) -> Quote {
+    let region = u8::try_from(QueryCatalogue::origin_postal_prefix(listing) / 100).unwrap_or(0);
+    shipping::quote(
+        listing.shipping,
+        catalogue.origin_country(listing, marketplace.country),
+        region,
+        destination,
+    )
+}
+
+/// The quoted shipping cost in the marketplace's currency, in cents (for sorting); unknown
+/// (calculated, no location) counts as 0, as eBay cannot add what it does not know.
+pub fn shipping_cents(listing: &Listing, quote: &Quote) -> u64 {
+    let cents = quote.cost_cents.unwrap_or(0);
+    match &listing.converted_from {
+        Some(from) => (cents as f64 * from.rate).round() as u64,
+        None => cents,
+    }
+}
 
 /// A marketplace the Browse API serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -320,12 +360,16 @@ pub struct ListingAmounts {
     pub price: AmountOut,
     /// `currentBidPrice`, for auctions.
     pub current_bid_price: Option<AmountOut>,
-    /// The fixed shipping cost.
-    pub shipping: AmountOut,
+    /// The shipping cost to the buyer; `None` while calculated shipping has no destination.
+    pub shipping: Option<AmountOut>,
 }
 
-/// Builds the amounts of a (possibly converted) listing.
-pub fn listing_amounts(listing: &Listing, marketplace: &Marketplace) -> ListingAmounts {
+/// Builds the amounts of a (possibly converted) listing shipped as `quote` says.
+pub fn listing_amounts(
+    listing: &Listing,
+    marketplace: &Marketplace,
+    quote: &Quote,
+) -> ListingAmounts {
     let currency = marketplace.currency;
     let from = listing.converted_from.as_ref();
     ListingAmounts {
@@ -341,11 +385,13 @@ pub fn listing_amounts(listing: &Listing, marketplace: &Marketplace) -> ListingA
                 from.and_then(|f| f.bid_cents.map(|c| (c, f.currency))),
             )
         }),
-        shipping: converted_money(
-            listing.shipping_cents,
-            currency,
-            from.map(|f| (f.shipping_cents, f.currency)),
-        ),
+        shipping: quote.cost_cents.map(|cents| {
+            converted_money(
+                shipping_cents(listing, quote),
+                currency,
+                from.map(|f| (cents, f.currency)),
+            )
+        }),
     }
 }
 
@@ -424,21 +470,26 @@ pub struct LocationOut {
 }
 
 impl LocationOut {
-    /// Where a listing's item is: the marketplace's country, or the seller's own when the
-    /// listing was converted from a foreign currency.
-    pub fn of(detail: &ListingDetail, listing: &Listing, marketplace: &Marketplace) -> Self {
-        let country = match listing.converted_from.as_ref().map(|f| f.currency) {
-            Some("CAD") => "CA",
-            Some("GBP") => "GB",
-            Some("AUD") => "AU",
-            Some("EUR") => "DE",
-            _ => marketplace.country,
-        };
+    /// Where a listing's item is: the marketplace's country, or the seller's own for sellers
+    /// abroad (whose prices `EBAY_US` converts).
+    pub fn of(
+        detail: &ListingDetail,
+        catalogue: &QueryCatalogue,
+        listing: &Listing,
+        marketplace: &Marketplace,
+    ) -> Self {
         Self {
             postal_code: detail.postal_code.clone(),
-            country,
+            country: catalogue.origin_country(listing, marketplace.country),
         }
     }
+}
+
+/// A delivery date `days` days after the day of `at`, as eBay writes estimated delivery
+/// dates (a day, at a fixed hour in UTC).
+pub fn delivery_date(at: i64, days: i64) -> String {
+    const DAY: i64 = 86_400;
+    timestamp((at.div_euclid(DAY) + days) * DAY + 7 * 3_600)
 }
 
 /// eBay's `Category`.

@@ -1,7 +1,8 @@
 //! `GET /buy/browse/v1/item/{item_id}` (eBay's `getItem`): one listing a search has shown,
 //! recomputed from the same catalogue at the request's time, so its price has drifted exactly
-//! as search shows it. A listing that has ended since, or an id the mock never showed, is a
-//! 404 with eBay's error 11001.
+//! as search shows it (condition, bid and, for the same `X-EBAY-C-ENDUSERCTX`, shipping). A
+//! listing that has ended since, or an id the mock never showed, is a 404 with eBay's error
+//! 11001.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
@@ -9,8 +10,9 @@ use serde::Serialize;
 use crate::catalogue::{Listing, QueryCatalogue};
 use crate::ebay_error::{ids, invalid_token, item_not_found};
 use crate::routes::browse::{
-    self, AmountOut, ImageOut, LocationOut, MarketingPriceOut, Marketplace, timestamp,
+    self, AmountOut, ImageOut, LocationOut, MarketingPriceOut, Marketplace, money, timestamp,
 };
+use crate::shipping::Destination;
 use crate::state::{Endpoint, MockState};
 
 /// The path, with eBay's RESTful item id (`v1|123456789012|0`, escaped as `v1%7C…`).
@@ -33,13 +35,17 @@ struct ItemBody {
     current_bid_price: Option<AmountOut>,
     #[serde(skip_serializing_if = "Option::is_none")]
     bid_count: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    minimum_price_to_bid: Option<AmountOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unique_bidder_count: Option<u32>,
     category_path: String,
     category_id_path: String,
     category_id: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     condition: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    condition_id: Option<&'static str>,
+    condition_id: Option<String>,
     item_location: LocationOut,
     image: ImageOut,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -52,7 +58,7 @@ struct ItemBody {
     shipping_options: Vec<ShippingOptionOut>,
     buying_options: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    lot_size: Option<u8>,
+    lot_size: Option<u32>,
     item_web_url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     item_affiliate_web_url: Option<String>,
@@ -82,15 +88,36 @@ struct AvailabilityOut {
     estimated_sold_quantity: u32,
 }
 
-/// eBay's `ShippingOption`.
+/// eBay's `ShippingOption`. Calculated shipping without a destination has only its type.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ShippingOptionOut {
-    shipping_service_code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shipping_carrier_code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shipping_service_code: Option<&'static str>,
     shipping_cost_type: &'static str,
-    shipping_cost: AmountOut,
-    #[serde(rename = "type")]
-    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shipping_cost: Option<AmountOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_estimated_delivery_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_estimated_delivery_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quantity_used_for_estimate: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ship_to_location_used_for_estimate: Option<ShipToLocationOut>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+}
+
+/// eBay's `ShipToLocation`: where the estimate was made for.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ShipToLocationOut {
+    country: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    postal_code: Option<String>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -147,12 +174,43 @@ async fn respond(req: &HttpRequest, item_id: &str, state: &MockState) -> HttpRes
         return item_not_found(item_id);
     };
     let listing = browse::priced_for(&catalogue, listing, &marketplace, at);
-    HttpResponse::Ok().json(item_body(&catalogue, &listing, &marketplace))
+    let destination = browse::destination(req, &marketplace);
+    HttpResponse::Ok().json(item_body(
+        &catalogue,
+        &listing,
+        &marketplace,
+        &destination,
+        at,
+    ))
 }
 
-fn item_body(catalogue: &QueryCatalogue, listing: &Listing, marketplace: &Marketplace) -> ItemBody {
+/// eBay's US bid increment for a current bid (in cents): the least a next bid must add.
+fn bid_increment_cents(bid_cents: u64) -> u64 {
+    match bid_cents {
+        0..100 => 5,
+        100..500 => 25,
+        500..2_500 => 50,
+        2_500..10_000 => 100,
+        10_000..25_000 => 250,
+        25_000..50_000 => 500,
+        50_000..100_000 => 1_000,
+        100_000..250_000 => 2_500,
+        250_000..500_000 => 5_000,
+        _ => 10_000,
+    }
+}
+
+fn item_body(
+    catalogue: &QueryCatalogue,
+    listing: &Listing,
+    marketplace: &Marketplace,
+    destination: &Destination,
+    at: i64,
+) -> ItemBody {
     let detail = catalogue.detail(listing);
-    let amounts = browse::listing_amounts(listing, marketplace);
+    let quote = browse::shipping_quote(catalogue, listing, marketplace, destination);
+    let amounts = browse::listing_amounts(listing, marketplace, &quote);
+    let estimated = quote.cost_cents.is_some();
     let categories = catalogue.categories();
     let top_down = || categories.iter().rev();
     let available = if listing.options.auction {
@@ -167,12 +225,28 @@ fn item_body(catalogue: &QueryCatalogue, listing: &Listing, marketplace: &Market
         price: amounts.price,
         current_bid_price: amounts.current_bid_price,
         bid_count: listing.options.auction.then_some(listing.bid_count),
+        // Without bids, the opening bid; after that, the current bid plus eBay's increment.
+        minimum_price_to_bid: listing
+            .bid_cents
+            .filter(|_| listing.options.auction)
+            .map(|bid| {
+                let minimum = if listing.bid_count == 0 {
+                    bid
+                } else {
+                    bid + bid_increment_cents(bid)
+                };
+                money(minimum, marketplace.currency)
+            }),
+        unique_bidder_count: listing
+            .options
+            .auction
+            .then(|| listing.bid_count.div_ceil(2).min(listing.bid_count)),
         category_path: top_down().map(|c| c.1).collect::<Vec<_>>().join("|"),
         category_id_path: top_down().map(|c| c.0).collect::<Vec<_>>().join("|"),
         category_id: categories.first().map(|c| c.0).unwrap_or("0"),
-        condition: listing.condition.label(),
-        condition_id: listing.condition.id(),
-        item_location: LocationOut::of(&detail, listing, marketplace),
+        condition: detail.condition_name,
+        condition_id: listing.condition_id.map(|id| id.to_string()),
+        item_location: LocationOut::of(&detail, catalogue, listing, marketplace),
         image: ImageOut::new(&detail.image_url),
         marketing_price: browse::marketing_price(catalogue, listing, marketplace),
         item_creation_date: timestamp(listing.start),
@@ -189,10 +263,19 @@ fn item_body(catalogue: &QueryCatalogue, listing: &Listing, marketplace: &Market
             estimated_sold_quantity: u32::try_from(listing.seed % 40).unwrap_or(0),
         }],
         shipping_options: vec![ShippingOptionOut {
-            shipping_service_code: "Standard Shipping",
-            shipping_cost_type: "FIXED",
+            shipping_carrier_code: estimated.then_some(quote.carrier),
+            shipping_service_code: estimated.then_some(quote.service),
+            shipping_cost_type: quote.cost_type,
             shipping_cost: amounts.shipping,
-            kind: "Standard Shipping",
+            min_estimated_delivery_date: quote.days.map(|(min, _)| browse::delivery_date(at, min)),
+            max_estimated_delivery_date: quote.days.map(|(_, max)| browse::delivery_date(at, max)),
+            quantity_used_for_estimate: estimated.then_some(1),
+            // eBay: "If the header is not submitted, marketplace is used."
+            ship_to_location_used_for_estimate: estimated.then(|| ShipToLocationOut {
+                country: destination.country.clone(),
+                postal_code: destination.postal_code.clone(),
+            }),
+            kind: estimated.then_some(quote.kind),
         }],
         buying_options: listing.options.names(),
         lot_size: (listing.lot > 1).then_some(listing.lot),

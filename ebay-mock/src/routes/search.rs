@@ -1,7 +1,8 @@
 //! `GET /buy/browse/v1/item_summary/search`: the deterministic catalogue behind eBay's shapes,
 //! with eBay's documented parameter rules: limit 1..=200 (12006, 12007), offset 0..=9,999
 //! (12004, 12005, 12029) and a multiple of an explicit limit (12515), an unknown sort or an
-//! unusable filter ignored with a warning (12008, 12002, 12012).
+//! unusable filter ignored with a warning (12008, 12002, 12012). Shipping costs are the
+//! buyer's when `X-EBAY-C-ENDUSERCTX` says where the buyer is.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
@@ -13,6 +14,7 @@ use crate::routes::browse::{
     self, AmountOut, CategoryOut, ImageOut, LocationOut, MarketingPriceOut, Marketplace, SellerOut,
     timestamp,
 };
+use crate::shipping::Destination;
 use crate::state::{Endpoint, MockState};
 
 /// The search path.
@@ -78,7 +80,7 @@ struct ItemOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     condition: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    condition_id: Option<&'static str>,
+    condition_id: Option<String>,
     image: ImageOut,
     thumbnail_images: Vec<ImageOut>,
     shipping_options: Vec<ShippingOut>,
@@ -95,12 +97,18 @@ struct ItemOut {
     listing_marketplace_id: &'static str,
 }
 
-/// eBay's `ShippingOptionSummary`.
+/// eBay's `ShippingOptionSummary`. Calculated shipping without a destination has only its
+/// type: no cost, no delivery window.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ShippingOut {
     shipping_cost_type: &'static str,
-    shipping_cost: AmountOut,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shipping_cost: Option<AmountOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_estimated_delivery_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_estimated_delivery_date: Option<String>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -243,6 +251,7 @@ async fn respond(req: &HttpRequest, state: &MockState) -> HttpResponse {
         Err(response) => return *response,
     };
 
+    let destination = browse::destination(req, &marketplace);
     let catalogue = QueryCatalogue::new(&query);
     let mut listings: Vec<Listing> = catalogue
         .listings_at(at)
@@ -250,7 +259,10 @@ async fn respond(req: &HttpRequest, state: &MockState) -> HttpResponse {
         .map(|listing| browse::priced_for(&catalogue, listing, &marketplace, at))
         .filter(|listing| filter.matches(listing, |index| catalogue.seller_username(index)))
         .collect();
-    sort_listings(&mut listings, sort);
+    sort_listings(&mut listings, sort, |listing| {
+        let quote = browse::shipping_quote(&catalogue, listing, &marketplace, &destination);
+        browse::shipping_cents(listing, &quote)
+    });
 
     let total = listings.len();
     let shown: Vec<&Listing> = listings
@@ -266,7 +278,7 @@ async fn respond(req: &HttpRequest, state: &MockState) -> HttpResponse {
     );
     let page: Vec<ItemOut> = shown
         .into_iter()
-        .map(|listing| item_out(&catalogue, listing, req, &marketplace))
+        .map(|listing| item_out(&catalogue, listing, req, &marketplace, &destination, at))
         .collect();
 
     let page_url = |offset: u32| search_href(req, &params, limit, offset);
@@ -285,14 +297,17 @@ async fn respond(req: &HttpRequest, state: &MockState) -> HttpResponse {
     })
 }
 
-fn sort_listings(listings: &mut [Listing], sort: Sort) {
+/// Orders the listings; `shipping_cents` is what shipping costs the buyer (for the price
+/// sorts, which eBay orders by price plus shipping).
+fn sort_listings(listings: &mut [Listing], sort: Sort, shipping_cents: impl Fn(&Listing) -> u64) {
     match sort {
         Sort::BestMatch => listings.sort_by_key(|l| (l.relevance, l.item_number)),
-        // eBay sorts by price plus shipping.
-        Sort::Price => listings.sort_by_key(|l| (l.price_cents + l.shipping_cents, l.item_number)),
-        Sort::PriceDescending => listings.sort_by_key(|l| {
+        Sort::Price => {
+            listings.sort_by_cached_key(|l| (l.price_cents + shipping_cents(l), l.item_number));
+        }
+        Sort::PriceDescending => listings.sort_by_cached_key(|l| {
             (
-                std::cmp::Reverse(l.price_cents + l.shipping_cents),
+                std::cmp::Reverse(l.price_cents + shipping_cents(l)),
                 l.item_number,
             )
         }),
@@ -324,9 +339,12 @@ fn item_out(
     listing: &Listing,
     req: &HttpRequest,
     marketplace: &Marketplace,
+    destination: &Destination,
+    at: i64,
 ) -> ItemOut {
     let detail = catalogue.detail(listing);
-    let amounts = browse::listing_amounts(listing, marketplace);
+    let quote = browse::shipping_quote(catalogue, listing, marketplace, destination);
+    let amounts = browse::listing_amounts(listing, marketplace, &quote);
     let categories = browse::categories(catalogue);
     ItemOut {
         item_href: browse::item_href(req, listing),
@@ -339,18 +357,20 @@ fn item_out(
         bid_count: listing.options.auction.then_some(listing.bid_count),
         seller: SellerOut::of(&detail),
         marketing_price: browse::marketing_price(catalogue, listing, marketplace),
-        condition: listing.condition.label(),
-        condition_id: listing.condition.id(),
+        condition: detail.condition_name,
+        condition_id: listing.condition_id.map(|id| id.to_string()),
         image: ImageOut::new(&detail.image_url),
         thumbnail_images: vec![ImageOut::new(&detail.thumbnail_url)],
         shipping_options: vec![ShippingOut {
-            shipping_cost_type: "FIXED",
+            shipping_cost_type: quote.cost_type,
             shipping_cost: amounts.shipping,
+            min_estimated_delivery_date: quote.days.map(|(min, _)| browse::delivery_date(at, min)),
+            max_estimated_delivery_date: quote.days.map(|(_, max)| browse::delivery_date(at, max)),
         }],
         buying_options: listing.options.names(),
         item_affiliate_web_url: browse::affiliate_web_url(listing, marketplace),
         item_web_url: browse::web_url(listing, marketplace),
-        item_location: LocationOut::of(&detail, listing, marketplace),
+        item_location: LocationOut::of(&detail, catalogue, listing, marketplace),
         item_origin_date: timestamp(listing.start),
         item_creation_date: timestamp(listing.start),
         item_end_date: browse::visible_end_date(listing),

@@ -4,4 +4,5 @@ mod control;
 mod helpers;
 mod item;
 mod search;
+mod selling;
 mod token;

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use ebay_mock::MockConfig;
 use ebay_sdk::{
-    BuyingOption, Condition, EbayClient, EbayError, PriceRange, RetryPolicy, SearchRequest,
-    SortOrder,
+    BuyingOption, Condition, ConditionGroup, EbayClient, EbayError, PriceRange, RetryPolicy,
+    SearchRequest, SortOrder, condition_group,
 };
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -365,5 +365,52 @@ async fn debug_output_of_a_used_client_shows_neither_secret_nor_token() -> Resul
 
     assert!(!printed.contains("test-secret"), "{printed}");
     assert!(!printed.contains(token.secret()), "{printed}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn condition_groups_excluded_sellers_and_the_buyers_location_come_back_applied() -> Result<()>
+{
+    // Arrange: the newcomer's first alert, a used Switch OLED under $300 with shipping.
+    let mock = TestMock::spawn()?;
+    let client = mock.client()?;
+    let base = SearchRequest::new("nintendo switch oled")
+        .with_price(PriceRange::new(None, Some(dec!(300)), "USD"))
+        .with_condition_ids(ConditionGroup::Used.condition_ids().iter().copied())
+        .with_limit(200);
+    let everyone = client.search(&base).await?;
+    let excluded: Vec<String> = everyone
+        .item_summaries
+        .iter()
+        .filter_map(|i| i.seller.as_ref()?.username.clone())
+        .take(2)
+        .collect();
+    let request = base
+        .with_exclude_sellers(excluded.clone())
+        .with_delivery_location("us", Some("19406".to_owned()));
+
+    // Act
+    let page = client.search(&request).await?;
+
+    // Assert
+    assert!(page.warnings.is_empty(), "{:?}", page.warnings);
+    assert!(!page.item_summaries.is_empty());
+    let mut with_shipping_under_300 = 0;
+    for item in &page.item_summaries {
+        let id: u32 = item
+            .condition_id
+            .as_deref()
+            .context("conditionId")?
+            .parse()?;
+        assert_eq!(condition_group(id), ConditionGroup::Used, "{id}");
+        let seller = item.seller.as_ref().and_then(|s| s.username.clone());
+        assert!(!excluded.iter().any(|e| Some(e) == seller.as_ref()));
+        // With a destination every listing's shipping has a cost, calculated ones included.
+        let shipping = item.shipping_cost().context("a shipping cost")?.value;
+        if item.price.as_ref().context("price")?.value + shipping <= dec!(300) {
+            with_shipping_under_300 += 1;
+        }
+    }
+    assert!(with_shipping_under_300 >= 3, "{with_shipping_under_300}");
     Ok(())
 }

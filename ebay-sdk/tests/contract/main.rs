@@ -217,6 +217,9 @@ impl Mock {
 
 type Pairs = Vec<(&'static str, &'static str)>;
 
+/// A request header: name and value.
+type Header<'a> = (&'a str, &'a str);
+
 /// Searches that succeed: filters, sorts, pages, marketplaces, and the ones that carry warnings.
 fn successful_searches() -> Vec<(&'static str, Pairs, Pairs)> {
     let any_option = ("filter", "buyingOptions:{FIXED_PRICE|AUCTION|BEST_OFFER}");
@@ -261,6 +264,55 @@ fn successful_searches() -> Vec<(&'static str, Pairs, Pairs)> {
             "condition ids",
             vec![("q", "nikon d750"), ("filter", "conditionIds:{1000|3000}")],
             vec![],
+        ),
+        (
+            "for parts only",
+            vec![
+                ("q", "nintendo switch oled"),
+                ("filter", "conditionIds:{7000}"),
+            ],
+            vec![],
+        ),
+        (
+            "graded and ungraded cards, lots included",
+            vec![("q", "pokemon cards"), ("limit", "200")],
+            vec![],
+        ),
+        (
+            "excluded sellers",
+            vec![
+                ("q", "sony wh-1000xm5"),
+                (
+                    "filter",
+                    "buyingOptions:{FIXED_PRICE|AUCTION},excludeSellers:{retro_deals_1|quickfinds7}",
+                ),
+                ("limit", "200"),
+            ],
+            vec![],
+        ),
+        (
+            "buyer in the US with a ZIP code",
+            vec![("q", "lego 42100"), any_option, ("limit", "200")],
+            vec![(
+                "X-EBAY-C-ENDUSERCTX",
+                "contextualLocation=country%3DUS%2Czip%3D19406",
+            )],
+        ),
+        (
+            "buyer abroad",
+            vec![("q", "lego 42100"), any_option, ("limit", "200")],
+            vec![(
+                "X-EBAY-C-ENDUSERCTX",
+                "contextualLocation=country%3DGB%2Czip%3DSW1A%201AA",
+            )],
+        ),
+        (
+            "sort price for a buyer",
+            vec![("q", "lego 42100"), ("sort", "price")],
+            vec![(
+                "X-EBAY-C-ENDUSERCTX",
+                "contextualLocation=country%3DUS%2Czip%3D94105",
+            )],
         ),
         (
             "sort price",
@@ -517,12 +569,28 @@ async fn get_item_answers_match_item_and_the_sdk_reads_them() -> Result<()> {
     .filter_map(|(kind, item)| item.map(|item| (kind, item)))
     .collect();
     assert_eq!(picks.len(), 4, "the catalogue lacks a kind of listing");
+    let calculated = items
+        .iter()
+        .find(|i| i["shippingOptions"][0]["shippingCostType"] == "CALCULATED")
+        .context("no listing with calculated shipping")?;
+    let for_a_buyer = [(
+        "X-EBAY-C-ENDUSERCTX",
+        "contextualLocation=country%3DUS%2Czip%3D19406",
+    )];
+    let abroad = [("X-EBAY-C-ENDUSERCTX", "contextualLocation=country%3DDE")];
+    let mut picks: Vec<(&str, &Value, &[Header])> = picks
+        .into_iter()
+        .map(|(kind, item)| (kind, item, &[][..]))
+        .collect();
+    picks.push(("calculated, no destination", calculated, &[]));
+    picks.push(("calculated, for a buyer", calculated, &for_a_buyer));
+    picks.push(("calculated, abroad", calculated, &abroad));
 
-    for (kind, summary) in picks {
+    for (kind, summary, headers) in picks {
         let id = summary["itemId"].as_str().context("itemId")?;
         let path = format!("/buy/browse/v1/item/{}", id.replace('|', "%7C"));
 
-        let (status, body) = mock.get(&path, &[], &[]).await?;
+        let (status, body) = mock.get(&path, &[], headers).await?;
 
         assert_eq!(status, 200, "{kind}: {body}");
         assert_valid(&schema, &body, kind)?;
@@ -531,6 +599,14 @@ async fn get_item_answers_match_item_and_the_sdk_reads_them() -> Result<()> {
         assert_eq!(
             item.price.map(|p| p.value.to_string()),
             summary["price"]["value"].as_str().map(str::to_owned),
+            "{kind}"
+        );
+        // A cost is known when search knew one, or when the buyer's location is given.
+        assert_eq!(
+            item.shipping_options
+                .iter()
+                .any(|o| o.shipping_cost.is_some()),
+            !headers.is_empty() || summary["shippingOptions"][0]["shippingCost"].is_object(),
             "{kind}"
         );
     }
