@@ -19,12 +19,12 @@ use crate::db::entities::{self, alert};
 use crate::db::sql;
 use crate::domain::{
     AlertChanges, AlertDraft, BuyingOptions, ConditionGroup, Conditions, Currency, EndingWithin,
-    ExcludeSellers, ExcludeWords, FeedbackPercent, Frequency, Invalid, NotifyOn, Price,
-    PriceBasis, PriceFilter, Refinements, SearchPhrase,
+    ExcludeSellers, ExcludeWords, FeedbackPercent, Frequency, Invalid, NotifyOn, Price, PriceBasis,
+    PriceFilter, Refinements, SearchPhrase,
 };
-use crate::runner::filtering::Hidden;
 use crate::error::ApiError;
 use crate::event_outbox;
+use crate::runner::filtering::Hidden;
 use crate::state::AppState;
 
 /// An alert as the API shows it.

@@ -77,7 +77,8 @@ pub fn search_request(alert: &alert::Model, limit: u32, marketplace: &str) -> Se
         request = request.with_exclude_sellers(sellers);
     }
     if let Some(country) = &alert.delivery_country {
-        request = request.with_delivery_location(country.clone(), alert.delivery_postal_code.clone());
+        request =
+            request.with_delivery_location(country.clone(), alert.delivery_postal_code.clone());
     }
     request
 }
@@ -113,7 +114,9 @@ pub fn client(
 pub fn listing(item: ebay_sdk::ItemSummary, alert_currency: &str) -> Option<Listing> {
     let is_auction = item.offers("AUCTION") && !item.offers("FIXED_PRICE");
     let price = if is_auction {
-        item.current_bid_price.clone().or_else(|| item.price.clone())?
+        item.current_bid_price
+            .clone()
+            .or_else(|| item.price.clone())?
     } else {
         item.price.clone()?
     };
@@ -164,7 +167,8 @@ mod tests {
 
     #[test]
     fn alerts_that_search_the_same_thing_share_a_key() {
-        let a = json!({"search_phrase": "LEGO  42100", "frequency_minutes": 10, "max_price": "450"});
+        let a =
+            json!({"search_phrase": "LEGO  42100", "frequency_minutes": 10, "max_price": "450"});
         let same = [
             json!({"search_phrase": "lego 42100", "frequency_minutes": 60, "max_price": "450.00", "paused": true}),
             // Filters applied in our code do not split the search.
@@ -186,7 +190,10 @@ mod tests {
             assert_ne!(key(a.clone()), key(other.clone()), "{other}");
         }
         let d = draft(a);
-        assert_ne!(query_key(&d, None, None), query_key(&d, Some("US"), Some("94105")));
+        assert_ne!(
+            query_key(&d, None, None),
+            query_key(&d, Some("US"), Some("94105"))
+        );
         assert_ne!(
             query_key(&d, Some("US"), Some("94105")),
             query_key(&d, Some("US"), Some("10001"))

@@ -377,8 +377,9 @@ async fn upsert_seen(
                 .flatten();
             // Stored as the compared amount (see `KnownListing::seen`); unknown stays unknown.
             let notified_price = notice.and_then(|_| l.compared(planned.basis)).map(money);
-            let ending_notified =
-                notice.is_some_and(|n| n.reason == Reason::EndingSoon).then_some(now);
+            let ending_notified = notice
+                .is_some_and(|n| n.reason == Reason::EndingSoon)
+                .then_some(now);
             tuples.push(format!("({})", placeholders(values.len() + 1, COLUMNS)));
             values.extend([
                 planned.alert.id.into(),
@@ -402,7 +403,9 @@ async fn upsert_seen(
                 l.bid_count.and_then(|c| i32::try_from(c).ok()).into(),
                 l.ends_at.into(),
                 l.seller.clone().into(),
-                l.seller_feedback_percent.map(|f| f.normalize().to_string()).into(),
+                l.seller_feedback_percent
+                    .map(|f| f.normalize().to_string())
+                    .into(),
                 ending_notified.into(),
             ]);
         }
@@ -458,7 +461,7 @@ async fn queue_emails(
                 p.basis,
                 p.candidates,
             )
-                .map_err(|e| DbErr::Custom(format!("alert email template: {e}")))?,
+            .map_err(|e| DbErr::Custom(format!("alert email template: {e}")))?,
         );
     }
     crate::email::enqueue_many(txn, &state.mailer, emails).await

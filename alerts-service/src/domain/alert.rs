@@ -765,31 +765,100 @@ mod tests {
     fn every_new_field_rejects_bad_values_with_its_name() {
         let base = json!({"search_phrase": "switch oled", "frequency_minutes": 10});
         let cases: Vec<(serde_json::Value, &str)> = vec![
-            (json!({"conditions": []}), "conditions: must name at least one"),
+            (
+                json!({"conditions": []}),
+                "conditions: must name at least one",
+            ),
             (json!({"conditions": "used"}), "conditions: must be a list"),
-            (json!({"conditions": ["mint"]}), "conditions: must be one of new, open_box"),
+            (
+                json!({"conditions": ["mint"]}),
+                "conditions: must be one of new, open_box",
+            ),
             (json!({"conditions": [1]}), "conditions: must be one of"),
-            (json!({"condition": "new", "conditions": ["new"]}), "condition: send either"),
-            (json!({"exclude_words": "lot"}), "exclude_words: must be a list"),
-            (json!({"exclude_words": [""]}), "exclude_words: must not contain empty"),
-            (json!({"exclude_words": ["x".repeat(51)]}), "exclude_words: entries must be at most 50"),
-            (json!({"exclude_words": vec!["w"; 21]}), "exclude_words: must have at most 20"),
-            (json!({"exclude_words": ["a\nb"]}), "exclude_words: must not contain control"),
-            (json!({"exclude_sellers": ["two words"]}), "exclude_sellers: must be eBay user names"),
-            (json!({"exclude_sellers": vec!["s"; 51]}), "exclude_sellers: must have at most 50"),
-            (json!({"exclude_sellers": [7]}), "exclude_sellers: must be a list of strings"),
-            (json!({"min_seller_feedback_percent": 101}), "min_seller_feedback_percent: must be a number from 0 to 100"),
-            (json!({"min_seller_feedback_percent": -5}), "min_seller_feedback_percent: must be a number"),
-            (json!({"min_seller_feedback_percent": "high"}), "min_seller_feedback_percent: must be a number"),
-            (json!({"price_basis": "total"}), "price_basis: must be one of with_shipping, item"),
-            (json!({"ending_within_hours": 0, "buying_options": "auction"}), "ending_within_hours: must be a whole number of hours from 1 to 72"),
-            (json!({"ending_within_hours": 73, "buying_options": "any"}), "ending_within_hours: must be a whole number"),
-            (json!({"ending_within_hours": 1.5, "buying_options": "any"}), "ending_within_hours: must be a whole number"),
-            (json!({"ending_within_hours": 6}), "ending_within_hours: needs buying_options auction or any"),
-            (json!({"notify_on": "everything"}), "notify_on: must be one of new_listings, deals_only"),
-            (json!({"currency": "XYZ"}), "currency: is not an ISO 4217 currency code"),
-            (json!({"max_price": "100", "target_price": "120"}), "target_price: must not be greater than max_price"),
-            (json!({"alert_emails": "no"}), "alert_emails: must be true or false"),
+            (
+                json!({"condition": "new", "conditions": ["new"]}),
+                "condition: send either",
+            ),
+            (
+                json!({"exclude_words": "lot"}),
+                "exclude_words: must be a list",
+            ),
+            (
+                json!({"exclude_words": [""]}),
+                "exclude_words: must not contain empty",
+            ),
+            (
+                json!({"exclude_words": ["x".repeat(51)]}),
+                "exclude_words: entries must be at most 50",
+            ),
+            (
+                json!({"exclude_words": vec!["w"; 21]}),
+                "exclude_words: must have at most 20",
+            ),
+            (
+                json!({"exclude_words": ["a\nb"]}),
+                "exclude_words: must not contain control",
+            ),
+            (
+                json!({"exclude_sellers": ["two words"]}),
+                "exclude_sellers: must be eBay user names",
+            ),
+            (
+                json!({"exclude_sellers": vec!["s"; 51]}),
+                "exclude_sellers: must have at most 50",
+            ),
+            (
+                json!({"exclude_sellers": [7]}),
+                "exclude_sellers: must be a list of strings",
+            ),
+            (
+                json!({"min_seller_feedback_percent": 101}),
+                "min_seller_feedback_percent: must be a number from 0 to 100",
+            ),
+            (
+                json!({"min_seller_feedback_percent": -5}),
+                "min_seller_feedback_percent: must be a number",
+            ),
+            (
+                json!({"min_seller_feedback_percent": "high"}),
+                "min_seller_feedback_percent: must be a number",
+            ),
+            (
+                json!({"price_basis": "total"}),
+                "price_basis: must be one of with_shipping, item",
+            ),
+            (
+                json!({"ending_within_hours": 0, "buying_options": "auction"}),
+                "ending_within_hours: must be a whole number of hours from 1 to 72",
+            ),
+            (
+                json!({"ending_within_hours": 73, "buying_options": "any"}),
+                "ending_within_hours: must be a whole number",
+            ),
+            (
+                json!({"ending_within_hours": 1.5, "buying_options": "any"}),
+                "ending_within_hours: must be a whole number",
+            ),
+            (
+                json!({"ending_within_hours": 6}),
+                "ending_within_hours: needs buying_options auction or any",
+            ),
+            (
+                json!({"notify_on": "everything"}),
+                "notify_on: must be one of new_listings, deals_only",
+            ),
+            (
+                json!({"currency": "XYZ"}),
+                "currency: is not an ISO 4217 currency code",
+            ),
+            (
+                json!({"max_price": "100", "target_price": "120"}),
+                "target_price: must not be greater than max_price",
+            ),
+            (
+                json!({"alert_emails": "no"}),
+                "alert_emails: must be true or false",
+            ),
         ];
         for (extra, expected) in cases {
             let mut body = base.clone();
@@ -801,9 +870,8 @@ mod tests {
                 found.iter().any(|f| f.starts_with(expected)),
                 "{extra}: {found:?}"
             );
-            let patch = AlertChanges::parse(&extra).and_then(|c| {
-                c.apply_to(&AlertDraft::parse(&base).unwrap())
-            });
+            let patch = AlertChanges::parse(&extra)
+                .and_then(|c| c.apply_to(&AlertDraft::parse(&base).unwrap()));
             let found = fields(patch.unwrap_err());
             assert!(
                 found.iter().any(|f| f.starts_with(expected)),

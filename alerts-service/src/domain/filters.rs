@@ -294,7 +294,7 @@ impl ExcludeSellers {
     /// Whether a seller is excluded (case-insensitive).
     pub fn contains(&self, seller: &str) -> bool {
         let seller = seller.to_lowercase();
-        self.0.iter().any(|s| *s == seller)
+        self.0.contains(&seller)
     }
 }
 
@@ -464,7 +464,11 @@ mod tests {
             (json!(["--"]), Invalid::NoLettersOrDigits),
             (json!(vec!["w"; 21]), Invalid::TooManyItems(20)),
         ] {
-            assert_eq!(ExcludeWords::parse_json(&value).unwrap_err(), reason, "{value}");
+            assert_eq!(
+                ExcludeWords::parse_json(&value).unwrap_err(),
+                reason,
+                "{value}"
+            );
         }
         for (value, reason) in [
             (json!(["bad seller"]), Invalid::NotAUserName),
@@ -472,7 +476,11 @@ mod tests {
             (json!([""]), Invalid::EmptyItem),
             (json!(vec!["s"; 51]), Invalid::TooManyItems(50)),
         ] {
-            assert_eq!(ExcludeSellers::parse_json(&value).unwrap_err(), reason, "{value}");
+            assert_eq!(
+                ExcludeSellers::parse_json(&value).unwrap_err(),
+                reason,
+                "{value}"
+            );
         }
         let sellers = ExcludeSellers::parse_json(&json!(["Zed_Shop", "acme.deals"])).unwrap();
         assert_eq!(sellers.as_slice(), ["acme.deals", "zed_shop"]);
@@ -486,7 +494,13 @@ mod tests {
             Decimal::new(985, 1)
         );
         assert!(FeedbackPercent::parse_json(&json!(100)).is_ok());
-        for bad in [json!(-1), json!(100.1), json!(99.55), json!("abc"), json!(true)] {
+        for bad in [
+            json!(-1),
+            json!(100.1),
+            json!(99.55),
+            json!("abc"),
+            json!(true),
+        ] {
             assert!(FeedbackPercent::parse_json(&bad).is_err(), "{bad}");
         }
         assert!(EndingWithin::parse(1).is_ok() && EndingWithin::parse(72).is_ok());

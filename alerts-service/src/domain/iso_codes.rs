@@ -97,7 +97,10 @@ mod tests {
         for (country, shapes, example) in POSTAL_SHAPES {
             assert!(COUNTRIES.binary_search(country).is_ok(), "{country}");
             let example = example.replace(' ', "");
-            assert!(shapes.iter().any(|s| fits_shape(&example, s)), "{country} {example}");
+            assert!(
+                shapes.iter().any(|s| fits_shape(&example, s)),
+                "{country} {example}"
+            );
         }
     }
 }

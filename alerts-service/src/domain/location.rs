@@ -38,7 +38,10 @@ impl PostalCode {
             .join(" ")
             .to_ascii_uppercase();
         let compact = code.replace(' ', "");
-        match POSTAL_SHAPES.iter().find(|(c, _, _)| *c == country.as_str()) {
+        match POSTAL_SHAPES
+            .iter()
+            .find(|(c, _, _)| *c == country.as_str())
+        {
             Some((_, shapes, example)) => {
                 if shapes.iter().any(|s| fits_shape(&compact, s)) {
                     Ok(Self(code))

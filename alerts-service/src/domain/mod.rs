@@ -12,14 +12,14 @@ mod money;
 mod search_phrase;
 
 pub use alert::{AlertChanges, AlertDraft, BuyingOptions, Condition, PriceFilter, Refinements};
+pub use email_address::EmailAddress;
 pub use filters::{
     ConditionGroup, Conditions, EndingWithin, ExcludeSellers, ExcludeWords, FeedbackPercent,
     MAX_EXCLUDE_SELLERS, MAX_EXCLUDE_WORD_CHARS, MAX_EXCLUDE_WORDS, NotifyOn, PriceBasis,
     WordMatcher, fold,
 };
-pub use location::{Country, PostalCode};
-pub use email_address::EmailAddress;
 pub use frequency::Frequency;
 pub use invalid::Invalid;
+pub use location::{Country, PostalCode};
 pub use money::{Currency, Price, format_money};
 pub use search_phrase::SearchPhrase;

@@ -116,13 +116,17 @@ const SYMBOLS: &[(&str, &str)] = &[
 ];
 
 /// Currencies written without decimals (ISO 4217 minor unit 0).
-const WHOLE: &[&str] = &["CLP", "ISK", "JPY", "KRW", "PYG", "UGX", "VND", "XAF", "XOF"];
+const WHOLE: &[&str] = &[
+    "CLP", "ISK", "JPY", "KRW", "PYG", "UGX", "VND", "XAF", "XOF",
+];
 
 /// "$1,234.50", "€12.00", "¥1,235", "CHF 12.50": one way of writing money everywhere.
 pub fn format_money(value: Decimal, currency: &str) -> String {
     let decimals = if WHOLE.contains(&currency) { 0 } else { 2 };
-    let rounded =
-        value.round_dp_with_strategy(decimals, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    let rounded = value.round_dp_with_strategy(
+        decimals,
+        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+    );
     let text = format!("{:.*}", decimals as usize, rounded.abs());
     let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
     let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
@@ -208,10 +212,18 @@ mod tests {
     fn currencies_are_upper_cased_three_letter_codes() {
         assert_eq!(Currency::parse("eur").unwrap().as_str(), "EUR");
         for bad in ["", "US", "USDD", "U$D", "12A"] {
-            assert_eq!(Currency::parse(bad), Err(Invalid::NotACurrencyCode), "{bad}");
+            assert_eq!(
+                Currency::parse(bad),
+                Err(Invalid::NotACurrencyCode),
+                "{bad}"
+            );
         }
         for unknown in ["XYZ", "ABC", "EUA"] {
-            assert_eq!(Currency::parse(unknown), Err(Invalid::UnknownCurrency), "{unknown}");
+            assert_eq!(
+                Currency::parse(unknown),
+                Err(Invalid::UnknownCurrency),
+                "{unknown}"
+            );
         }
     }
 }

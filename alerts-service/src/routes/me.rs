@@ -105,7 +105,8 @@ fn parse_location(
     body: &serde_json::Value,
     current: &DeliveryLocation,
 ) -> Result<DeliveryLocation, ApiError> {
-    let fail = |field: &str, message: &str| ApiError::validation(vec![FieldError::new(field, message)]);
+    let fail =
+        |field: &str, message: &str| ApiError::validation(vec![FieldError::new(field, message)]);
     let object = body
         .as_object()
         .ok_or_else(|| fail("body", "must be a JSON object"))?;
@@ -142,7 +143,10 @@ fn parse_location(
             }
         },
         Some(None) => None,
-        None => current.country.as_deref().and_then(|c| Country::parse(c).ok()),
+        None => current
+            .country
+            .as_deref()
+            .and_then(|c| Country::parse(c).ok()),
     };
     let country_changed = country.as_ref().map(Country::as_str) != current.country.as_deref();
     let postal_code = match (&postal_field, &country) {
@@ -191,8 +195,16 @@ mod tests {
         let none = at(None, None);
         let us = at(Some("US"), Some("94105"));
         for (body, current, expected) in [
-            (json!({"country": "us", "postal_code": "94105"}), &none, at(Some("US"), Some("94105"))),
-            (json!({"postal_code": "10001"}), &us, at(Some("US"), Some("10001"))),
+            (
+                json!({"country": "us", "postal_code": "94105"}),
+                &none,
+                at(Some("US"), Some("94105")),
+            ),
+            (
+                json!({"postal_code": "10001"}),
+                &us,
+                at(Some("US"), Some("10001")),
+            ),
             (json!({"country": "DE"}), &us, at(Some("DE"), None)),
             (json!({"country": "US"}), &us, us.clone()),
             (json!({"country": null}), &us, none.clone()),
@@ -206,12 +218,24 @@ mod tests {
     fn bad_locations_name_the_field() {
         let none = at(None, None);
         for (body, expected) in [
-            (json!({"country": "USA"}), "country: must be a two-letter ISO 3166"),
+            (
+                json!({"country": "USA"}),
+                "country: must be a two-letter ISO 3166",
+            ),
             (json!({"country": "XX"}), "country: must be a two-letter"),
             (json!({"country": 1}), "country: must be a string or null"),
-            (json!({"country": "US", "postal_code": "9410"}), "postal_code: is not a postal code of that country (e.g. 94105"),
-            (json!({"country": "GB", "postal_code": "12345"}), "postal_code: is not a postal code of that country (e.g. SW1A 1AA)"),
-            (json!({"postal_code": "94105"}), "postal_code: needs a country"),
+            (
+                json!({"country": "US", "postal_code": "9410"}),
+                "postal_code: is not a postal code of that country (e.g. 94105",
+            ),
+            (
+                json!({"country": "GB", "postal_code": "12345"}),
+                "postal_code: is not a postal code of that country (e.g. SW1A 1AA)",
+            ),
+            (
+                json!({"postal_code": "94105"}),
+                "postal_code: needs a country",
+            ),
             (json!({"city": "Berlin"}), "city: is not a field"),
             (json!({}), "body: send country"),
             (json!([]), "body: must be a JSON object"),
@@ -222,7 +246,10 @@ mod tests {
                 .iter()
                 .map(|d| format!("{}: {}", d.field, d.message))
                 .collect();
-            assert!(found.iter().any(|f| f.starts_with(expected)), "{body}: {found:?}");
+            assert!(
+                found.iter().any(|f| f.starts_with(expected)),
+                "{body}: {found:?}"
+            );
         }
     }
 }

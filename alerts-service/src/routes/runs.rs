@@ -12,10 +12,10 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use crate::alerts;
-use crate::domain::ConditionGroup;
 use crate::auth::CurrentUser;
 use crate::config::policy;
 use crate::db::sql;
+use crate::domain::ConditionGroup;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::quota::{self, QuotaView};
 use crate::runner::{self, RunError, RunSummary};

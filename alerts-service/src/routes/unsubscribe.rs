@@ -52,7 +52,10 @@ async fn unsubscribe_get(
     Ok(
         match alerts::subscription_by_unsubscribe_token(&state, token, kind).await? {
             None => invalid_link("The alert may have been deleted."),
-            Some(Subscription { search_phrase, on: true }) => page(
+            Some(Subscription {
+                search_phrase,
+                on: true,
+            }) => page(
                 200,
                 &format!("Stop {}?", what(kind)),
                 &format!(
@@ -62,10 +65,16 @@ async fn unsubscribe_get(
                 ),
                 Some(Action::Unsubscribe(token, kind)),
             ),
-            Some(Subscription { search_phrase, on: false }) => page(
+            Some(Subscription {
+                search_phrase,
+                on: false,
+            }) => page(
                 200,
                 "You are unsubscribed",
-                &format!("{} for “{search_phrase}” are already stopped.", capitalised(kind)),
+                &format!(
+                    "{} for “{search_phrase}” are already stopped.",
+                    capitalised(kind)
+                ),
                 Some(Action::Resume(token, kind)),
             ),
         },
@@ -96,7 +105,11 @@ async fn resume_post(
     set(&state, &query, true).await
 }
 
-async fn set(state: &AppState, query: &UnsubscribeQuery, on: bool) -> Result<HttpResponse, ApiError> {
+async fn set(
+    state: &AppState,
+    query: &UnsubscribeQuery,
+    on: bool,
+) -> Result<HttpResponse, ApiError> {
     let Some((token, kind)) = link(query) else {
         return Ok(invalid_link("It may have been copied incompletely."));
     };
@@ -106,7 +119,10 @@ async fn set(state: &AppState, query: &UnsubscribeQuery, on: bool) -> Result<Htt
             Some(Subscription { search_phrase, .. }) if on => page(
                 200,
                 &format!("{} resumed", capitalised(kind)),
-                &format!("You will receive {} for “{search_phrase}” again.", what(kind)),
+                &format!(
+                    "You will receive {} for “{search_phrase}” again.",
+                    what(kind)
+                ),
                 Some(Action::Unsubscribe(token, kind)),
             ),
             Some(Subscription { search_phrase, .. }) => page(
@@ -144,7 +160,9 @@ fn capitalised(kind: EmailKind) -> &'static str {
 
 fn other(kind: EmailKind) -> &'static str {
     match kind {
-        EmailKind::Alerts => "The alert keeps running on the dashboard; insight emails are not affected.",
+        EmailKind::Alerts => {
+            "The alert keeps running on the dashboard; insight emails are not affected."
+        }
         EmailKind::Insights => "Alert emails about new listings are not affected.",
     }
 }

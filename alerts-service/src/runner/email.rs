@@ -75,7 +75,11 @@ pub fn time_left(ends_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<S
     Some(if minutes <= 0 {
         "ending now".to_owned()
     } else if minutes >= 24 * 60 {
-        format!("ends in {}d {}h", minutes / (24 * 60), minutes % (24 * 60) / 60)
+        format!(
+            "ends in {}d {}h",
+            minutes / (24 * 60),
+            minutes % (24 * 60) / 60
+        )
     } else if minutes >= 60 {
         format!("ends in {}h {}m", minutes / 60, minutes % 60)
     } else {
@@ -149,7 +153,11 @@ pub fn render(
                     .condition_group
                     .map(|g| condition_label(g).to_owned())
                     .or_else(|| l.condition.clone()),
-                format: if l.is_auction() { "Auction" } else { "Buy It Now" },
+                format: if l.is_auction() {
+                    "Auction"
+                } else {
+                    "Buy It Now"
+                },
                 time_left: time_left(l.ends_at, now),
                 seller: l.seller.as_ref().map(|s| match l.seller_feedback_percent {
                     Some(f) => format!("{s} · {}% positive", f.normalize()),
@@ -170,11 +178,8 @@ pub fn render(
         &phrase,
     );
     let total = candidates.max(notices.len());
-    let unsubscribe_url = event_outbox::unsubscribe_url(
-        &state.settings,
-        &alert.unsubscribe_token,
-        EmailKind::Alerts,
-    );
+    let unsubscribe_url =
+        event_outbox::unsubscribe_url(&state.settings, &alert.unsubscribe_token, EmailKind::Alerts);
     let mut context = tera::Context::new();
     context.insert("headline", &subject);
     context.insert("items", &items);
@@ -255,7 +260,10 @@ mod tests {
             subject([3, 0, 0, 12], "nintendo switch oled"),
             "3 at or under your target, 12 new — nintendo switch oled"
         );
-        assert_eq!(subject([0, 1, 2, 0], "x"), "1 price drop, 2 ending soon — x");
+        assert_eq!(
+            subject([0, 1, 2, 0], "x"),
+            "1 price drop, 2 ending soon — x"
+        );
     }
 
     #[test]
@@ -269,7 +277,10 @@ mod tests {
         assert_eq!(price_line(&l), "$89.00 + shipping unknown");
         l.buying_options = vec!["AUCTION".into()];
         l.bid_count = Some(3);
-        assert_eq!(price_line(&l), "Current bid $89.00 (3 bids) + shipping unknown");
+        assert_eq!(
+            price_line(&l),
+            "Current bid $89.00 (3 bids) + shipping unknown"
+        );
     }
 
     #[test]

@@ -100,7 +100,9 @@ impl AlertFilter {
     pub fn hide(&self, listing: &Listing) -> Option<HideReason> {
         if !self.conditions.is_all() {
             match listing.condition_group {
-                Some(ConditionGroup::ForParts) if !self.conditions.contains(ConditionGroup::ForParts) => {
+                Some(ConditionGroup::ForParts)
+                    if !self.conditions.contains(ConditionGroup::ForParts) =>
+                {
                     return Some(HideReason::ForParts);
                 }
                 Some(group) if !self.conditions.contains(group) => {
@@ -198,19 +200,91 @@ mod tests {
         };
         let cases: Vec<(Listing, Option<HideReason>)> = vec![
             (good(), None),
-            ({ let mut l = good(); l.condition_group = Some(ConditionGroup::ForParts); l }, Some(HideReason::ForParts)),
-            ({ let mut l = good(); l.condition_group = None; l }, Some(HideReason::Condition)),
-            ({ let mut l = good(); l.title = "Switch OLED LOT of 2".into(); l }, Some(HideReason::ExcludedWords)),
-            ({ let mut l = good(); l.seller = Some("JunkDealer".into()); l }, Some(HideReason::Seller)),
-            ({ let mut l = good(); l.seller_feedback_percent = Some(dec!(97.9)); l }, Some(HideReason::SellerFeedback)),
-            ({ let mut l = good(); l.seller_feedback_percent = None; l }, Some(HideReason::SellerFeedback)),
+            (
+                {
+                    let mut l = good();
+                    l.condition_group = Some(ConditionGroup::ForParts);
+                    l
+                },
+                Some(HideReason::ForParts),
+            ),
+            (
+                {
+                    let mut l = good();
+                    l.condition_group = None;
+                    l
+                },
+                Some(HideReason::Condition),
+            ),
+            (
+                {
+                    let mut l = good();
+                    l.title = "Switch OLED LOT of 2".into();
+                    l
+                },
+                Some(HideReason::ExcludedWords),
+            ),
+            (
+                {
+                    let mut l = good();
+                    l.seller = Some("JunkDealer".into());
+                    l
+                },
+                Some(HideReason::Seller),
+            ),
+            (
+                {
+                    let mut l = good();
+                    l.seller_feedback_percent = Some(dec!(97.9));
+                    l
+                },
+                Some(HideReason::SellerFeedback),
+            ),
+            (
+                {
+                    let mut l = good();
+                    l.seller_feedback_percent = None;
+                    l
+                },
+                Some(HideReason::SellerFeedback),
+            ),
             // 295 + 12.50 shipping is over the 300 maximum on the total.
-            ({ let mut l = good(); l.price = dec!(295); l }, Some(HideReason::Price)),
+            (
+                {
+                    let mut l = good();
+                    l.price = dec!(295);
+                    l
+                },
+                Some(HideReason::Price),
+            ),
             // Unknown shipping is never free: it cannot satisfy a maximum on the total…
-            ({ let mut l = good(); l.shipping = None; l }, Some(HideReason::Price)),
+            (
+                {
+                    let mut l = good();
+                    l.shipping = None;
+                    l
+                },
+                Some(HideReason::Price),
+            ),
             // …but the item price alone satisfies the minimum.
-            ({ let mut l = good(); l.price = dec!(95); l.shipping = Some(dec!(10)); l }, None),
-            ({ let mut l = good(); l.price = dec!(80); l.shipping = Some(dec!(10)); l }, Some(HideReason::Price)),
+            (
+                {
+                    let mut l = good();
+                    l.price = dec!(95);
+                    l.shipping = Some(dec!(10));
+                    l
+                },
+                None,
+            ),
+            (
+                {
+                    let mut l = good();
+                    l.price = dec!(80);
+                    l.shipping = Some(dec!(10));
+                    l
+                },
+                Some(HideReason::Price),
+            ),
         ];
         for (l, expected) in cases {
             assert_eq!(f.hide(&l), expected, "{l:?}");
@@ -232,9 +306,13 @@ mod tests {
     fn hidden_listings_are_counted_by_reason() {
         let f = filter();
         let mut listings = Vec::new();
-        for (i, group) in [ConditionGroup::ForParts, ConditionGroup::ForParts, ConditionGroup::Used]
-            .into_iter()
-            .enumerate()
+        for (i, group) in [
+            ConditionGroup::ForParts,
+            ConditionGroup::ForParts,
+            ConditionGroup::Used,
+        ]
+        .into_iter()
+        .enumerate()
         {
             let mut l = listing(&i.to_string(), dec!(200));
             l.shipping = Some(dec!(0));
@@ -244,6 +322,13 @@ mod tests {
         }
         let (kept, hidden) = keep(&f, &listings);
         assert_eq!(kept, vec![2]);
-        assert_eq!(hidden, Hidden { total: 2, for_parts: 2, ..Hidden::default() });
+        assert_eq!(
+            hidden,
+            Hidden {
+                total: 2,
+                for_parts: 2,
+                ..Hidden::default()
+            }
+        );
     }
 }

@@ -70,7 +70,11 @@ pub struct Listing {
 impl Listing {
     /// An auction without Buy It Now: its price is a bid that will rise.
     pub fn is_auction(&self) -> bool {
-        let offers = |o: &str| self.buying_options.iter().any(|b| b.eq_ignore_ascii_case(o));
+        let offers = |o: &str| {
+            self.buying_options
+                .iter()
+                .any(|b| b.eq_ignore_ascii_case(o))
+        };
         offers("AUCTION") && !offers("FIXED_PRICE")
     }
 
@@ -213,9 +217,16 @@ pub fn select(
     let price = |n: &Notice| {
         let l = &listings[n.index];
         // Unknown totals sort after every known one.
-        (l.compared(rules.basis).is_none(), l.compared(rules.basis).unwrap_or(l.price))
+        (
+            l.compared(rules.basis).is_none(),
+            l.compared(rules.basis).unwrap_or(l.price),
+        )
     };
-    notices.sort_by(|a, b| rank(a.reason).cmp(&rank(b.reason)).then(price(a).cmp(&price(b))));
+    notices.sort_by(|a, b| {
+        rank(a.reason)
+            .cmp(&rank(b.reason))
+            .then(price(a).cmp(&price(b)))
+    });
     notices
 }
 
@@ -241,7 +252,9 @@ fn auction_notice(
     match rules.ending_within_hours {
         Some(hours) => {
             let window = now + chrono::Duration::hours(i64::from(hours));
-            let ending = listing.ends_at.is_some_and(|end| end > now && end <= window);
+            let ending = listing
+                .ends_at
+                .is_some_and(|end| end > now && end <= window);
             (ending && !known.is_some_and(|k| k.ending_notified)).then_some(Reason::EndingSoon)
         }
         None => known.is_none().then_some(Reason::New),
@@ -318,14 +331,39 @@ pub(crate) mod tests {
     #[test]
     fn auctions_are_never_target_hits_and_ending_soon_is_said_once() {
         let listings = vec![auction("a", dec!(10), 2), auction("b", dec!(5), 30)];
-        let plain = super::select(&listings, &all(&listings), &HashMap::new(), &rules(Some(dec!(50))), Utc::now());
-        assert_eq!(plain.iter().map(|n| n.reason).collect::<Vec<_>>(), vec![Reason::New, Reason::New]);
+        let plain = super::select(
+            &listings,
+            &all(&listings),
+            &HashMap::new(),
+            &rules(Some(dec!(50))),
+            Utc::now(),
+        );
+        assert_eq!(
+            plain.iter().map(|n| n.reason).collect::<Vec<_>>(),
+            vec![Reason::New, Reason::New]
+        );
 
-        let ending = Rules { ending_within_hours: Some(6), ..rules(Some(dec!(50))) };
-        let first = super::select(&listings, &all(&listings), &HashMap::new(), &ending, Utc::now());
+        let ending = Rules {
+            ending_within_hours: Some(6),
+            ..rules(Some(dec!(50)))
+        };
+        let first = super::select(
+            &listings,
+            &all(&listings),
+            &HashMap::new(),
+            &ending,
+            Utc::now(),
+        );
         assert_eq!(first.len(), 1);
         assert_eq!((first[0].index, first[0].reason), (0, Reason::EndingSoon));
-        let told = HashMap::from([("a".to_owned(), Seen { last_price: Some(dec!(10)), last_notified_price: Some(dec!(10)), ending_notified: true })]);
+        let told = HashMap::from([(
+            "a".to_owned(),
+            Seen {
+                last_price: Some(dec!(10)),
+                last_notified_price: Some(dec!(10)),
+                ending_notified: true,
+            },
+        )]);
         assert!(super::select(&listings, &all(&listings), &told, &ending, Utc::now()).is_empty());
     }
 
@@ -335,7 +373,10 @@ pub(crate) mod tests {
         l.shipping = None;
         let notices = select(&[l.clone()], &HashMap::new(), false, Some(dec!(50)));
         assert_eq!(notices[0].reason, Reason::New);
-        let item = Rules { basis: PriceBasis::Item, ..rules(Some(dec!(50))) };
+        let item = Rules {
+            basis: PriceBasis::Item,
+            ..rules(Some(dec!(50)))
+        };
         let notices = super::select(&[l], &[0], &HashMap::new(), &item, Utc::now());
         assert_eq!(notices[0].reason, Reason::Target);
     }
@@ -345,10 +386,16 @@ pub(crate) mod tests {
         let mut l = listing("a", dec!(45));
         l.shipping = Some(dec!(10));
         // 55 with shipping: not at a 50 target.
-        assert_eq!(select(&[l.clone()], &HashMap::new(), false, Some(dec!(50)))[0].reason, Reason::New);
+        assert_eq!(
+            select(&[l.clone()], &HashMap::new(), false, Some(dec!(50)))[0].reason,
+            Reason::New
+        );
         // Seen at 60 total before: 55 is a drop of 8 %.
         let known = HashMap::from([("a".to_owned(), seen(dec!(60), None))]);
-        assert_eq!(select(&[l], &known, false, None)[0].reason, Reason::PriceDrop);
+        assert_eq!(
+            select(&[l], &known, false, None)[0].reason,
+            Reason::PriceDrop
+        );
     }
 
     #[test]

@@ -552,7 +552,10 @@ async fn the_unsubscribe_link_shows_a_page_and_only_a_post_stops_that_alerts_ema
     let page = app.get(&path, &Auth::None).await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
-    assert!(html.contains("<form method=\"post\"") && html.contains("Stop alert emails"), "{html}");
+    assert!(
+        html.contains("<form method=\"post\"") && html.contains("Stop alert emails"),
+        "{html}"
+    );
     assert_eq!(get_alert(id.to_owned()).await["alert_emails"], true);
 
     let one_click = app
@@ -567,7 +570,13 @@ async fn the_unsubscribe_link_shows_a_page_and_only_a_post_stops_that_alerts_ema
     let tampered = app.get(&format!("{path}x"), &Auth::None).await;
 
     assert_eq!(one_click.status(), StatusCode::OK);
-    assert!(one_click.text().await.unwrap().contains("Resume alert emails"));
+    assert!(
+        one_click
+            .text()
+            .await
+            .unwrap()
+            .contains("Resume alert emails")
+    );
     assert!(again.text().await.unwrap().contains("already stopped"));
     assert_eq!(tampered.status(), StatusCode::NOT_FOUND);
     let stopped = get_alert(id.to_owned()).await;
@@ -587,7 +596,11 @@ async fn the_unsubscribe_link_shows_a_page_and_only_a_post_stops_that_alerts_ema
     );
 
     // Runs go on without emails.
-    exec(&app, &format!("DELETE FROM seen_listings WHERE alert_id = '{id}'")).await;
+    exec(
+        &app,
+        &format!("DELETE FROM seen_listings WHERE alert_id = '{id}'"),
+    )
+    .await;
     let quiet = run(&app, &alert, &ada).await;
     assert_eq!(quiet["email_sent"], false, "{quiet}");
 

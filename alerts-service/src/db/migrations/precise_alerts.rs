@@ -73,7 +73,10 @@ impl MigrationTrait for PreciseAlerts {
                     text_null("last_run_hidden"),
                 ],
             ),
-            ("users", vec![text_null("country"), text_null("postal_code")]),
+            (
+                "users",
+                vec![text_null("country"), text_null("postal_code")],
+            ),
             ("alert_runs", vec![text_null("hidden")]),
             (
                 "seen_listings",
@@ -94,13 +97,8 @@ impl MigrationTrait for PreciseAlerts {
         // One column per statement: SQLite's ALTER TABLE adds one at a time.
         for (table, defs) in columns {
             for mut def in defs {
-                m.alter_table(
-                    Table::alter()
-                        .table(table)
-                        .add_column(&mut def)
-                        .to_owned(),
-                )
-                .await?;
+                m.alter_table(Table::alter().table(table).add_column(&mut def).to_owned())
+                    .await?;
             }
         }
         let db = m.get_connection();
