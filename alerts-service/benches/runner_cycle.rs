@@ -62,7 +62,7 @@ async fn cycle(n: usize) {
             .iter()
             .map(|id| {
                 format!(
-                    "('{id}', 'user-{id}@bench.test', '{now}', '{now}')",
+                    "('{id}', 'user-{id}@bench.test', '{now}', '{now}', 'US', '94105')",
                     now = now.to_rfc3339()
                 )
             })
@@ -72,7 +72,7 @@ async fn cycle(n: usize) {
             .execute_raw(Statement::from_string(
                 backend,
                 format!(
-                    "INSERT INTO users (id, email, created_at, last_sign_in_at) VALUES {}",
+                    "INSERT INTO users (id, email, created_at, last_sign_in_at, country, postal_code) VALUES {}",
                     values.join(",")
                 ),
             ))
@@ -82,12 +82,23 @@ async fn cycle(n: usize) {
     let rows: Vec<String> = (0..n)
         .map(|i| {
             let phrase = format!("bench query {}", i % queries);
-            let draft = AlertDraft::parse(&json!({"search_phrase": phrase, "frequency_minutes": 10})).unwrap();
+            // The precise filters on (issue #16): condition groups sent to eBay, an excluded
+            // seller, excluded words, a feedback floor and prices compared with shipping.
+            let draft = AlertDraft::parse(&json!({
+                "search_phrase": phrase, "frequency_minutes": 10,
+                "conditions": ["new", "open_box", "refurbished", "used"],
+                "exclude_words": ["lot", "for parts", "broken"],
+                "exclude_sellers": ["bench_spammer"],
+                "min_seller_feedback_percent": 97,
+                "price_basis": "with_shipping"
+            }))
+            .unwrap();
             format!(
-                "('{id}', '{user}', '{phrase}', '{phrase}', '{key}', 10, NULL, NULL, NULL, 'USD', 'any', 'fixed_price', false, 1, '{token}', '{now}', '{now}', NULL, '{now}')",
+                "('{id}', '{user}', '{phrase}', '{phrase}', '{key}', 10, NULL, NULL, NULL, 'USD', 'any', 'fixed_price', false, 1, '{token}', '{now}', '{now}', NULL, '{now}', \
+                 'new,open_box,refurbished,used', '[\"lot\",\"for parts\",\"broken\"]', '[\"bench_spammer\"]', '97', 'with_shipping', 'US', '94105')",
                 id = Uuid::now_v7(),
                 user = users[i / 10],
-                key = ebay::query_key(&draft),
+                key = ebay::query_key(&draft, Some("US"), Some("94105")),
                 token = Uuid::new_v4().simple(),
                 now = now.to_rfc3339(),
             )
@@ -99,7 +110,7 @@ async fn cycle(n: usize) {
             .execute_raw(Statement::from_string(
                 backend,
                 format!(
-                    "INSERT INTO alerts (id, user_id, search_phrase, normalised_phrase, query_key, frequency_minutes, min_price, max_price, target_price, currency, condition, buying_options, paused, revision, unsubscribe_token, created_at, updated_at, last_run_at, next_run_at) VALUES {}",
+                    "INSERT INTO alerts (id, user_id, search_phrase, normalised_phrase, query_key, frequency_minutes, min_price, max_price, target_price, currency, condition, buying_options, paused, revision, unsubscribe_token, created_at, updated_at, last_run_at, next_run_at, conditions, exclude_words, exclude_sellers, min_seller_feedback_percent, price_basis, delivery_country, delivery_postal_code) VALUES {}",
                     chunk.join(",")
                 ),
             ))

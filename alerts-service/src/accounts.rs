@@ -39,6 +39,8 @@ pub async fn find_or_create_user<C: ConnectionTrait>(
         email: Set(email.to_string()),
         created_at: Set(now),
         last_sign_in_at: Set(now),
+        country: Set(None),
+        postal_code: Set(None),
     }
     .insert(db)
     .await
@@ -53,6 +55,41 @@ pub async fn user_by_email<C: ConnectionTrait>(
         .filter(user::Column::Email.eq(email))
         .one(db)
         .await
+}
+
+/// Where the user receives parcels (empty when never said).
+pub async fn delivery_location<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+) -> Result<crate::alerts::DeliveryLocation, DbErr> {
+    Ok(user_by_id(db, user_id)
+        .await?
+        .map(|u| crate::alerts::DeliveryLocation {
+            country: u.country,
+            postal_code: u.postal_code,
+        })
+        .unwrap_or_default())
+}
+
+/// Sets where the user receives parcels and carries it into their alerts' eBay queries, in one
+/// transaction.
+pub async fn set_delivery_location(
+    db: &sea_orm::DatabaseConnection,
+    user_id: Uuid,
+    location: &crate::alerts::DeliveryLocation,
+) -> Result<user::Model, crate::error::ApiError> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    let found = user_by_id(&txn, user_id)
+        .await?
+        .ok_or_else(crate::error::ApiError::unauthenticated)?;
+    let mut active: user::ActiveModel = found.into();
+    active.country = Set(location.country.clone());
+    active.postal_code = Set(location.postal_code.clone());
+    let updated = active.update(&txn).await?;
+    crate::alerts::relocate_owner(&txn, user_id, location).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 /// One user by id.
@@ -125,6 +162,8 @@ pub async fn redeem_sign_in_link(
                 email: Set(link.email.clone()),
                 created_at: Set(now),
                 last_sign_in_at: Set(now),
+                country: Set(None),
+                postal_code: Set(None),
             }
             .insert(&txn)
             .await?

@@ -18,11 +18,13 @@ use crate::auth::{CurrentUser, Secret};
 use crate::db::entities::{self, alert};
 use crate::db::sql;
 use crate::domain::{
-    AlertChanges, AlertDraft, BuyingOptions, Condition, Currency, Frequency, Invalid, Price,
-    PriceFilter, SearchPhrase,
+    AlertChanges, AlertDraft, BuyingOptions, ConditionGroup, Conditions, Currency, EndingWithin,
+    ExcludeSellers, ExcludeWords, FeedbackPercent, Frequency, Invalid, NotifyOn, Price, PriceBasis,
+    PriceFilter, Refinements, SearchPhrase,
 };
 use crate::error::ApiError;
 use crate::event_outbox;
+use crate::runner::filtering::Hidden;
 use crate::state::AppState;
 
 /// An alert as the API shows it.
@@ -40,8 +42,11 @@ pub struct AlertView {
     pub max_price: Option<String>,
     /// ISO 4217 currency of the prices.
     pub currency: String,
-    /// `any`, `new` or `used`.
+    /// The old single condition (`any`, `new` or `used`), derived from `conditions` for older
+    /// clients.
     pub condition: String,
+    /// Condition groups the alert wants.
+    pub conditions: Vec<ConditionGroup>,
     /// `fixed_price`, `auction` or `any`.
     pub buying_options: String,
     /// Notify when a listing is at or under this price.
@@ -68,6 +73,41 @@ pub struct AlertView {
     pub last_run_error: Option<String>,
     /// The interval actually used when the daily eBay budget stretches runs (minutes).
     pub effective_interval_minutes: Option<i32>,
+    /// Words or phrases whose listings are hidden (whole words, any case or accents).
+    pub exclude_words: Vec<String>,
+    /// eBay user names whose listings are hidden.
+    pub exclude_sellers: Vec<String>,
+    /// Sellers below this positive feedback (percent) are hidden.
+    pub min_seller_feedback_percent: Option<f64>,
+    /// `with_shipping` (item plus shipping) or `item`: what the prices are compared with.
+    pub price_basis: PriceBasis,
+    /// Auctions ending within this many hours are reported as ending soon, once each.
+    pub ending_within_hours: Option<i32>,
+    /// `new_listings` or `deals_only` (deal verdicts do not exist yet: such an alert notifies
+    /// nothing until they do).
+    pub notify_on: NotifyOn,
+    /// Whether alert emails are sent (an unsubscribe link turns them off).
+    pub alert_emails: bool,
+    /// Whether insight emails are sent (their unsubscribe link turns them off).
+    pub insight_emails: bool,
+    /// What the last successful run hid, and why.
+    pub last_run_hidden: Option<Hidden>,
+}
+
+/// The stored JSON list of strings (written by this code; unreadable reads as empty).
+fn string_list(text: &str) -> Vec<String> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+fn hidden_of(text: Option<&str>) -> Option<Hidden> {
+    text.and_then(|t| serde_json::from_str(t).ok())
+}
+
+fn conditions_of(text: &str) -> Vec<ConditionGroup> {
+    Conditions::parse_stored(text)
+        .unwrap_or_default()
+        .groups()
+        .collect()
 }
 
 impl From<alert::Model> for AlertView {
@@ -91,14 +131,30 @@ impl From<alert::Model> for AlertView {
             last_run_status: m.last_run_status,
             last_run_error: m.last_run_error,
             effective_interval_minutes: m.effective_interval_minutes,
+            conditions: conditions_of(&m.conditions),
+            exclude_words: string_list(&m.exclude_words),
+            exclude_sellers: string_list(&m.exclude_sellers),
+            min_seller_feedback_percent: percent(m.min_seller_feedback_percent.as_deref()),
+            price_basis: PriceBasis::parse(&m.price_basis).unwrap_or_default(),
+            ending_within_hours: m.ending_within_hours,
+            notify_on: NotifyOn::parse(&m.notify_on).unwrap_or_default(),
+            alert_emails: m.alert_emails,
+            insight_emails: m.insight_emails,
+            last_run_hidden: hidden_of(m.last_run_hidden.as_deref()),
         }
     }
+}
+
+fn percent(text: Option<&str>) -> Option<f64> {
+    text.and_then(|t| t.parse().ok())
 }
 
 /// Columns of [`AlertView`], for hand-written queries.
 const VIEW_COLUMNS: &str = "id, search_phrase, frequency_minutes, min_price, max_price, currency, condition, \
      buying_options, target_price, paused, revision, created_at, updated_at, last_run_at, next_run_at, \
-     last_run_status, last_run_error, effective_interval_minutes";
+     last_run_status, last_run_error, effective_interval_minutes, conditions, exclude_words, exclude_sellers, \
+     min_seller_feedback_percent, price_basis, ending_within_hours, notify_on, alert_emails, insight_emails, \
+     last_run_hidden";
 
 /// The stored alert as a valid draft (stored values were validated when written).
 pub fn draft_of(m: &alert::Model) -> Result<AlertDraft, ApiError> {
@@ -113,23 +169,77 @@ pub fn draft_of(m: &alert::Model) -> Result<AlertDraft, ApiError> {
             target_price: price(&m.target_price).map_err(corrupt)?,
             currency: Currency::parse(&m.currency).map_err(corrupt)?,
         },
-        condition: Condition::parse(&m.condition).map_err(corrupt)?,
+        conditions: Conditions::parse_stored(&m.conditions).map_err(corrupt)?,
         buying_options: BuyingOptions::parse(&m.buying_options).map_err(corrupt)?,
+        refinements: Refinements {
+            exclude_words: ExcludeWords::parse_json(&json_value(&m.exclude_words))
+                .map_err(corrupt)?,
+            exclude_sellers: ExcludeSellers::parse_json(&json_value(&m.exclude_sellers))
+                .map_err(corrupt)?,
+            min_seller_feedback_percent: m
+                .min_seller_feedback_percent
+                .as_deref()
+                .map(FeedbackPercent::parse)
+                .transpose()
+                .map_err(corrupt)?,
+            price_basis: PriceBasis::parse(&m.price_basis).map_err(corrupt)?,
+            ending_within_hours: m
+                .ending_within_hours
+                .map(|h| EndingWithin::parse(i64::from(h)))
+                .transpose()
+                .map_err(corrupt)?,
+            notify_on: NotifyOn::parse(&m.notify_on).map_err(corrupt)?,
+        },
         paused: m.paused,
+        alert_emails: m.alert_emails,
+        insight_emails: m.insight_emails,
     })
 }
 
-fn write_draft(active: &mut alert::ActiveModel, draft: &AlertDraft) {
+fn json_value(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or(serde_json::Value::Null)
+}
+
+/// The owner's delivery location, which alerts copy into their eBay query.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryLocation {
+    /// ISO 3166 alpha-2.
+    pub country: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+}
+
+fn write_draft(active: &mut alert::ActiveModel, draft: &AlertDraft, location: &DeliveryLocation) {
     let price = |p: Option<Price>| p.map(Price::to_canonical);
+    let list = |l: &[String]| serde_json::to_string(l).unwrap_or_else(|_| "[]".into());
+    let r = &draft.refinements;
     active.search_phrase = Set(draft.search_phrase.as_str().to_owned());
     active.normalised_phrase = Set(draft.search_phrase.normalised());
-    active.query_key = Set(crate::ebay::query_key(draft));
+    active.query_key = Set(crate::ebay::query_key(
+        draft,
+        location.country.as_deref(),
+        location.postal_code.as_deref(),
+    ));
+    active.delivery_country = Set(location.country.clone());
+    active.delivery_postal_code = Set(location.postal_code.clone());
+    active.conditions = Set(draft.conditions.to_stored());
+    active.exclude_words = Set(list(r.exclude_words.as_slice()));
+    active.exclude_sellers = Set(list(r.exclude_sellers.as_slice()));
+    active.min_seller_feedback_percent =
+        Set(r.min_seller_feedback_percent.map(|f| f.value().to_string()));
+    active.price_basis = Set(r.price_basis.as_str().to_owned());
+    active.ending_within_hours = Set(r
+        .ending_within_hours
+        .map(|h| i32::try_from(h.hours()).unwrap_or(72)));
+    active.notify_on = Set(r.notify_on.as_str().to_owned());
+    active.alert_emails = Set(draft.alert_emails);
+    active.insight_emails = Set(draft.insight_emails);
     active.frequency_minutes = Set(i32::try_from(draft.frequency.minutes()).unwrap_or(i32::MAX));
     active.min_price = Set(price(draft.prices.min_price));
     active.max_price = Set(price(draft.prices.max_price));
     active.target_price = Set(price(draft.prices.target_price));
     active.currency = Set(draft.prices.currency.as_str().to_owned());
-    active.condition = Set(draft.condition.as_str().to_owned());
+    active.condition = Set(draft.conditions.legacy().as_str().to_owned());
     active.buying_options = Set(draft.buying_options.as_str().to_owned());
     active.paused = Set(draft.paused);
 }
@@ -167,9 +277,11 @@ pub async fn create(
         last_run_error: Set(None),
         leased_until: Set(None),
         effective_interval_minutes: Set(None),
+        last_run_hidden: Set(None),
         ..Default::default()
     };
-    write_draft(&mut active, draft);
+    let location = accounts::delivery_location(&state.db, owner.id).await?;
+    write_draft(&mut active, draft, &location);
     let model = active.clone().try_into_model()?;
     let event = changed_event(state, &model, &owner.email, true);
     let backend = state.db.get_database_backend();
@@ -219,7 +331,11 @@ pub async fn update(
     let next = changes.apply_to(&draft_of(&current)?)?;
     let now = Utc::now();
     let mut active: alert::ActiveModel = current.clone().into();
-    write_draft(&mut active, &next);
+    let location = DeliveryLocation {
+        country: current.delivery_country.clone(),
+        postal_code: current.delivery_postal_code.clone(),
+    };
+    write_draft(&mut active, &next, &location);
     active.revision = Set(current.revision + 1);
     active.updated_at = Set(now);
     if next.frequency != draft_of(&current)?.frequency || (current.paused && !next.paused) {
@@ -373,58 +489,149 @@ where
         last_run_status: row.try_get(15)?,
         last_run_error: row.try_get(16)?,
         effective_interval_minutes: row.try_get(17)?,
+        conditions: conditions_of(&row.try_get::<String, _>(18)?),
+        exclude_words: string_list(&row.try_get::<String, _>(19)?),
+        exclude_sellers: string_list(&row.try_get::<String, _>(20)?),
+        min_seller_feedback_percent: percent(row.try_get::<Option<String>, _>(21)?.as_deref()),
+        price_basis: PriceBasis::parse(&row.try_get::<String, _>(22)?).unwrap_or_default(),
+        ending_within_hours: row.try_get(23)?,
+        notify_on: NotifyOn::parse(&row.try_get::<String, _>(24)?).unwrap_or_default(),
+        alert_emails: row.try_get(25)?,
+        insight_emails: row.try_get(26)?,
+        last_run_hidden: hidden_of(row.try_get::<Option<String>, _>(27)?.as_deref()),
     };
-    Ok((view, row.try_get(18)?))
+    Ok((view, row.try_get(28)?))
 }
 
-/// What an unsubscribe link did.
+/// The two kinds of email an alert sends, each with its own unsubscribe link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailKind {
+    /// New listings, drops, target hits, auctions ending soon (alerts-service).
+    Alerts,
+    /// The periodic price insight (analytics-service).
+    Insights,
+}
+
+impl EmailKind {
+    /// The `kind` query parameter of unsubscribe links.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Alerts => "alerts",
+            Self::Insights => "insights",
+        }
+    }
+
+    /// Parses the `kind` parameter; links without one (sent before kinds existed) are alert
+    /// emails' links.
+    pub fn parse(text: Option<&str>) -> Option<Self> {
+        match text {
+            None | Some("alerts") => Some(Self::Alerts),
+            Some("insights") => Some(Self::Insights),
+            Some(_) => None,
+        }
+    }
+}
+
+/// The alert an unsubscribe link belongs to, as its page describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unsubscribed {
-    /// No alert has this token (deleted, or a mangled link).
-    UnknownToken,
-    /// The alert was paused before; nothing changed.
-    AlreadyPaused {
-        /// The alert's phrase, to say which emails stopped.
-        search_phrase: String,
-    },
-    /// The alert is now paused, and its `alert.updated` event is in the outbox.
-    Paused {
-        /// The alert's phrase.
-        search_phrase: String,
-    },
+pub struct Subscription {
+    /// The alert's phrase, to say which emails stop.
+    pub search_phrase: String,
+    /// Whether that kind of email is on now.
+    pub on: bool,
 }
 
-/// Pauses the alert whose unsubscribe token this is (the link needs no sign-in: the token is
-/// the alert's own secret), with its event in the same transaction.
-pub async fn pause_by_unsubscribe_token(
+/// What the unsubscribe link's token points at, without changing anything (`GET /unsubscribe`
+/// must not: mail scanners follow links).
+pub async fn subscription_by_unsubscribe_token(
     state: &AppState,
     token: &str,
-) -> Result<Unsubscribed, ApiError> {
+    kind: EmailKind,
+) -> Result<Option<Subscription>, ApiError> {
+    Ok(alert::Entity::find()
+        .filter(alert::Column::UnsubscribeToken.eq(token))
+        .one(&state.db)
+        .await?
+        .map(|found| Subscription {
+            on: match kind {
+                EmailKind::Alerts => found.alert_emails,
+                EmailKind::Insights => found.insight_emails,
+            },
+            search_phrase: found.search_phrase,
+        }))
+}
+
+/// Turns one kind of the alert's emails off (unsubscribe) or on again (resume), for the alert
+/// whose unsubscribe token this is (the token is the alert's own secret: no sign-in needed).
+/// A change is an alert update with its `alert.updated` event, in one transaction, so
+/// analytics-service learns that insight emails stopped. `None` for an unknown token.
+pub async fn set_emails_by_unsubscribe_token(
+    state: &AppState,
+    token: &str,
+    kind: EmailKind,
+    on: bool,
+) -> Result<Option<Subscription>, ApiError> {
     let txn = state.db.begin().await?;
     let Some(found) = alert::Entity::find()
         .filter(alert::Column::UnsubscribeToken.eq(token))
         .one(&txn)
         .await?
     else {
-        return Ok(Unsubscribed::UnknownToken);
+        return Ok(None);
     };
-    if found.paused {
-        return Ok(Unsubscribed::AlreadyPaused {
+    let current = match kind {
+        EmailKind::Alerts => found.alert_emails,
+        EmailKind::Insights => found.insight_emails,
+    };
+    if current == on {
+        return Ok(Some(Subscription {
             search_phrase: found.search_phrase,
-        });
+            on,
+        }));
     }
     let owner = accounts::user_by_id(&txn, found.user_id)
         .await?
         .ok_or_else(|| ApiError::internal("alert without owner"))?;
     let mut active: alert::ActiveModel = found.clone().into();
-    active.paused = Set(true);
+    match kind {
+        EmailKind::Alerts => active.alert_emails = Set(on),
+        EmailKind::Insights => active.insight_emails = Set(on),
+    }
     active.revision = Set(found.revision + 1);
     active.updated_at = Set(Utc::now());
     let updated = active.update(&txn).await?;
     event_outbox::enqueue(&txn, &changed_event(state, &updated, &owner.email, false)).await?;
     txn.commit().await?;
     state.wake_relay.notify_one();
-    Ok(Unsubscribed::Paused {
+    Ok(Some(Subscription {
         search_phrase: updated.search_phrase,
-    })
+        on,
+    }))
+}
+
+/// Copies the owner's new delivery location into each of their alerts and recomputes the
+/// alerts' query keys (shipping costs, and so the eBay query, depend on it). No alert event:
+/// the location is the account's, not part of the alert's contract.
+pub async fn relocate_owner<C: ConnectionTrait>(
+    db: &C,
+    owner_id: Uuid,
+    location: &DeliveryLocation,
+) -> Result<(), ApiError> {
+    let rows = alert::Entity::find()
+        .filter(alert::Column::UserId.eq(owner_id))
+        .all(db)
+        .await?;
+    for row in rows {
+        let draft = draft_of(&row)?;
+        let mut active: alert::ActiveModel = row.into();
+        active.query_key = Set(crate::ebay::query_key(
+            &draft,
+            location.country.as_deref(),
+            location.postal_code.as_deref(),
+        ));
+        active.delivery_country = Set(location.country.clone());
+        active.delivery_postal_code = Set(location.postal_code.clone());
+        active.update(db).await?;
+    }
+    Ok(())
 }

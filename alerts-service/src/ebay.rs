@@ -1,30 +1,39 @@
 //! The boundary to eBay: which query an alert needs, the SDK client, and eBay's item summaries
 //! turned into our [`Listing`]s (eBay's DTOs go no further than this module).
 
-use ebay_sdk::{
-    BuyingOption, Condition as EbayCondition, EbayClient, PriceRange, SearchRequest, SortOrder,
-};
+use ebay_sdk::{BuyingOption, EbayClient, PriceRange, SearchRequest, SortOrder};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 use std::str::FromStr;
 
 use crate::db::entities::alert;
-use crate::domain::{AlertDraft, BuyingOptions, Condition};
+use crate::domain::{AlertDraft, BuyingOptions, ConditionGroup, Conditions, PriceBasis};
 use crate::runner::matching::Listing;
 
-/// A stable key for "the same eBay search": normalised phrase plus every filter. Alerts with
-/// equal keys share one call per cycle.
-pub fn query_key(draft: &AlertDraft) -> String {
+/// A stable key for "the same eBay search": normalised phrase, every filter sent to eBay
+/// (prices as sent, condition groups, buying format, excluded sellers) and the delivery
+/// location (shipping costs depend on it). Alerts with equal keys share one call per cycle;
+/// what each alert filters in our code (excluded words, feedback) stays out, so more share.
+pub fn query_key(draft: &AlertDraft, country: Option<&str>, postal_code: Option<&str>) -> String {
     let price = |p: Option<crate::domain::Price>| p.map(|p| p.to_canonical()).unwrap_or_default();
-    let canonical = format!(
-        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+    let basis = draft.refinements.price_basis;
+    // With shipping, the minimum is checked on the total in our code (see `search_request`).
+    let min = match basis {
+        PriceBasis::Item => price(draft.prices.min_price),
+        PriceBasis::WithShipping => String::new(),
+    };
+    let canonical = [
         draft.search_phrase.normalised(),
-        price(draft.prices.min_price),
+        min,
         price(draft.prices.max_price),
-        draft.prices.currency.as_str(),
-        draft.condition.as_str(),
-        draft.buying_options.as_str(),
-    );
+        draft.prices.currency.as_str().to_owned(),
+        draft.conditions.to_stored(),
+        draft.buying_options.as_str().to_owned(),
+        draft.refinements.exclude_sellers.as_slice().join(","),
+        country.unwrap_or_default().to_owned(),
+        postal_code.unwrap_or_default().to_owned(),
+    ]
+    .join("\u{1f}");
     Sha256::digest(canonical.as_bytes())
         .iter()
         .take(16)
@@ -40,14 +49,21 @@ pub fn search_request(alert: &alert::Model, limit: u32, marketplace: &str) -> Se
         .with_sort(SortOrder::NewlyListed)
         .with_limit(limit)
         .with_marketplace(marketplace.to_owned());
-    let (min, max) = (price(&alert.min_price), price(&alert.max_price));
+    // eBay filters on the item price. That is right for a maximum on either basis (a total is
+    // never below its item price) but would wrongly drop a listing whose total reaches the
+    // minimum only with shipping: with shipping, the minimum is checked in our code.
+    let basis = PriceBasis::parse(&alert.price_basis).unwrap_or_default();
+    let min = match basis {
+        PriceBasis::Item => price(&alert.min_price),
+        PriceBasis::WithShipping => None,
+    };
+    let max = price(&alert.max_price);
     if min.is_some() || max.is_some() {
         request = request.with_price(PriceRange::new(min, max, alert.currency.clone()));
     }
-    match Condition::parse(&alert.condition).unwrap_or_default() {
-        Condition::Any => {}
-        Condition::New => request = request.with_conditions([EbayCondition::New]),
-        Condition::Used => request = request.with_conditions([EbayCondition::Used]),
+    let conditions = Conditions::parse_stored(&alert.conditions).unwrap_or_default();
+    if !conditions.is_all() {
+        request = request.with_condition_ids(condition_ids(&conditions));
     }
     request = match BuyingOptions::parse(&alert.buying_options).unwrap_or_default() {
         BuyingOptions::FixedPrice => request.with_buying_options([BuyingOption::FixedPrice]),
@@ -56,7 +72,29 @@ pub fn search_request(alert: &alert::Model, limit: u32, marketplace: &str) -> Se
             request.with_buying_options([BuyingOption::FixedPrice, BuyingOption::Auction])
         }
     };
+    let sellers: Vec<String> = serde_json::from_str(&alert.exclude_sellers).unwrap_or_default();
+    if !sellers.is_empty() {
+        request = request.with_exclude_sellers(sellers);
+    }
+    if let Some(country) = &alert.delivery_country {
+        request =
+            request.with_delivery_location(country.clone(), alert.delivery_postal_code.clone());
+    }
     request
+}
+
+/// eBay's condition ids of the wanted groups.
+fn condition_ids(conditions: &Conditions) -> Vec<u32> {
+    ebay_sdk::ConditionGroup::ALL
+        .into_iter()
+        .filter(|g| conditions.groups().any(|ours| ours.as_str() == g.as_str()))
+        .flat_map(|g| g.condition_ids().iter().copied())
+        .collect()
+}
+
+/// Our group of an eBay condition id, by eBay's own table.
+fn group_of(condition_id: u32) -> Option<ConditionGroup> {
+    ConditionGroup::parse(ebay_sdk::condition_group(condition_id).as_str()).ok()
 }
 
 /// The client, sharing its OAuth token with every replica through Redis when there is one.
@@ -71,9 +109,21 @@ pub fn client(
 }
 
 /// One eBay item summary as a [`Listing`]; `None` for an item without a price, which no alert
-/// can match. A price without a currency is taken to be in the alert's currency.
+/// can match. An auction's price is its current bid. A price without a currency is taken to be
+/// in the alert's currency.
 pub fn listing(item: ebay_sdk::ItemSummary, alert_currency: &str) -> Option<Listing> {
-    let price = item.price.clone()?;
+    let is_auction = item.offers("AUCTION") && !item.offers("FIXED_PRICE");
+    let price = if is_auction {
+        item.current_bid_price
+            .clone()
+            .or_else(|| item.price.clone())?
+    } else {
+        item.price.clone()?
+    };
+    let condition_id = item
+        .condition_id
+        .as_deref()
+        .and_then(|id| id.trim().parse::<u32>().ok());
     Some(Listing {
         shipping: item.shipping_cost().map(|a| a.value),
         item_url: item.item_web_url.clone().unwrap_or_else(|| {
@@ -84,6 +134,11 @@ pub fn listing(item: ebay_sdk::ItemSummary, alert_currency: &str) -> Option<List
         }),
         image_url: item.image.as_ref().and_then(|i| i.image_url.clone()),
         seller: item.seller.as_ref().and_then(|s| s.username.clone()),
+        seller_feedback_percent: item.seller.as_ref().and_then(|s| s.feedback_percentage),
+        condition_id,
+        condition_group: condition_id.and_then(group_of),
+        bid_count: item.bid_count,
+        ends_at: item.item_end_date,
         item_id: item.item_id,
         title: item.title,
         condition: item.condition,
@@ -106,26 +161,42 @@ mod tests {
         AlertDraft::parse(&body).unwrap()
     }
 
+    fn key(body: serde_json::Value) -> String {
+        query_key(&draft(body), None, None)
+    }
+
     #[test]
     fn alerts_that_search_the_same_thing_share_a_key() {
-        let a = draft(
-            json!({"search_phrase": "LEGO  42100", "frequency_minutes": 10, "max_price": "450"}),
-        );
-        let b = draft(
+        let a =
+            json!({"search_phrase": "LEGO  42100", "frequency_minutes": 10, "max_price": "450"});
+        let same = [
             json!({"search_phrase": "lego 42100", "frequency_minutes": 60, "max_price": "450.00", "paused": true}),
-        );
-        let c = draft(
+            // Filters applied in our code do not split the search.
+            json!({"search_phrase": "lego 42100", "frequency_minutes": 10, "max_price": "450", "exclude_words": ["lot"], "min_seller_feedback_percent": 99}),
+            // With shipping, the minimum is not sent to eBay.
+            json!({"search_phrase": "lego 42100", "frequency_minutes": 10, "max_price": "450", "min_price": "10"}),
+        ];
+        for other in same {
+            assert_eq!(key(a.clone()), key(other.clone()), "{other}");
+        }
+        let different = [
             json!({"search_phrase": "lego 42100", "frequency_minutes": 10, "max_price": "451"}),
-        );
-        let d = draft(
             json!({"search_phrase": "lego 42100", "frequency_minutes": 10, "max_price": "450", "condition": "new"}),
+            json!({"search_phrase": "lego 42100", "frequency_minutes": 10, "max_price": "450", "conditions": ["new", "open_box", "refurbished", "used", "for_parts"]}),
+            json!({"search_phrase": "lego 42100", "frequency_minutes": 10, "max_price": "450", "exclude_sellers": ["x"]}),
+            json!({"search_phrase": "lego 42100", "frequency_minutes": 10, "max_price": "450", "min_price": "10", "price_basis": "item"}),
+        ];
+        for other in different {
+            assert_ne!(key(a.clone()), key(other.clone()), "{other}");
+        }
+        let d = draft(a);
+        assert_ne!(
+            query_key(&d, None, None),
+            query_key(&d, Some("US"), Some("94105"))
         );
-        assert_eq!(
-            query_key(&a),
-            query_key(&b),
-            "frequency and pause do not change the search"
+        assert_ne!(
+            query_key(&d, Some("US"), Some("94105")),
+            query_key(&d, Some("US"), Some("10001"))
         );
-        assert_ne!(query_key(&a), query_key(&c));
-        assert_ne!(query_key(&a), query_key(&d));
     }
 }

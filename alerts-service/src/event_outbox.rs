@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
 use std::str::FromStr;
 
+use crate::alerts::EmailKind;
 use crate::config::Settings;
 use crate::db::entities::{alert, event_outbox};
 
@@ -69,6 +70,22 @@ pub fn snapshot(alert: &alert::Model, owner_email: &str, settings: &Settings) ->
         condition: crate::domain::Condition::parse(&alert.condition)
             .unwrap_or_default()
             .into(),
+        conditions: alert
+            .conditions
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        exclude_words: serde_json::from_str(&alert.exclude_words).unwrap_or_default(),
+        exclude_sellers: serde_json::from_str(&alert.exclude_sellers).unwrap_or_default(),
+        min_seller_feedback_percent: price(&alert.min_seller_feedback_percent),
+        price_basis: Some(alert.price_basis.clone()),
+        ending_within_hours: alert
+            .ending_within_hours
+            .and_then(|h| u32::try_from(h).ok()),
+        notify_on: Some(alert.notify_on.clone()),
+        insight_emails: alert.insight_emails,
+        alert_emails: alert.alert_emails,
         buying_options: crate::domain::BuyingOptions::parse(&alert.buying_options)
             .unwrap_or_default()
             .into(),
@@ -77,11 +94,19 @@ pub fn snapshot(alert: &alert::Model, owner_email: &str, settings: &Settings) ->
         revision: u64::try_from(alert.revision).unwrap_or_default(),
         created_at: alert.created_at,
         updated_at: alert.updated_at,
-        unsubscribe_url: Some(unsubscribe_url(settings, &alert.unsubscribe_token)),
+        // The link analytics-service puts in insight emails: it stops those only.
+        unsubscribe_url: Some(unsubscribe_url(
+            settings,
+            &alert.unsubscribe_token,
+            EmailKind::Insights,
+        )),
     }
 }
 
-/// The one-click unsubscribe link of an alert.
-pub fn unsubscribe_url(settings: &Settings, token: &str) -> String {
-    settings.public_link(&format!("/unsubscribe?token={token}"))
+/// The one-click unsubscribe link of one kind of an alert's emails.
+pub fn unsubscribe_url(settings: &Settings, token: &str, kind: EmailKind) -> String {
+    settings.public_link(&format!(
+        "/unsubscribe?token={token}&kind={}",
+        kind.as_str()
+    ))
 }

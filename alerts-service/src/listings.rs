@@ -17,8 +17,12 @@ use uuid::Uuid;
 
 use crate::db::entities::alert;
 use crate::db::sql;
+use crate::domain::{
+    Conditions, ExcludeSellers, ExcludeWords, FeedbackPercent, NotifyOn, PriceBasis,
+};
 use crate::runner::RunSummary;
-use crate::runner::matching::{self, Listing, Notice, Seen};
+use crate::runner::filtering::{self, AlertFilter, Hidden};
+use crate::runner::matching::{self, Listing, Notice, Reason, Rules, Seen};
 use crate::state::AppState;
 use crate::{event_outbox, quota};
 
@@ -29,8 +33,46 @@ const ROWS_PER_STATEMENT: usize = 2_000;
 /// One alert's share of a search.
 struct Planned<'a> {
     alert: &'a alert::Model,
+    /// Indices of the listings this alert keeps.
+    kept: Vec<usize>,
+    /// What it hid, and why.
+    hidden: Hidden,
+    /// What is worth mentioning.
     notices: Vec<Notice>,
+    /// How many were worth it before a first run's cut (the email says "showing 10 of 36").
+    candidates: usize,
+    /// Whether the notices are emailed (alert emails on, and the alert notifies on new
+    /// listings: `deals_only` has nothing to send until deal verdicts exist).
+    emailed: bool,
+    /// The alert's price basis.
+    basis: PriceBasis,
     run_id: Uuid,
+}
+
+impl Planned<'_> {
+    fn email_sent(&self) -> bool {
+        self.emailed && !self.notices.is_empty()
+    }
+}
+
+/// The alert's own filters, from its stored row (validated when written).
+fn alert_filter(alert: &alert::Model) -> AlertFilter {
+    let price = |p: &Option<String>| p.as_deref().and_then(|v| Decimal::from_str(v).ok());
+    let value = |text: &str| serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
+    AlertFilter {
+        conditions: Conditions::parse_stored(&alert.conditions).unwrap_or_default(),
+        words: ExcludeWords::parse_json(&value(&alert.exclude_words))
+            .unwrap_or_default()
+            .matcher(),
+        sellers: ExcludeSellers::parse_json(&value(&alert.exclude_sellers)).unwrap_or_default(),
+        min_feedback: alert
+            .min_seller_feedback_percent
+            .as_deref()
+            .and_then(|f| FeedbackPercent::parse(f).ok()),
+        basis: PriceBasis::parse(&alert.price_basis).unwrap_or_default(),
+        min_price: price(&alert.min_price),
+        max_price: price(&alert.max_price),
+    }
 }
 
 /// A row of `alert_runs`.
@@ -44,6 +86,8 @@ pub(crate) struct RunRow {
     pub email_sent: bool,
     pub shared_search: bool,
     pub error: Option<String>,
+    /// What the run hid and why (`None` for a failed run).
+    pub hidden: Option<Hidden>,
 }
 
 /// Records a successful search for every alert in `alerts` (all of one query) and returns the
@@ -69,14 +113,40 @@ pub(crate) async fn record_runs(
     let planned: Vec<Planned> = alerts
         .into_iter()
         .map(|alert| {
-            let target = alert
-                .target_price
-                .as_deref()
-                .and_then(|t| Decimal::from_str(t).ok());
-            let known = seen.remove(&alert.id).unwrap_or_default();
+            let filter = alert_filter(alert);
+            let (kept, hidden) = filtering::keep(&filter, listings);
+            let rules = Rules {
+                target: alert
+                    .target_price
+                    .as_deref()
+                    .and_then(|t| Decimal::from_str(t).ok()),
+                basis: filter.basis,
+                ending_within_hours: alert
+                    .ending_within_hours
+                    .and_then(|h| u32::try_from(h).ok()),
+            };
+            let known: HashMap<String, Seen> = seen
+                .remove(&alert.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(id, row)| (id, row.seen(filter.basis)))
+                .collect();
+            let mut notices = matching::select(listings, &kept, &known, &rules, now);
+            let candidates = if alert.last_run_at.is_none() {
+                matching::cap_first_run(&mut notices)
+            } else {
+                notices.len()
+            };
             Planned {
                 alert,
-                notices: matching::select(listings, &known, alert.last_run_at.is_none(), target),
+                kept,
+                hidden,
+                notices,
+                candidates,
+                emailed: alert.alert_emails
+                    && NotifyOn::parse(&alert.notify_on).unwrap_or_default()
+                        == NotifyOn::NewListings,
+                basis: filter.basis,
                 run_id: Uuid::now_v7(),
             }
         })
@@ -85,7 +155,8 @@ pub(crate) async fn record_runs(
     upsert_seen(txn, &planned, listings, now).await?;
     queue_emails(state, txn, &planned, listings).await?;
 
-    // The listings are the same for every alert of the group: convert them once.
+    // The listings are the same for every alert of the group: convert them once; each alert's
+    // observation carries the listings it keeps (what its owner considers comparable).
     let items: Vec<ObservedItem> = listings.iter().map(observed_item).collect();
     let events: Vec<Event> = planned
         .iter()
@@ -99,7 +170,7 @@ pub(crate) async fn record_runs(
                     search_phrase: p.alert.search_phrase.clone(),
                     marketplace: state.settings.ebay_marketplace.clone(),
                     observed_at: now,
-                    items: items.clone(),
+                    items: p.kept.iter().map(|&i| items[i].clone()).collect(),
                 }),
             )
         })
@@ -113,11 +184,12 @@ pub(crate) async fn record_runs(
             alert_id: p.alert.id,
             started_at: now,
             status: status(p),
-            items_found: listings.len(),
+            items_found: p.kept.len(),
             new_items: p.notices.len(),
-            email_sent: !p.notices.is_empty(),
+            email_sent: p.email_sent(),
             shared_search,
             error: None,
+            hidden: Some(p.hidden),
         })
         .collect();
     insert_runs(txn, &runs).await?;
@@ -129,9 +201,10 @@ pub(crate) async fn record_runs(
             (
                 p.alert.id,
                 RunSummary {
-                    items_found: listings.len(),
+                    items_found: p.kept.len(),
                     new_items: p.notices.len(),
-                    email_sent: !p.notices.is_empty(),
+                    email_sent: p.email_sent(),
+                    hidden: p.hidden,
                 },
             )
         })
@@ -188,7 +261,33 @@ struct SeenRow {
     alert_id: Uuid,
     item_id: String,
     last_price: String,
+    shipping_cost: Option<String>,
     last_notified_price: Option<String>,
+    ending_notified_at: Option<DateTime<Utc>>,
+}
+
+/// What an alert knew about a listing, before its price basis is applied.
+struct KnownListing {
+    last_price: Decimal,
+    shipping_cost: Option<Decimal>,
+    last_notified_price: Option<Decimal>,
+    ending_notified: bool,
+}
+
+impl KnownListing {
+    /// `last_notified_price` is stored as the compared amount on the alert's basis when it was
+    /// mentioned (rows from before price bases hold the item price: a lower reference, so at
+    /// worst a drop is not claimed).
+    fn seen(self, basis: PriceBasis) -> Seen {
+        Seen {
+            last_price: match basis {
+                PriceBasis::Item => Some(self.last_price),
+                PriceBasis::WithShipping => self.shipping_cost.map(|s| self.last_price + s),
+            },
+            last_notified_price: self.last_notified_price,
+            ending_notified: self.ending_notified,
+        }
+    }
 }
 
 /// What each alert already knows about the listings of this search, in one query.
@@ -196,7 +295,7 @@ async fn load_seen(
     txn: &DatabaseTransaction,
     alert_ids: &[Uuid],
     listings: &[Listing],
-) -> Result<HashMap<Uuid, HashMap<String, Seen>>, DbErr> {
+) -> Result<HashMap<Uuid, HashMap<String, KnownListing>>, DbErr> {
     if listings.is_empty() || alert_ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -206,7 +305,7 @@ async fn load_seen(
     let rows = SeenRow::find_by_statement(sql(
         txn.get_database_backend(),
         &format!(
-            "SELECT alert_id, item_id, last_price, last_notified_price FROM seen_listings \
+            "SELECT alert_id, item_id, last_price, shipping_cost, last_notified_price, ending_notified_at FROM seen_listings \
              WHERE alert_id IN ({}) AND item_id IN ({})",
             placeholders(1, alert_ids.len()),
             placeholders(alert_ids.len() + 1, item_ids.len())
@@ -215,7 +314,7 @@ async fn load_seen(
     ))
     .all(txn)
     .await?;
-    let mut seen: HashMap<Uuid, HashMap<String, Seen>> = HashMap::new();
+    let mut seen: HashMap<Uuid, HashMap<String, KnownListing>> = HashMap::new();
     for row in rows {
         // Stored prices were written by this code; an unreadable one counts as never seen.
         let Ok(last_price) = Decimal::from_str(&row.last_price) else {
@@ -223,19 +322,24 @@ async fn load_seen(
         };
         seen.entry(row.alert_id).or_default().insert(
             row.item_id,
-            Seen {
+            KnownListing {
                 last_price,
+                shipping_cost: row
+                    .shipping_cost
+                    .as_deref()
+                    .and_then(|p| Decimal::from_str(p).ok()),
                 last_notified_price: row
                     .last_notified_price
                     .as_deref()
                     .and_then(|p| Decimal::from_str(p).ok()),
+                ending_notified: row.ending_notified_at.is_some(),
             },
         );
     }
     Ok(seen)
 }
 
-/// Inserts new listings and refreshes known ones for every alert, in as few statements as the
+/// Inserts the listings each alert keeps and refreshes known ones, in as few statements as the
 /// bind-parameter limits allow.
 async fn upsert_seen(
     txn: &DatabaseTransaction,
@@ -243,30 +347,39 @@ async fn upsert_seen(
     listings: &[Listing],
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    const COLUMNS: usize = 13;
+    const COLUMNS: usize = 23;
     // Duplicate ids within one response (eBay pages can overlap) would make the upsert fail.
     let mut unique = HashSet::new();
-    let listings: Vec<(usize, &Listing)> = listings
+    let first_of_id: Vec<bool> = listings
         .iter()
-        .enumerate()
-        .filter(|(_, l)| unique.insert(l.item_id.as_str()))
+        .map(|l| unique.insert(l.item_id.as_str()))
         .collect();
-    let prices: Vec<String> = listings
+    let money = |d: Decimal| format!("{d:.2}");
+    let prices: Vec<String> = listings.iter().map(|l| money(l.price)).collect();
+    let rows: Vec<(&Planned, usize)> = planned
         .iter()
-        .map(|(_, l)| format!("{:.2}", l.price))
+        .flat_map(|p| {
+            p.kept
+                .iter()
+                .filter(|&&i| first_of_id[i])
+                .map(move |&i| (p, i))
+        })
         .collect();
-    let rows = planned.iter().flat_map(|p| {
-        listings
-            .iter()
-            .zip(&prices)
-            .map(move |(l, price)| (p, l, price))
-    });
-    let rows: Vec<_> = rows.collect();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * COLUMNS);
         let mut tuples = Vec::with_capacity(chunk.len());
-        for (planned, (index, l), price) in chunk {
-            let notified = planned.notices.iter().any(|n| n.index == *index);
+        for (planned, index) in chunk {
+            let l = &listings[*index];
+            let price = &prices[*index];
+            let notice = planned
+                .emailed
+                .then(|| planned.notices.iter().find(|n| n.index == *index))
+                .flatten();
+            // Stored as the compared amount (see `KnownListing::seen`); unknown stays unknown.
+            let notified_price = notice.and_then(|_| l.compared(planned.basis)).map(money);
+            let ending_notified = notice
+                .is_some_and(|n| n.reason == Reason::EndingSoon)
+                .then_some(now);
             tuples.push(format!("({})", placeholders(values.len() + 1, COLUMNS)));
             values.extend([
                 planned.alert.id.into(),
@@ -276,23 +389,42 @@ async fn upsert_seen(
                 l.image_url.clone().into(),
                 l.condition.clone().into(),
                 l.currency.clone().into(),
-                (*price).clone().into(),
-                (*price).clone().into(),
-                notified.then(|| (*price).clone()).into(),
+                price.clone().into(),
+                price.clone().into(),
+                notified_price.into(),
                 now.into(),
                 now.into(),
-                notified.then_some(now).into(),
+                notice.map(|_| now).into(),
+                l.shipping.map(money).into(),
+                l.condition_id.and_then(|c| i32::try_from(c).ok()).into(),
+                l.condition_group.map(|g| g.as_str().to_owned()).into(),
+                l.buying_option().to_owned().into(),
+                l.is_auction().then(|| price.clone()).into(),
+                l.bid_count.and_then(|c| i32::try_from(c).ok()).into(),
+                l.ends_at.into(),
+                l.seller.clone().into(),
+                l.seller_feedback_percent
+                    .map(|f| f.normalize().to_string())
+                    .into(),
+                ending_notified.into(),
             ]);
         }
         let statement = format!(
             "INSERT INTO seen_listings (alert_id, item_id, title, item_url, image_url, condition, currency, first_price, \
-             last_price, last_notified_price, first_seen_at, last_seen_at, last_notified_at) VALUES {} \
+             last_price, last_notified_price, first_seen_at, last_seen_at, last_notified_at, shipping_cost, condition_id, \
+             condition_group, buying_option, current_bid, bid_count, ends_at, seller, seller_feedback_percent, \
+             ending_notified_at) VALUES {} \
              ON CONFLICT (alert_id, item_id) DO UPDATE SET \
                title = excluded.title, image_url = excluded.image_url, condition = excluded.condition, \
                previous_price = CASE WHEN seen_listings.last_price <> excluded.last_price THEN seen_listings.last_price ELSE seen_listings.previous_price END, \
                last_price = excluded.last_price, last_seen_at = excluded.last_seen_at, \
                last_notified_price = COALESCE(excluded.last_notified_price, seen_listings.last_notified_price), \
-               last_notified_at = COALESCE(excluded.last_notified_at, seen_listings.last_notified_at)",
+               last_notified_at = COALESCE(excluded.last_notified_at, seen_listings.last_notified_at), \
+               shipping_cost = excluded.shipping_cost, condition_id = excluded.condition_id, \
+               condition_group = excluded.condition_group, buying_option = excluded.buying_option, \
+               current_bid = excluded.current_bid, bid_count = excluded.bid_count, ends_at = excluded.ends_at, \
+               seller = excluded.seller, seller_feedback_percent = excluded.seller_feedback_percent, \
+               ending_notified_at = COALESCE(excluded.ending_notified_at, seen_listings.ending_notified_at)",
             tuples.join(", ")
         );
         txn.execute_raw(sql(txn.get_database_backend(), &statement, values))
@@ -308,7 +440,7 @@ async fn queue_emails(
     planned: &[Planned<'_>],
     listings: &[Listing],
 ) -> Result<(), DbErr> {
-    let to_notify: Vec<&Planned> = planned.iter().filter(|p| !p.notices.is_empty()).collect();
+    let to_notify: Vec<&Planned> = planned.iter().filter(|p| p.email_sent()).collect();
     if to_notify.is_empty() {
         return Ok(());
     }
@@ -319,8 +451,17 @@ async fn queue_emails(
             .get(&p.alert.user_id)
             .ok_or_else(|| DbErr::RecordNotFound(format!("owner {}", p.alert.user_id)))?;
         emails.push(
-            crate::runner::email::render(state, p.alert, listings, &p.notices, owner, p.run_id)
-                .map_err(|e| DbErr::Custom(format!("alert email template: {e}")))?,
+            crate::runner::email::render(
+                state,
+                p.alert,
+                listings,
+                &p.notices,
+                owner,
+                p.run_id,
+                p.basis,
+                p.candidates,
+            )
+            .map_err(|e| DbErr::Custom(format!("alert email template: {e}")))?,
         );
     }
     crate::email::enqueue_many(txn, &state.mailer, emails).await
@@ -352,7 +493,7 @@ async fn owner_emails(
 
 /// Inserts run rows in one statement.
 pub(crate) async fn insert_runs<C: ConnectionTrait>(db: &C, runs: &[RunRow]) -> Result<(), DbErr> {
-    const COLUMNS: usize = 10;
+    const COLUMNS: usize = 11;
     if runs.is_empty() {
         return Ok(());
     }
@@ -373,13 +514,16 @@ pub(crate) async fn insert_runs<C: ConnectionTrait>(db: &C, runs: &[RunRow]) -> 
                 run.email_sent.into(),
                 run.shared_search.into(),
                 run.error.clone().into(),
+                run.hidden
+                    .and_then(|h| serde_json::to_string(&h).ok())
+                    .into(),
             ]);
         }
         db.execute_raw(sql(
             db.get_database_backend(),
             &format!(
                 "INSERT INTO alert_runs (id, alert_id, started_at, finished_at, status, items_found, new_items, \
-                 email_sent, shared_search, error) VALUES {}",
+                 email_sent, shared_search, error, hidden) VALUES {}",
                 tuples.join(", ")
             ),
             values,
@@ -397,7 +541,7 @@ async fn schedule_next(
     stretch: f64,
 ) -> Result<(), DbErr> {
     let backend = txn.get_database_backend();
-    let rows: Vec<(Uuid, DateTime<Utc>, &'static str, i32)> = planned
+    let rows: Vec<(Uuid, DateTime<Utc>, &'static str, i32, String)> = planned
         .iter()
         .map(|p| {
             let effective = quota::effective_interval_minutes(p.alert.frequency_minutes, stretch);
@@ -408,34 +552,38 @@ async fn schedule_next(
             if next <= now {
                 next = now + step;
             }
-            (p.alert.id, next, status(p), effective)
+            let hidden = serde_json::to_string(&p.hidden).unwrap_or_default();
+            (p.alert.id, next, status(p), effective, hidden)
         })
         .collect();
     if backend == DbBackend::Postgres {
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let mut values: Vec<Value> = vec![now.into()];
             let mut tuples = Vec::with_capacity(chunk.len());
-            for (id, next, status, effective) in chunk {
+            for (id, next, status, effective, hidden) in chunk {
                 let n = values.len() + 1;
                 tuples.push(format!(
-                    "(${n}::uuid, ${}::timestamptz, ${}::text, ${}::int)",
+                    "(${n}::uuid, ${}::timestamptz, ${}::text, ${}::int, ${}::text)",
                     n + 1,
                     n + 2,
-                    n + 3
+                    n + 3,
+                    n + 4
                 ));
                 values.extend([
                     (*id).into(),
                     (*next).into(),
                     (*status).into(),
                     (*effective).into(),
+                    hidden.clone().into(),
                 ]);
             }
             txn.execute_raw(sql(
                 backend,
                 &format!(
                     "UPDATE alerts SET last_run_at = $1, next_run_at = v.next_run_at, last_run_status = v.status, \
-                     last_run_error = NULL, leased_until = NULL, effective_interval_minutes = v.effective \
-                     FROM (VALUES {}) AS v(id, next_run_at, status, effective) WHERE alerts.id = v.id",
+                     last_run_error = NULL, leased_until = NULL, effective_interval_minutes = v.effective, \
+                     last_run_hidden = v.hidden \
+                     FROM (VALUES {}) AS v(id, next_run_at, status, effective, hidden) WHERE alerts.id = v.id",
                     tuples.join(", ")
                 ),
                 values,
@@ -444,12 +592,12 @@ async fn schedule_next(
         }
     } else {
         // SQLite (the one-process mode) has one writer and few alerts: one statement each.
-        for (id, next, status, effective) in rows {
+        for (id, next, status, effective, hidden) in rows {
             txn.execute_raw(sql(
                 backend,
                 "UPDATE alerts SET last_run_at = $1, next_run_at = $2, last_run_status = $3, last_run_error = NULL, \
-                 leased_until = NULL, effective_interval_minutes = $4 WHERE id = $5",
-                [now.into(), next.into(), status.into(), effective.into(), id.into()],
+                 leased_until = NULL, effective_interval_minutes = $4, last_run_hidden = $5 WHERE id = $6",
+                [now.into(), next.into(), status.into(), effective.into(), hidden.into(), id.into()],
             ))
             .await?;
         }
@@ -458,16 +606,23 @@ async fn schedule_next(
 }
 
 fn observed_item(l: &Listing) -> ObservedItem {
+    let money = |v: Decimal| Money::new(v, l.currency.clone());
     ObservedItem {
         item_id: l.item_id.clone(),
         title: l.title.clone(),
-        price: Money::new(l.price, l.currency.clone()),
-        shipping_cost: l.shipping.map(|s| Money::new(s, l.currency.clone())),
+        price: money(l.price),
+        shipping_cost: l.shipping.map(money),
         condition: l.condition.clone(),
         buying_options: l.buying_options.clone(),
         item_url: l.item_url.clone(),
         image_url: l.image_url.clone(),
         seller: l.seller.clone(),
+        condition_id: l.condition_id,
+        buying_option: Some(l.buying_option().to_owned()),
+        current_bid: l.is_auction().then(|| money(l.price)),
+        bid_count: l.bid_count,
+        ends_at: l.ends_at,
+        seller_feedback_percent: l.seller_feedback_percent,
     }
 }
 

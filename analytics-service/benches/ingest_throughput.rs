@@ -86,6 +86,12 @@ fn event(i: usize, alerts: usize, now: DateTime<Utc>, total: usize) -> Event {
                 item_url: format!("https://www.ebay.com/itm/{id}"),
                 image_url: Some(format!("https://i.ebayimg.com/images/g/{id}/s-l1600.jpg")),
                 seller: Some(format!("seller_{}", listing % 17)),
+                condition_id: None,
+                buying_option: None,
+                current_bid: None,
+                bid_count: None,
+                ends_at: None,
+                seller_feedback_percent: None,
             }
         })
         .collect();

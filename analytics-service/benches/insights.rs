@@ -92,6 +92,12 @@ fn observation(a: usize, run: usize, listings: usize, at: DateTime<Utc>) -> Even
                 item_url: format!("https://www.ebay.com/itm/{id}"),
                 image_url: None,
                 seller: None,
+                condition_id: None,
+                buying_option: None,
+                current_bid: None,
+                bid_count: None,
+                ends_at: None,
+                seller_feedback_percent: None,
             }
         })
         .collect();

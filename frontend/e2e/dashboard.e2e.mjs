@@ -349,6 +349,103 @@ async function main() {
       await page.setViewportSize(DESKTOP);
     });
 
+    await step('the account page sets where parcels go, with a clear error for a bad postal code', async () => {
+      await page.goto(at('/account'));
+      await heading(page, 'Account').waitFor();
+      await page.getByLabel('Country').fill('US');
+      await page.getByLabel('Postal code').fill('9410');
+      await page.getByRole('button', { name: 'Save location' }).click();
+      await page.getByText(/Is not a postal code of that country \(e\.g\. 94105\)/).waitFor();
+      await page.getByLabel('Postal code').fill('94105');
+      await page.getByRole('button', { name: 'Save location' }).click();
+      await page.getByText('Saved. Alerts use it from their next run.').waitFor();
+      await screenshot(page, 'account-location');
+    });
+
+    const precise = 'nintendo switch oled';
+    let preciseUrl;
+    await step('a precise alert: used only, prices with shipping, excluded words, seller feedback, auctions ending soon', async () => {
+      await page.goto(at('/alerts/new'));
+      await heading(page, 'New alert').waitFor();
+      await page.getByLabel('Search phrase').fill(precise);
+      await page.getByLabel('Maximum price').fill('400');
+      await page.getByLabel('Target price (optional)').fill('450');
+      for (const name of ['New', 'Open box', 'Refurbished']) await page.getByRole('checkbox', { name }).uncheck();
+      await page.getByLabel('Buying format').selectOption({ label: 'Buy It Now or auction' });
+      await page.getByLabel('Auctions ending within (hours, optional)').fill('24');
+      await page.getByLabel('Words or phrases in the title').fill('lot\nbundle');
+      await page.getByLabel('Minimum seller feedback (%)').fill('97');
+      await page.getByRole('button', { name: 'Create alert' }).click();
+      // The target above the maximum could never be hit: said next to the field, nothing sent.
+      await page.getByText('Must not be more than the maximum price: nothing above it is searched.').waitFor();
+      await page.getByLabel('Target price (optional)').fill('300');
+      await screenshot(page, 'precise-alert-form');
+      await page.getByRole('button', { name: 'Create alert' }).click();
+      await heading(page, precise).waitFor();
+      preciseUrl = page.url();
+      const filters = page.getByRole('list', { name: 'Filters' });
+      await filters.getByText('Used', { exact: true }).waitFor();
+      await filters.getByText('Prices include shipping').waitFor();
+      await filters.getByText('Without “lot”, “bundle”').waitFor();
+      await filters.getByText('Seller feedback ≥ 97%').waitFor();
+      for (let attempt = 1; ; attempt += 1) {
+        const [response] = await Promise.all([
+          page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/run'), {
+            timeout: Math.max(timeout, 60_000),
+          }),
+          page.getByRole('button', { name: `Run “${precise}” now` }).click(),
+        ]);
+        if (response.status() !== 409) break;
+        if (attempt === 5) throw new Error('the precise alert was still "running right now" after 5 tries');
+        await page.waitForTimeout(1000);
+      }
+      const listings = page.getByRole('list', { name: 'Recent listings' });
+      await listings.waitFor({ timeout: Math.max(timeout, 60_000) });
+      const texts = await listings.getByRole('listitem').allTextContents();
+      if (texts.length === 0) throw new Error('a realistic precise alert found nothing');
+      for (const text of texts) {
+        if (!/Used/.test(text)) throw new Error(`a listing that is not used: ${text}`);
+        if (/\b(lot|bundle)\b/i.test(text)) throw new Error(`an excluded word: ${text}`);
+        if (/shipping unknown/.test(text)) throw new Error(`unknown shipping passed a maximum on the total: ${text}`);
+        if (!/(\+ \S+ shipping|free shipping)/.test(text)) throw new Error(`no shipping shown: ${text}`);
+      }
+      const hidden = page.getByTestId('hidden-summary');
+      if (await hidden.count()) console.log(`    ${await hidden.textContent()}`);
+      console.log(`    ${texts.length} listings, all used, with shipping`);
+      await screenshot(page, 'precise-alert');
+    });
+
+    await step('the alert email says it all; its unsubscribe link asks first and stops alert emails only', async () => {
+      let text;
+      for (let i = 0; i < 60 && !text; i += 1) {
+        text = (await mailbox.texts(email)).filter((t) => t.includes(`— ${precise}`)).pop();
+        if (!text) await page.waitForTimeout(500);
+      }
+      if (!text) throw new Error('no alert email for the precise alert');
+      for (const expected of ['Used', 'positive', 'Prices are compared with shipping']) {
+        if (!text.includes(expected)) throw new Error(`the alert email lacks "${expected}"`);
+      }
+      const link = text.replaceAll('&amp;', '&').match(/https?:\/\/\S*\/unsubscribe\?token=[\w-]+&kind=alerts/)?.[0];
+      if (!link) throw new Error('no unsubscribe link in the alert email');
+      const url = new URL(link);
+      await page.goto(at(`${url.pathname}${url.search}`));
+      await heading(page, /^Stop alert emails/).waitFor();
+      await screenshot(page, 'unsubscribe-page');
+      await page.getByRole('button', { name: 'Stop alert emails' }).click();
+      await heading(page, 'You are unsubscribed').waitFor();
+      await page.getByRole('button', { name: 'Resume alert emails' }).waitFor();
+      await page.goto(preciseUrl);
+      await heading(page, precise).waitFor();
+      await page.getByText(/Alert emails are off/).waitFor();
+      await screenshot(page, 'alert-emails-off');
+      await page.getByRole('button', { name: 'Resume alert emails' }).click();
+      await page.getByText(/Alert emails are off/).waitFor({ state: 'detached' });
+      // Leave the account as the next steps expect it: one alert.
+      await page.getByRole('button', { name: `Delete “${precise}”` }).click();
+      await page.getByRole('alertdialog', { name: 'Delete this alert?' }).getByRole('button', { name: 'Delete alert' }).click();
+      await heading(page, 'Your alerts').waitFor();
+    });
+
     await step('deleting asks first, then removes the alert', async () => {
       await page.goto(alertUrl);
       await heading(page, phrase).waitFor();

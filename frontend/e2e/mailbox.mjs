@@ -124,6 +124,8 @@ export async function mailboxFor({ mailboxUrl, baseUrl }) {
 
   return {
     describe,
+    /** Every message text for that address (decoded), oldest first as the source lists them. */
+    texts: (email) => read(email, AbortSignal.timeout(5_000)),
     /** Links already there, to ignore later. */
     snapshot: (email) => linksFor(email).catch(() => []),
     /** Waits for a link that was not in `before`. */

@@ -35,8 +35,17 @@ pub fn alert(id: Uuid, revision: u64) -> AlertSnapshot {
         created_at: created,
         updated_at: created + chrono::Duration::minutes(revision as i64),
         unsubscribe_url: Some(format!(
-            "https://alerts.example.com/unsubscribe?token=t-{id}"
+            "https://alerts.example.com/unsubscribe?token=t-{id}&kind=insights"
         )),
+        conditions: vec!["new".into()],
+        exclude_words: vec!["lot".into()],
+        exclude_sellers: Vec::new(),
+        min_seller_feedback_percent: None,
+        price_basis: Some("with_shipping".into()),
+        ending_within_hours: None,
+        notify_on: Some("new_listings".into()),
+        insight_emails: true,
+        alert_emails: true,
     }
 }
 
@@ -89,6 +98,12 @@ pub fn products_observed(alert_id: Uuid, n: usize) -> Event {
             item_url: format!("https://www.ebay.com/itm/{}", 110_000_000_000u64 + i as u64),
             image_url: Some(format!("https://i.ebayimg.com/images/g/{i:06}/s-l1600.jpg")),
             seller: Some(format!("brickseller_{}", i % 17)),
+            condition_id: None,
+            buying_option: None,
+            current_bid: None,
+            bid_count: None,
+            ends_at: None,
+            seller_feedback_percent: None,
         })
         .collect();
     Event::new(

@@ -131,6 +131,40 @@ pub struct AlertSnapshot {
     /// analytics-service can put it in insight emails without sharing a signing secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsubscribe_url: Option<String>,
+    /// Condition groups wanted (`new`, `open_box`, `refurbished`, `used`, `for_parts`); empty
+    /// in events from before groups existed, which carry `condition` only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<String>,
+    /// Words or phrases whose listings the alert hides.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_words: Vec<String>,
+    /// eBay user names whose listings the alert hides.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_sellers: Vec<String>,
+    /// Sellers below this positive feedback (percent) are hidden.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_seller_feedback_percent: Option<Decimal>,
+    /// `with_shipping` or `item`: what the prices are compared with (absent: `item`, as every
+    /// alert compared before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_basis: Option<String>,
+    /// Auctions ending within this many hours are reported as ending soon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ending_within_hours: Option<u32>,
+    /// `new_listings` or `deals_only` (absent: `new_listings`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_on: Option<String>,
+    /// Whether the owner still wants insight emails for this alert (false after unsubscribing
+    /// from them; absent in older events: true).
+    #[serde(default = "yes")]
+    pub insight_emails: bool,
+    /// Whether the owner still wants alert emails (absent in older events: true).
+    #[serde(default = "yes")]
+    pub alert_emails: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl AlertSnapshot {
@@ -234,6 +268,16 @@ impl ProductsObserved {
             if let Some(shipping) = &item.shipping_cost {
                 check_money(&format!("items[{i}].shipping_cost"), shipping)?;
             }
+            if let Some(bid) = &item.current_bid {
+                check_money(&format!("items[{i}].current_bid"), bid)?;
+            }
+            if let Some(f) = item.seller_feedback_percent
+                && !(Decimal::ZERO..=Decimal::ONE_HUNDRED).contains(&f)
+            {
+                return Err(format!(
+                    "items[{i}].seller_feedback_percent must be from 0 to 100 (got {f})"
+                ));
+            }
         }
         Ok(())
     }
@@ -265,6 +309,24 @@ pub struct ObservedItem {
     /// Seller's user name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller: Option<String>,
+    /// eBay's numeric condition id, e.g. 3000 (used) or 7000 (for parts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition_id: Option<u32>,
+    /// `fixed_price` or `auction` (an auction's `price` is its current bid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buying_option: Option<String>,
+    /// An auction's current bid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_bid: Option<Money>,
+    /// Bids on an auction so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bid_count: Option<u32>,
+    /// When the listing ends (auctions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Seller's positive feedback, percent (a decimal string, e.g. "99.2").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seller_feedback_percent: Option<Decimal>,
 }
 
 /// An amount in a currency; the value travels as a decimal string, never a float.

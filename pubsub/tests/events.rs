@@ -73,6 +73,56 @@ fn a_products_observed_event_written_by_hand_decodes() {
     assert_eq!(p.items[0].price.value, dec!(199.99));
     assert_eq!(p.items[0].shipping_cost, None);
     assert_eq!(p.items[0].seller, None);
+    // Fields added later (issue #16) default: an event from an older producer still decodes.
+    assert_eq!(p.items[0].condition_id, None);
+    assert_eq!(p.items[0].current_bid, None);
+    assert_eq!(p.items[0].seller_feedback_percent, None);
+}
+
+#[test]
+fn an_alert_event_from_before_precise_alerts_decodes_with_emails_on() {
+    let mut event = fixtures::alert_created(Uuid::from_u128(7));
+    let mut json: serde_json::Value = serde_json::from_slice(&event.encode().unwrap()).unwrap();
+    let alert = json["data"]["alert"].as_object_mut().unwrap();
+    for field in [
+        "conditions",
+        "exclude_words",
+        "price_basis",
+        "notify_on",
+        "insight_emails",
+        "alert_emails",
+    ] {
+        alert.remove(field);
+    }
+    let decoded = Event::decode(&serde_json::to_vec(&json).unwrap()).expect("decodes");
+    let Payload::AlertCreated(changed) = decoded.payload else {
+        panic!("wrong type")
+    };
+    assert!(changed.alert.insight_emails && changed.alert.alert_emails);
+    assert!(changed.alert.conditions.is_empty());
+    assert_eq!(changed.alert.price_basis, None);
+
+    // And the new fields survive a round trip.
+    if let Payload::AlertCreated(c) = &mut event.payload {
+        c.alert.insight_emails = false;
+    }
+    assert_eq!(round_trip(&event), event);
+}
+
+#[test]
+fn an_observed_auction_with_an_impossible_feedback_is_invalid() {
+    let mut event = fixtures::products_observed(Uuid::from_u128(8), 2);
+    if let Payload::ProductsObserved(p) = &mut event.payload {
+        p.items[0].seller_feedback_percent = Some(dec!(101));
+        p.items[0].current_bid = Some(pubsub::Money::new(dec!(10), "USD"));
+    }
+    assert!(
+        event
+            .payload
+            .validate()
+            .unwrap_err()
+            .contains("seller_feedback_percent")
+    );
 }
 
 #[test]

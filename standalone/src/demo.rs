@@ -165,6 +165,12 @@ async fn backfill(
                         item_url: item.item_web_url.clone().unwrap_or_default(),
                         image_url: item.image.as_ref().and_then(|i| i.image_url.clone()),
                         seller: item.seller.as_ref().and_then(|s| s.username.clone()),
+                        condition_id: None,
+                        buying_option: None,
+                        current_bid: None,
+                        bid_count: None,
+                        ends_at: None,
+                        seller_feedback_percent: None,
                         item_id: item.item_id,
                     })
                 })

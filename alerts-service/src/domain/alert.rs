@@ -4,10 +4,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::{Currency, Frequency, Invalid, Price, SearchPhrase};
+use super::{
+    Conditions, Currency, EndingWithin, ExcludeSellers, ExcludeWords, FeedbackPercent, Frequency,
+    Invalid, NotifyOn, Price, PriceBasis, SearchPhrase,
+};
 use crate::error::{ApiError, FieldError};
 
-/// Listing condition filter.
+/// The old single condition filter (still accepted; [`Conditions`] is what an alert keeps).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Condition {
@@ -117,12 +120,35 @@ pub struct AlertDraft {
     pub frequency: Frequency,
     /// Prices.
     pub prices: PriceFilter,
-    /// Condition filter.
-    pub condition: Condition,
+    /// Condition groups wanted.
+    pub conditions: Conditions,
     /// Buying option filter.
     pub buying_options: BuyingOptions,
+    /// The precise part: exclusions, price basis, auctions ending soon, what to notify on.
+    pub refinements: Refinements,
     /// Created paused?
     pub paused: bool,
+    /// Whether alert emails are sent (off after an unsubscribe from them).
+    pub alert_emails: bool,
+    /// Whether insight emails are sent (off after an unsubscribe from them).
+    pub insight_emails: bool,
+}
+
+/// The filters that make an alert precise, beyond phrase, prices, conditions and format.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Refinements {
+    /// Titles with one of these words or phrases are dropped.
+    pub exclude_words: ExcludeWords,
+    /// Listings of these sellers are dropped.
+    pub exclude_sellers: ExcludeSellers,
+    /// Sellers below this positive feedback are dropped.
+    pub min_seller_feedback_percent: Option<FeedbackPercent>,
+    /// What the prices are compared with.
+    pub price_basis: PriceBasis,
+    /// Report auctions ending within this many hours.
+    pub ending_within_hours: Option<EndingWithin>,
+    /// What is worth a notification.
+    pub notify_on: NotifyOn,
 }
 
 /// A valid partial update: `None` leaves a field as it is; `Some(None)` clears an optional one.
@@ -140,15 +166,31 @@ pub struct AlertChanges {
     pub target_price: Option<Option<Price>>,
     /// New currency.
     pub currency: Option<Currency>,
-    /// New condition filter.
-    pub condition: Option<Condition>,
+    /// New condition groups (also from the old `condition`).
+    pub conditions: Option<Conditions>,
     /// New buying option filter.
     pub buying_options: Option<BuyingOptions>,
+    /// New excluded words.
+    pub exclude_words: Option<ExcludeWords>,
+    /// New excluded sellers.
+    pub exclude_sellers: Option<ExcludeSellers>,
+    /// New feedback floor (or clear it).
+    pub min_seller_feedback_percent: Option<Option<FeedbackPercent>>,
+    /// New price basis.
+    pub price_basis: Option<PriceBasis>,
+    /// New ending-soon window (or clear it).
+    pub ending_within_hours: Option<Option<EndingWithin>>,
+    /// New notification rule.
+    pub notify_on: Option<NotifyOn>,
     /// Pause or resume.
     pub paused: Option<bool>,
+    /// Alert emails on or off.
+    pub alert_emails: Option<bool>,
+    /// Insight emails on or off.
+    pub insight_emails: Option<bool>,
 }
 
-const FIELDS: [&str; 9] = [
+const FIELDS: [&str; 18] = [
     "search_phrase",
     "frequency_minutes",
     "min_price",
@@ -156,8 +198,17 @@ const FIELDS: [&str; 9] = [
     "target_price",
     "currency",
     "condition",
+    "conditions",
     "buying_options",
+    "exclude_words",
+    "exclude_sellers",
+    "min_seller_feedback_percent",
+    "price_basis",
+    "ending_within_hours",
+    "notify_on",
     "paused",
+    "alert_emails",
+    "insight_emails",
 ];
 
 /// Reads fields out of a JSON object, collecting one error per bad field.
@@ -250,6 +301,51 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A field parsed from its JSON value (lists, numbers).
+    fn json<T>(
+        &mut self,
+        field: &str,
+        parse: impl Fn(&Value) -> Result<T, Invalid>,
+    ) -> Option<Option<T>> {
+        let value = self.raw(field)?;
+        let Some(value) = value else {
+            return Some(None);
+        };
+        match parse(value) {
+            Ok(parsed) => Some(Some(parsed)),
+            Err(reason) => {
+                self.fail(field, reason.to_string());
+                None
+            }
+        }
+    }
+
+    fn hours(&mut self, field: &str) -> Option<Option<EndingWithin>> {
+        self.json(field, |v| {
+            v.as_i64()
+                .ok_or(Invalid::NotHoursWithin)
+                .and_then(EndingWithin::parse)
+        })
+    }
+
+    /// `conditions`, or the old `condition` mapped onto it; both at once is ambiguous.
+    fn conditions(&mut self) -> Option<Option<Conditions>> {
+        let groups = self.json("conditions", Conditions::parse_json);
+        let legacy = self.string("condition", Condition::parse);
+        if self.raw("conditions").is_some() && self.raw("condition").is_some() {
+            self.fail(
+                "condition",
+                "send either condition (the old field) or conditions, not both",
+            );
+            return None;
+        }
+        match (groups, legacy) {
+            (Some(g), _) => Some(g),
+            (None, Some(c)) => Some(c.map(Conditions::from_legacy)),
+            (None, None) => None,
+        }
+    }
+
     fn boolean(&mut self, field: &str) -> Option<Option<bool>> {
         let value = self.raw(field)?;
         let Some(value) = value else {
@@ -295,12 +391,35 @@ impl AlertChanges {
         let frequency = r.not_null("frequency_minutes", frequency);
         let currency = r.string("currency", Currency::parse);
         let currency = r.not_null("currency", currency);
-        let condition = r.string("condition", Condition::parse);
-        let condition = r.not_null("condition", condition);
+        let conditions = r.conditions();
+        let field = if r.raw("conditions").is_some() {
+            "conditions"
+        } else {
+            "condition"
+        };
+        let conditions = r.not_null(field, conditions);
         let buying_options = r.string("buying_options", BuyingOptions::parse);
         let buying_options = r.not_null("buying_options", buying_options);
+        // An empty list is how a client clears exclusions; null is taken the same way.
+        let exclude_words = r
+            .json("exclude_words", ExcludeWords::parse_json)
+            .map(Option::unwrap_or_default);
+        let exclude_sellers = r
+            .json("exclude_sellers", ExcludeSellers::parse_json)
+            .map(Option::unwrap_or_default);
+        let min_seller_feedback_percent =
+            r.json("min_seller_feedback_percent", FeedbackPercent::parse_json);
+        let price_basis = r.string("price_basis", PriceBasis::parse);
+        let price_basis = r.not_null("price_basis", price_basis);
+        let ending_within_hours = r.hours("ending_within_hours");
+        let notify_on = r.string("notify_on", NotifyOn::parse);
+        let notify_on = r.not_null("notify_on", notify_on);
         let paused = r.boolean("paused");
         let paused = r.not_null("paused", paused);
+        let alert_emails = r.boolean("alert_emails");
+        let alert_emails = r.not_null("alert_emails", alert_emails);
+        let insight_emails = r.boolean("insight_emails");
+        let insight_emails = r.not_null("insight_emails", insight_emails);
         let changes = Self {
             search_phrase,
             frequency,
@@ -308,9 +427,17 @@ impl AlertChanges {
             max_price: r.price("max_price"),
             target_price: r.price("target_price"),
             currency,
-            condition,
+            conditions,
             buying_options,
+            exclude_words,
+            exclude_sellers,
+            min_seller_feedback_percent,
+            price_basis,
+            ending_within_hours,
+            notify_on,
             paused,
+            alert_emails,
+            insight_emails,
         };
         if r.object.is_empty() {
             r.fail("body", "send at least one field to change");
@@ -340,14 +467,39 @@ impl AlertChanges {
         if let Some(c) = &self.currency {
             next.prices.currency = c.clone();
         }
-        if let Some(c) = self.condition {
-            next.condition = c;
+        if let Some(c) = &self.conditions {
+            next.conditions = c.clone();
         }
         if let Some(b) = self.buying_options {
             next.buying_options = b;
         }
+        let refine = &mut next.refinements;
+        if let Some(w) = &self.exclude_words {
+            refine.exclude_words = w.clone();
+        }
+        if let Some(s) = &self.exclude_sellers {
+            refine.exclude_sellers = s.clone();
+        }
+        if let Some(f) = self.min_seller_feedback_percent {
+            refine.min_seller_feedback_percent = f;
+        }
+        if let Some(b) = self.price_basis {
+            refine.price_basis = b;
+        }
+        if let Some(h) = self.ending_within_hours {
+            refine.ending_within_hours = h;
+        }
+        if let Some(n) = self.notify_on {
+            refine.notify_on = n;
+        }
         if let Some(p) = self.paused {
             next.paused = p;
+        }
+        if let Some(e) = self.alert_emails {
+            next.alert_emails = e;
+        }
+        if let Some(e) = self.insight_emails {
+            next.insight_emails = e;
         }
         next.check_range()?;
         Ok(next)
@@ -367,15 +519,36 @@ impl AlertDraft {
             .string("currency", Currency::parse)
             .flatten()
             .unwrap_or_default();
-        let condition = r
-            .string("condition", Condition::parse)
-            .flatten()
-            .unwrap_or_default();
+        let conditions = r.conditions().flatten().unwrap_or_default();
         let buying_options = r
             .string("buying_options", BuyingOptions::parse)
             .flatten()
             .unwrap_or_default();
+        let refinements = Refinements {
+            exclude_words: r
+                .json("exclude_words", ExcludeWords::parse_json)
+                .flatten()
+                .unwrap_or_default(),
+            exclude_sellers: r
+                .json("exclude_sellers", ExcludeSellers::parse_json)
+                .flatten()
+                .unwrap_or_default(),
+            min_seller_feedback_percent: r
+                .json("min_seller_feedback_percent", FeedbackPercent::parse_json)
+                .flatten(),
+            price_basis: r
+                .string("price_basis", PriceBasis::parse)
+                .flatten()
+                .unwrap_or_default(),
+            ending_within_hours: r.hours("ending_within_hours").flatten(),
+            notify_on: r
+                .string("notify_on", NotifyOn::parse)
+                .flatten()
+                .unwrap_or_default(),
+        };
         let paused = r.boolean("paused").flatten().unwrap_or(false);
+        let alert_emails = r.boolean("alert_emails").flatten().unwrap_or(true);
+        let insight_emails = r.boolean("insight_emails").flatten().unwrap_or(true);
         let search_phrase = match search_phrase {
             Some(Some(p)) => Some(p),
             Some(None) | None if !r.errors.iter().any(|e| e.field == "search_phrase") => {
@@ -410,24 +583,50 @@ impl AlertDraft {
                 target_price,
                 currency,
             },
-            condition,
+            conditions,
             buying_options,
+            refinements,
             paused,
+            alert_emails,
+            insight_emails,
         };
         draft.check_range()?;
         Ok(draft)
     }
 
+    /// The rules that span fields, each reported on the field a person would change.
     fn check_range(&self) -> Result<(), ApiError> {
+        let mut errors = Vec::new();
         if let (Some(min), Some(max)) = (self.prices.min_price, self.prices.max_price)
             && min > max
         {
-            return Err(ApiError::validation(vec![FieldError::new(
+            errors.push(FieldError::new(
                 "min_price",
                 "must not be greater than max_price",
-            )]));
+            ));
         }
-        Ok(())
+        if let (Some(target), Some(max)) = (self.prices.target_price, self.prices.max_price)
+            && target > max
+        {
+            // Nothing above max_price is ever found, so such a target could never be hit.
+            errors.push(FieldError::new(
+                "target_price",
+                "must not be greater than max_price (nothing above max_price is searched)",
+            ));
+        }
+        if self.refinements.ending_within_hours.is_some()
+            && self.buying_options == BuyingOptions::FixedPrice
+        {
+            errors.push(FieldError::new(
+                "ending_within_hours",
+                "needs buying_options auction or any (only auctions end)",
+            ));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::validation(errors))
+        }
     }
 }
 
@@ -452,7 +651,9 @@ mod tests {
         assert_eq!(draft.search_phrase.as_str(), "lego 42100");
         assert_eq!(draft.frequency.minutes(), 10);
         assert_eq!(draft.prices.currency.as_str(), "USD");
-        assert_eq!(draft.condition, Condition::Any);
+        assert_eq!(draft.conditions, Conditions::default());
+        assert_eq!(draft.refinements, Refinements::default());
+        assert!(draft.alert_emails && draft.insight_emails);
         assert_eq!(draft.buying_options, BuyingOptions::FixedPrice);
         assert!(!draft.paused);
     }
@@ -558,5 +759,168 @@ mod tests {
         .unwrap();
         let changes = AlertChanges::parse(&json!({"min_price": "30"})).unwrap();
         assert!(changes.apply_to(&current).is_err());
+    }
+
+    #[test]
+    fn every_new_field_rejects_bad_values_with_its_name() {
+        let base = json!({"search_phrase": "switch oled", "frequency_minutes": 10});
+        let cases: Vec<(serde_json::Value, &str)> = vec![
+            (
+                json!({"conditions": []}),
+                "conditions: must name at least one",
+            ),
+            (json!({"conditions": "used"}), "conditions: must be a list"),
+            (
+                json!({"conditions": ["mint"]}),
+                "conditions: must be one of new, open_box",
+            ),
+            (json!({"conditions": [1]}), "conditions: must be one of"),
+            (
+                json!({"condition": "new", "conditions": ["new"]}),
+                "condition: send either",
+            ),
+            (
+                json!({"exclude_words": "lot"}),
+                "exclude_words: must be a list",
+            ),
+            (
+                json!({"exclude_words": [""]}),
+                "exclude_words: must not contain empty",
+            ),
+            (
+                json!({"exclude_words": ["x".repeat(51)]}),
+                "exclude_words: entries must be at most 50",
+            ),
+            (
+                json!({"exclude_words": vec!["w"; 21]}),
+                "exclude_words: must have at most 20",
+            ),
+            (
+                json!({"exclude_words": ["a\nb"]}),
+                "exclude_words: must not contain control",
+            ),
+            (
+                json!({"exclude_sellers": ["two words"]}),
+                "exclude_sellers: must be eBay user names",
+            ),
+            (
+                json!({"exclude_sellers": vec!["s"; 51]}),
+                "exclude_sellers: must have at most 50",
+            ),
+            (
+                json!({"exclude_sellers": [7]}),
+                "exclude_sellers: must be a list of strings",
+            ),
+            (
+                json!({"min_seller_feedback_percent": 101}),
+                "min_seller_feedback_percent: must be a number from 0 to 100",
+            ),
+            (
+                json!({"min_seller_feedback_percent": -5}),
+                "min_seller_feedback_percent: must be a number",
+            ),
+            (
+                json!({"min_seller_feedback_percent": "high"}),
+                "min_seller_feedback_percent: must be a number",
+            ),
+            (
+                json!({"price_basis": "total"}),
+                "price_basis: must be one of with_shipping, item",
+            ),
+            (
+                json!({"ending_within_hours": 0, "buying_options": "auction"}),
+                "ending_within_hours: must be a whole number of hours from 1 to 72",
+            ),
+            (
+                json!({"ending_within_hours": 73, "buying_options": "any"}),
+                "ending_within_hours: must be a whole number",
+            ),
+            (
+                json!({"ending_within_hours": 1.5, "buying_options": "any"}),
+                "ending_within_hours: must be a whole number",
+            ),
+            (
+                json!({"ending_within_hours": 6}),
+                "ending_within_hours: needs buying_options auction or any",
+            ),
+            (
+                json!({"notify_on": "everything"}),
+                "notify_on: must be one of new_listings, deals_only",
+            ),
+            (
+                json!({"currency": "XYZ"}),
+                "currency: is not an ISO 4217 currency code",
+            ),
+            (
+                json!({"max_price": "100", "target_price": "120"}),
+                "target_price: must not be greater than max_price",
+            ),
+            (
+                json!({"alert_emails": "no"}),
+                "alert_emails: must be true or false",
+            ),
+        ];
+        for (extra, expected) in cases {
+            let mut body = base.clone();
+            for (k, v) in extra.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            let found = fields(AlertDraft::parse(&body).unwrap_err());
+            assert!(
+                found.iter().any(|f| f.starts_with(expected)),
+                "{extra}: {found:?}"
+            );
+            let patch = AlertChanges::parse(&extra)
+                .and_then(|c| c.apply_to(&AlertDraft::parse(&base).unwrap()));
+            let found = fields(patch.unwrap_err());
+            assert!(
+                found.iter().any(|f| f.starts_with(expected)),
+                "PATCH {extra}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_old_condition_field_maps_onto_condition_groups() {
+        let draft = AlertDraft::parse(
+            &json!({"search_phrase": "x", "frequency_minutes": 10, "condition": "used"}),
+        )
+        .unwrap();
+        assert_eq!(draft.conditions.names(), ["used"]);
+        let changes = AlertChanges::parse(&json!({"condition": "any"})).unwrap();
+        assert_eq!(
+            changes.apply_to(&draft).unwrap().conditions,
+            Conditions::default()
+        );
+    }
+
+    #[test]
+    fn precise_fields_parse_and_a_patch_clears_them() {
+        let draft = AlertDraft::parse(&json!({
+            "search_phrase": "switch oled", "frequency_minutes": 10,
+            "conditions": ["used", "refurbished"], "exclude_words": ["lot", "for parts"],
+            "exclude_sellers": ["BadSeller"], "min_seller_feedback_percent": 98.5,
+            "price_basis": "item", "ending_within_hours": 6, "buying_options": "any",
+            "notify_on": "deals_only", "max_price": "300", "target_price": "250"
+        }))
+        .unwrap();
+        let r = &draft.refinements;
+        assert_eq!(draft.conditions.names(), ["refurbished", "used"]);
+        assert_eq!(r.exclude_words.as_slice(), ["lot", "for parts"]);
+        assert_eq!(r.exclude_sellers.as_slice(), ["badseller"]);
+        assert_eq!(r.price_basis, PriceBasis::Item);
+        assert_eq!(r.ending_within_hours.map(EndingWithin::hours), Some(6));
+        assert_eq!(r.notify_on, NotifyOn::DealsOnly);
+        let cleared = AlertChanges::parse(&json!({
+            "exclude_words": [], "exclude_sellers": null, "min_seller_feedback_percent": null,
+            "ending_within_hours": null
+        }))
+        .unwrap()
+        .apply_to(&draft)
+        .unwrap();
+        assert!(cleared.refinements.exclude_words.as_slice().is_empty());
+        assert!(cleared.refinements.exclude_sellers.as_slice().is_empty());
+        assert_eq!(cleared.refinements.min_seller_feedback_percent, None);
+        assert_eq!(cleared.refinements.ending_within_hours, None);
     }
 }

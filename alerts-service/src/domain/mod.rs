@@ -3,14 +3,23 @@
 
 mod alert;
 mod email_address;
+mod filters;
 mod frequency;
 mod invalid;
+pub mod iso_codes;
+mod location;
 mod money;
 mod search_phrase;
 
-pub use alert::{AlertChanges, AlertDraft, BuyingOptions, Condition, PriceFilter};
+pub use alert::{AlertChanges, AlertDraft, BuyingOptions, Condition, PriceFilter, Refinements};
 pub use email_address::EmailAddress;
+pub use filters::{
+    ConditionGroup, Conditions, EndingWithin, ExcludeSellers, ExcludeWords, FeedbackPercent,
+    MAX_EXCLUDE_SELLERS, MAX_EXCLUDE_WORD_CHARS, MAX_EXCLUDE_WORDS, NotifyOn, PriceBasis,
+    WordMatcher, fold,
+};
 pub use frequency::Frequency;
 pub use invalid::Invalid;
-pub use money::{Currency, Price};
+pub use location::{Country, PostalCode};
+pub use money::{Currency, Price, format_money};
 pub use search_phrase::SearchPhrase;

@@ -60,7 +60,7 @@ impl fmt::Display for Price {
     }
 }
 
-/// An ISO 4217 currency code, upper-case.
+/// An ISO 4217 currency code, upper-case, from the standard's list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Currency(String);
 
@@ -68,10 +68,15 @@ impl Currency {
     /// Parses a code (case-insensitive).
     pub fn parse(text: &str) -> Result<Self, Invalid> {
         let code = text.trim().to_ascii_uppercase();
-        if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
-            Ok(Self(code))
-        } else {
+        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
             Err(Invalid::NotACurrencyCode)
+        } else if super::iso_codes::CURRENCIES
+            .binary_search(&code.as_str())
+            .is_err()
+        {
+            Err(Invalid::UnknownCurrency)
+        } else {
+            Ok(Self(code))
         }
     }
 
@@ -84,6 +89,66 @@ impl Currency {
 impl Default for Currency {
     fn default() -> Self {
         Self("USD".into())
+    }
+}
+
+/// Symbols the dashboard's `Intl.NumberFormat('en-US', {style: 'currency'})` uses; other codes
+/// are written before the amount ("CHF 12.50"). Emails and the dashboard format money the same
+/// way (`frontend/src/lib/format.ts` mirrors this table).
+const SYMBOLS: &[(&str, &str)] = &[
+    ("AUD", "A$"),
+    ("BRL", "R$"),
+    ("CAD", "CA$"),
+    ("CNY", "CN¥"),
+    ("EUR", "€"),
+    ("GBP", "£"),
+    ("HKD", "HK$"),
+    ("ILS", "₪"),
+    ("INR", "₹"),
+    ("JPY", "¥"),
+    ("KRW", "₩"),
+    ("MXN", "MX$"),
+    ("NZD", "NZ$"),
+    ("PHP", "₱"),
+    ("TWD", "NT$"),
+    ("USD", "$"),
+    ("VND", "₫"),
+];
+
+/// Currencies written without decimals (ISO 4217 minor unit 0).
+const WHOLE: &[&str] = &[
+    "CLP", "ISK", "JPY", "KRW", "PYG", "UGX", "VND", "XAF", "XOF",
+];
+
+/// "$1,234.50", "€12.00", "¥1,235", "CHF 12.50": one way of writing money everywhere.
+pub fn format_money(value: Decimal, currency: &str) -> String {
+    let decimals = if WHOLE.contains(&currency) { 0 } else { 2 };
+    let rounded = value.round_dp_with_strategy(
+        decimals,
+        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+    );
+    let text = format!("{:.*}", decimals as usize, rounded.abs());
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let number = if fraction.is_empty() {
+        grouped
+    } else {
+        format!("{grouped}.{fraction}")
+    };
+    let sign = if rounded.is_sign_negative() && !rounded.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    match SYMBOLS.iter().find(|(code, _)| *code == currency) {
+        Some((_, symbol)) => format!("{sign}{symbol}{number}"),
+        None => format!("{sign}{currency}\u{a0}{number}"),
     }
 }
 
@@ -128,10 +193,37 @@ mod tests {
     }
 
     #[test]
+    fn money_is_written_as_the_dashboard_writes_it() {
+        use rust_decimal_macros::dec;
+        for (value, currency, text) in [
+            (dec!(89), "USD", "$89.00"),
+            (dec!(1234.5), "USD", "$1,234.50"),
+            (dec!(1234567.891), "EUR", "€1,234,567.89"),
+            (dec!(1234.5), "JPY", "¥1,235"),
+            (dec!(12.5), "CHF", "CHF\u{a0}12.50"),
+            (dec!(0), "GBP", "£0.00"),
+            (dec!(100), "CAD", "CA$100.00"),
+        ] {
+            assert_eq!(format_money(value, currency), text);
+        }
+    }
+
+    #[test]
     fn currencies_are_upper_cased_three_letter_codes() {
         assert_eq!(Currency::parse("eur").unwrap().as_str(), "EUR");
         for bad in ["", "US", "USDD", "U$D", "12A"] {
-            assert!(Currency::parse(bad).is_err(), "{bad}");
+            assert_eq!(
+                Currency::parse(bad),
+                Err(Invalid::NotACurrencyCode),
+                "{bad}"
+            );
+        }
+        for unknown in ["XYZ", "ABC", "EUA"] {
+            assert_eq!(
+                Currency::parse(unknown),
+                Err(Invalid::UnknownCurrency),
+                "{unknown}"
+            );
         }
     }
 }

@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use crate::alerts::{self, AlertView};
 use crate::auth::CurrentUser;
-use crate::domain::{AlertChanges, AlertDraft, BuyingOptions, Condition};
+use crate::domain::{
+    AlertChanges, AlertDraft, BuyingOptions, Condition, ConditionGroup, NotifyOn, PriceBasis,
+};
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::state::AppState;
 
@@ -38,18 +40,51 @@ pub struct AlertInput {
     /// Decimal string; must not be below `min_price`.
     #[schema(example = "450.00", nullable)]
     max_price: Option<String>,
-    /// ISO 4217 code; default USD.
+    /// ISO 4217 code from the standard's list; default USD.
     #[schema(example = "USD")]
     currency: Option<String>,
-    /// Default `any`.
+    /// The old single condition; `any` means the default `conditions`, `new` and `used` one
+    /// group each. Send either this or `conditions`.
     condition: Option<Condition>,
+    /// Condition groups wanted (at least one); default every group but `for_parts`. Sent to
+    /// eBay as its `conditionIds` filter and checked again on the results.
+    #[schema(example = json!(["used", "refurbished"]))]
+    conditions: Option<Vec<ConditionGroup>>,
     /// Default `fixed_price` (eBay's own default).
     buying_options: Option<BuyingOptions>,
-    /// Notify when a listing is at or under this price.
+    /// Notify when a listing is at or under this price (on the `price_basis`); must not be above
+    /// `max_price`. Auctions (bids) never count as target hits.
     #[schema(example = "299.99", nullable)]
     target_price: Option<String>,
+    /// Up to 20 words or phrases (1–50 characters each): a listing whose title contains one, as
+    /// whole words and ignoring case and accents, is hidden. `[]` clears.
+    #[schema(example = json!(["lot", "for parts", "case only"]))]
+    exclude_words: Option<Vec<String>>,
+    /// Up to 50 eBay user names whose listings are hidden (sent to eBay as `excludeSellers`,
+    /// checked again on the results). `[]` clears.
+    exclude_sellers: Option<Vec<String>>,
+    /// 0–100 (one decimal): sellers below this positive feedback, or without a known one, are
+    /// hidden; `null` clears.
+    #[schema(example = 98.5, nullable)]
+    min_seller_feedback_percent: Option<f64>,
+    /// What `min_price`, `max_price` and `target_price` compare: `with_shipping` (default: price
+    /// plus the cheapest shipping to the account's location; a listing whose shipping eBay does
+    /// not state cannot be within a maximum or at a target) or `item` (price alone).
+    price_basis: Option<PriceBasis>,
+    /// 1–72, with `buying_options` `auction` or `any`: auctions ending within this many hours
+    /// whose bid is within the price range are reported as "ending soon", once each (and no
+    /// longer as new); `null` clears.
+    #[schema(example = 6, nullable)]
+    ending_within_hours: Option<i32>,
+    /// `new_listings` (default) or `deals_only`. Deal verdicts are not computed yet, so a
+    /// `deals_only` alert records its runs and listings but sends no alert email until they are.
+    notify_on: Option<NotifyOn>,
     /// Pause (true) or resume (false).
     paused: Option<bool>,
+    /// Alert emails on (default) or off; an alert email's unsubscribe link turns them off.
+    alert_emails: Option<bool>,
+    /// Insight emails on (default) or off; an insight email's unsubscribe link turns them off.
+    insight_emails: Option<bool>,
 }
 
 /// A page of alerts.

@@ -20,10 +20,10 @@ use super::{alerts, auth, email_outbox, health, insights, me, runs, session, tok
         version = env!("CARGO_PKG_VERSION")
     ),
     paths(
-        auth::login, auth::verify, auth::logout, me::me, session::session,
+        auth::login, auth::verify, auth::logout, me::me, me::update_me, session::session,
         tokens::create, tokens::list, tokens::revoke,
         alerts::list, alerts::create, alerts::get_one, alerts::update, alerts::remove,
-        runs::run_now, runs::items, insights::insights, runs::quota_view, unsubscribe::unsubscribe_get, unsubscribe::unsubscribe_post,
+        runs::run_now, runs::items, insights::insights, runs::quota_view, unsubscribe::unsubscribe_get, unsubscribe::unsubscribe_post, unsubscribe::resume_post,
         health::healthz, health::readyz, health::metrics, email_outbox::outbox,
     ),
     modifiers(&Security, &ResponseDescriptions),

@@ -7,10 +7,15 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
 use crate::alerts;
 use crate::auth::CurrentUser;
 use crate::config::policy;
 use crate::db::sql;
+use crate::domain::ConditionGroup;
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::quota::{self, QuotaView};
 use crate::runner::{self, RunError, RunSummary};
@@ -75,8 +80,8 @@ async fn run_now(
     }
 }
 
-/// A listing the alert has seen, with its price history.
-#[derive(Debug, Serialize, ToSchema, FromQueryResult)]
+/// A listing the alert has seen, with its price history and what a buyer decides on.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SeenListing {
     /// eBay item id.
     pub item_id: String,
@@ -86,10 +91,37 @@ pub struct SeenListing {
     pub item_url: String,
     /// Picture.
     pub image_url: Option<String>,
-    /// Condition label.
-    pub condition: Option<String>,
+    /// Condition group: `new`, `open_box`, `refurbished`, `used` or `for_parts` (null for
+    /// listings seen before groups were recorded).
+    pub condition: Option<ConditionGroup>,
+    /// eBay's condition id, e.g. 3000.
+    pub condition_id: Option<i32>,
+    /// eBay's condition label, e.g. "Pre-owned - Excellent".
+    pub condition_label: Option<String>,
     /// Currency of the prices.
     pub currency: String,
+    /// Price now (an auction's current bid), decimal string; the same as `last_price`.
+    pub price: String,
+    /// Cheapest shipping to the account's location; null = unknown (calculated at checkout, or
+    /// not recorded), which is never taken to be free.
+    pub shipping_cost: Option<String>,
+    /// `price + shipping_cost`; null when shipping is unknown.
+    pub total_price: Option<String>,
+    /// `fixed_price` or `auction`.
+    pub buying_option: Option<String>,
+    /// An auction's current bid.
+    pub current_bid: Option<String>,
+    /// Bids so far.
+    pub bid_count: Option<i32>,
+    /// When the listing ends (auctions).
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Seller's eBay user name.
+    pub seller: Option<String>,
+    /// Seller's positive feedback, percent (decimal string).
+    pub seller_feedback_percent: Option<String>,
+    /// Deal verdict against comparable listings; always null until deal verdicts exist.
+    #[schema(value_type = Option<Object>)]
+    pub deal: Option<serde_json::Value>,
     /// Price when first seen.
     pub first_price: String,
     /// Price before the latest change, if it changed.
@@ -102,6 +134,70 @@ pub struct SeenListing {
     pub last_seen_at: DateTime<Utc>,
     /// When it was last mentioned in an email.
     pub last_notified_at: Option<DateTime<Utc>>,
+}
+
+#[derive(FromQueryResult)]
+struct SeenRow {
+    item_id: String,
+    title: String,
+    item_url: String,
+    image_url: Option<String>,
+    condition: Option<String>,
+    condition_id: Option<i32>,
+    condition_group: Option<String>,
+    currency: String,
+    shipping_cost: Option<String>,
+    buying_option: Option<String>,
+    current_bid: Option<String>,
+    bid_count: Option<i32>,
+    ends_at: Option<DateTime<Utc>>,
+    seller: Option<String>,
+    seller_feedback_percent: Option<String>,
+    first_price: String,
+    previous_price: Option<String>,
+    last_price: String,
+    first_seen_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    last_notified_at: Option<DateTime<Utc>>,
+}
+
+impl From<SeenRow> for SeenListing {
+    fn from(r: SeenRow) -> Self {
+        let total = r.shipping_cost.as_deref().and_then(|s| {
+            let price = Decimal::from_str(&r.last_price).ok()?;
+            let shipping = Decimal::from_str(s).ok()?;
+            Some(format!("{:.2}", price + shipping))
+        });
+        Self {
+            condition: r
+                .condition_group
+                .as_deref()
+                .and_then(|g| ConditionGroup::parse(g).ok()),
+            condition_id: r.condition_id,
+            condition_label: r.condition,
+            price: r.last_price.clone(),
+            shipping_cost: r.shipping_cost,
+            total_price: total,
+            buying_option: r.buying_option,
+            current_bid: r.current_bid,
+            bid_count: r.bid_count,
+            ends_at: r.ends_at,
+            seller: r.seller,
+            seller_feedback_percent: r.seller_feedback_percent,
+            deal: None,
+            item_id: r.item_id,
+            title: r.title,
+            item_url: r.item_url,
+            image_url: r.image_url,
+            currency: r.currency,
+            first_price: r.first_price,
+            previous_price: r.previous_price,
+            last_price: r.last_price,
+            first_seen_at: r.first_seen_at,
+            last_seen_at: r.last_seen_at,
+            last_notified_at: r.last_notified_at,
+        }
+    }
 }
 
 /// Recent listings.
@@ -142,17 +238,21 @@ async fn items(
         },
     };
     let alert = alerts::find(&state.db, &user, id.into_inner()).await?;
-    let items = SeenListing::find_by_statement(sql(
+    let items = SeenRow::find_by_statement(sql(
         state.db.get_database_backend(),
         &format!(
-            "SELECT item_id, title, item_url, image_url, condition, currency, first_price, previous_price, last_price, \
-             first_seen_at, last_seen_at, last_notified_at FROM seen_listings WHERE alert_id = $1 \
+            "SELECT item_id, title, item_url, image_url, condition, condition_id, condition_group, currency, shipping_cost, \
+             buying_option, current_bid, bid_count, ends_at, seller, seller_feedback_percent, first_price, previous_price, \
+             last_price, first_seen_at, last_seen_at, last_notified_at FROM seen_listings WHERE alert_id = $1 \
              ORDER BY last_seen_at DESC, first_seen_at DESC, item_id LIMIT {limit}"
         ),
         [alert.id.into()],
     ))
     .all(&state.db)
-    .await?;
+    .await?
+    .into_iter()
+    .map(SeenListing::from)
+    .collect();
     Ok(HttpResponse::Ok().json(SeenListings { items }))
 }
 

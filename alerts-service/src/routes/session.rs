@@ -42,11 +42,7 @@ async fn session(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         Ok(current) => user::Entity::find_by_id(current.id)
             .one(&state.db)
             .await?
-            .map(|row| Me {
-                id: row.id,
-                email: row.email,
-                created_at: row.created_at,
-            }),
+            .map(Me::from),
         // Only "not signed in" means null; a database fault stays a fault.
         Err(error) if error.status_code() == StatusCode::UNAUTHORIZED => None,
         Err(error) => return Err(error),

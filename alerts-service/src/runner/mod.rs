@@ -7,6 +7,7 @@
 //! crashed replica is picked up again when its lease ends.
 
 pub mod email;
+pub mod filtering;
 pub mod matching;
 
 use std::collections::HashMap;
@@ -42,6 +43,8 @@ pub struct RunSummary {
     pub new_items: usize,
     /// Whether an email was queued.
     pub email_sent: bool,
+    /// Listings the alert's filters hid, and why.
+    pub hidden: filtering::Hidden,
 }
 
 /// What a scheduler pass did.
@@ -338,6 +341,7 @@ async fn record_failure(
             email_sent: false,
             shared_search: false,
             error: Some(message.clone()),
+            hidden: None,
         }],
     )
     .await?;

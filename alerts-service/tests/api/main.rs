@@ -9,4 +9,5 @@ mod insights;
 mod newcomer;
 mod operations;
 mod outbox;
+mod precise;
 mod runner;

@@ -57,12 +57,18 @@ pub async fn alert_state(db: &Db, alert_id: Uuid) -> Result<AlertState, DbErr> {
     })
 }
 
-/// The alerts that get insight emails: current revision, not deleted, not paused.
+/// The alerts that get insight emails: current revision, not deleted, not paused, and whose
+/// owner did not unsubscribe from insight emails.
 pub async fn active_alerts(db: &Db) -> Result<Vec<dim_alert::Model>, DbErr> {
     dim_alert::Entity::find()
         .filter(dim_alert::Column::IsCurrent.eq(true))
         .filter(dim_alert::Column::Deleted.eq(false))
         .filter(dim_alert::Column::Paused.eq(false))
+        .filter(
+            sea_orm::Condition::any()
+                .add(dim_alert::Column::InsightEmails.is_null())
+                .add(dim_alert::Column::InsightEmails.eq(true)),
+        )
         .all(&db.conn)
         .await
 }

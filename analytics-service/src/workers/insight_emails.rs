@@ -15,8 +15,8 @@
 //!    duplicate (possible only if the crash fell between the SMTP server accepting and the row
 //!    being marked) is recognisably the same email.
 //!
-//! A paused or deleted alert gets no email: planning skips it, and delivery cancels a report
-//! queued before the alert was paused.
+//! A paused or deleted alert, or one whose owner unsubscribed from insight emails, gets no
+//! email: planning skips it, and delivery cancels a report queued before that changed.
 
 use std::time::Duration;
 
@@ -87,6 +87,10 @@ pub async fn send_insights_for_alert(
     let mut outcome = InsightOutcome::default();
     if alert.paused == Some(true) {
         tracing::info!(%alert_id, "alert is paused; no insight email");
+        return Ok(outcome);
+    }
+    if alert.insight_emails == Some(false) {
+        tracing::info!(%alert_id, "the owner unsubscribed from insight emails; none sent");
         return Ok(outcome);
     }
     // `now` as the period start cannot collide with a scheduled period's start in practice,
@@ -219,7 +223,7 @@ async fn deliver(
     let alert = match reports::alert_state(&ctx.db, leased.alert_id).await? {
         AlertState::Known {
             alert: Some(alert), ..
-        } if alert.paused != Some(true) => alert,
+        } if alert.paused != Some(true) && alert.insight_emails != Some(false) => alert,
         _ => {
             queue::finish(&ctx.db, leased.report_id, status::CANCELLED, None, now).await?;
             outcome.cancelled += 1;

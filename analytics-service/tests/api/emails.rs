@@ -53,7 +53,7 @@ async fn the_insight_email_arrives_with_text_html_and_a_decodable_chart() {
 
     assert_eq!(
         message.header_raw("List-Unsubscribe").unwrap().trim(),
-        format!("<https://alerts.example.com/unsubscribe?token=t-{alert}>")
+        format!("<https://alerts.example.com/unsubscribe?token=t-{alert}&kind=insights>")
     );
     let stored_id = app
         .scalar(&format!(
@@ -142,6 +142,36 @@ async fn paused_and_deleted_alerts_get_no_insight_email() {
         "a deleted alert is an error for the operator"
     );
     assert!(app.smtp.messages().is_empty());
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_alert_whose_owner_stopped_insight_emails_gets_none_while_it_keeps_running() {
+    let mut app = spawn_app().await;
+    let alert = Uuid::now_v7();
+    let mut events = price_history(alert);
+    let mut stopped = fixtures::alert(alert, 2);
+    stopped.insight_emails = false;
+    events.push(pubsub::Event::new(
+        "alerts-service",
+        Some(alert.to_string()),
+        pubsub::Payload::AlertUpdated(pubsub::AlertChanged { alert: stopped }),
+    ));
+    app.publish(&events).await;
+    app.consume().await;
+
+    let outcome = send_due_insights_once(&app.ctx).await.unwrap();
+    let forced = send_insights_for_alert(&app.ctx, alert).await.unwrap();
+
+    assert_eq!((outcome.reports_created, outcome.sent), (0, 0));
+    assert_eq!(forced.sent, 0);
+    assert!(app.smtp.messages().is_empty());
+
+    // Resumed (a later revision with insight emails on): emails come again.
+    app.publish(&[alert_updated(alert, 3, false)]).await;
+    app.consume().await;
+    let resumed = send_due_insights_once(&app.ctx).await.unwrap();
+    assert_eq!(resumed.sent, 1);
     app.shutdown().await;
 }
 

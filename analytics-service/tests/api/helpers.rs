@@ -315,6 +315,12 @@ pub fn observed(alert_id: Uuid, at: DateTime<Utc>, items: &[(&str, Decimal)]) ->
                     item_url: format!("https://www.ebay.com/itm/{id}"),
                     image_url: Some(format!("https://i.ebayimg.com/{id}.jpg")),
                     seller: Some("seller".into()),
+                    condition_id: None,
+                    buying_option: None,
+                    current_bid: None,
+                    bid_count: None,
+                    ends_at: None,
+                    seller_feedback_percent: None,
                 })
                 .collect(),
         }),

@@ -25,6 +25,13 @@ export type CapturedEmail = Schemas['CapturedEmail'];
 
 export type Condition = 'any' | 'new' | 'used';
 export type BuyingOptions = 'fixed_price' | 'auction' | 'any';
+export type ConditionGroup = Schemas['ConditionGroup'];
+export type PriceBasis = Schemas['PriceBasis'];
+export type NotifyOn = Schemas['NotifyOn'];
+/** What a run hid, and why. */
+export type Hidden = Schemas['Hidden'];
+/** The condition groups, in the order shown. */
+export const CONDITION_GROUPS: readonly ConditionGroup[] = ['new', 'open_box', 'refurbished', 'used', 'for_parts'];
 
 /** The run frequencies the server accepts, in minutes. */
 export const FREQUENCIES = [2, 10, 30, 60, 1440] as const;

@@ -167,7 +167,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Sets where the user receives parcels, so eBay quotes shipping to there (sent as
+         *     `X-EBAY-C-ENDUSERCTX`); every alert of the user searches with it from its next run.
+         */
+        patch: operations["update_me"];
         trace?: never;
     };
     "/api/v1/quota": {
@@ -319,11 +323,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Pauses the alert the link belongs to (from a click in the email). */
-        get: operations["unsubscribe_by_link"];
+        /** Says what the link would stop, with a button that does it (changes nothing by itself). */
+        get: operations["unsubscribe_page"];
         put?: never;
-        /** Pauses the alert the link belongs to (RFC 8058 one-click, sent by mail clients). */
+        /** Stops that kind of email for the alert (RFC 8058 one-click, or the page's button). */
         post: operations["unsubscribe_one_click"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/unsubscribe/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turns that kind of email back on. */
+        post: operations["unsubscribe_resume"];
         delete?: never;
         options?: never;
         head?: never;
@@ -336,19 +357,55 @@ export interface components {
     schemas: {
         /** @description Body of `POST /api/v1/alerts` (and, all fields optional, of `PATCH`). */
         AlertInput: {
+            /** @description Alert emails on (default) or off; an alert email's unsubscribe link turns them off. */
+            alert_emails?: boolean | null;
             buying_options?: components["schemas"]["BuyingOptions"] | null;
             condition?: components["schemas"]["Condition"] | null;
             /**
-             * @description ISO 4217 code; default USD.
+             * @description Condition groups wanted (at least one); default every group but `for_parts`. Sent to
+             *     eBay as its `conditionIds` filter and checked again on the results.
+             * @example [
+             *       "used",
+             *       "refurbished"
+             *     ]
+             */
+            conditions?: components["schemas"]["ConditionGroup"][] | null;
+            /**
+             * @description ISO 4217 code from the standard's list; default USD.
              * @example USD
              */
             currency?: string | null;
+            /**
+             * Format: int32
+             * @description 1–72, with `buying_options` `auction` or `any`: auctions ending within this many hours
+             *     whose bid is within the price range are reported as "ending soon", once each (and no
+             *     longer as new); `null` clears.
+             * @example 6
+             */
+            ending_within_hours?: number | null;
+            /**
+             * @description Up to 50 eBay user names whose listings are hidden (sent to eBay as `excludeSellers`,
+             *     checked again on the results). `[]` clears.
+             */
+            exclude_sellers?: string[] | null;
+            /**
+             * @description Up to 20 words or phrases (1–50 characters each): a listing whose title contains one, as
+             *     whole words and ignoring case and accents, is hidden. `[]` clears.
+             * @example [
+             *       "lot",
+             *       "for parts",
+             *       "case only"
+             *     ]
+             */
+            exclude_words?: string[] | null;
             /**
              * Format: int32
              * @description One of 2, 10, 30, 60, 1440.
              * @example 10
              */
             frequency_minutes: number;
+            /** @description Insight emails on (default) or off; an insight email's unsubscribe link turns them off. */
+            insight_emails?: boolean | null;
             /**
              * @description Decimal string; must not be below `min_price`.
              * @example 450.00
@@ -359,15 +416,25 @@ export interface components {
              * @example 100.00
              */
             min_price?: string | null;
+            /**
+             * Format: double
+             * @description 0–100 (one decimal): sellers below this positive feedback, or without a known one, are
+             *     hidden; `null` clears.
+             * @example 98.5
+             */
+            min_seller_feedback_percent?: number | null;
+            notify_on?: components["schemas"]["NotifyOn"] | null;
             /** @description Pause (true) or resume (false). */
             paused?: boolean | null;
+            price_basis?: components["schemas"]["PriceBasis"] | null;
             /**
              * @description 1–200 characters after trimming, no control characters.
              * @example lego 42100
              */
             search_phrase: string;
             /**
-             * @description Notify when a listing is at or under this price.
+             * @description Notify when a listing is at or under this price (on the `price_basis`); must not be above
+             *     `max_price`. Auctions (bids) never count as target hits.
              * @example 299.99
              */
             target_price?: string | null;
@@ -394,10 +461,17 @@ export interface components {
         };
         /** @description An alert as the API shows it. */
         AlertView: {
+            /** @description Whether alert emails are sent (an unsubscribe link turns them off). */
+            alert_emails: boolean;
             /** @description `fixed_price`, `auction` or `any`. */
             buying_options: string;
-            /** @description `any`, `new` or `used`. */
+            /**
+             * @description The old single condition (`any`, `new` or `used`), derived from `conditions` for older
+             *     clients.
+             */
             condition: string;
+            /** @description Condition groups the alert wants. */
+            conditions: components["schemas"]["ConditionGroup"][];
             /**
              * Format: date-time
              * @description Creation time.
@@ -412,6 +486,15 @@ export interface components {
             effective_interval_minutes?: number | null;
             /**
              * Format: int32
+             * @description Auctions ending within this many hours are reported as ending soon, once each.
+             */
+            ending_within_hours?: number | null;
+            /** @description eBay user names whose listings are hidden. */
+            exclude_sellers: string[];
+            /** @description Words or phrases whose listings are hidden (whole words, any case or accents). */
+            exclude_words: string[];
+            /**
+             * Format: int32
              * @description Minutes between runs: 2, 10, 30, 60 or 1440.
              */
             frequency_minutes: number;
@@ -420,6 +503,8 @@ export interface components {
              * @description Alert id.
              */
             id: string;
+            /** @description Whether insight emails are sent (their unsubscribe link turns them off). */
+            insight_emails: boolean;
             /**
              * Format: date-time
              * @description Last completed run.
@@ -427,6 +512,7 @@ export interface components {
             last_run_at?: string | null;
             /** @description Why the last run failed. */
             last_run_error?: string | null;
+            last_run_hidden?: components["schemas"]["Hidden"] | null;
             /** @description Outcome of the last run: `ok`, `no_new_listings` or `error`. */
             last_run_status?: string | null;
             /** @description Upper price bound, decimal string. */
@@ -434,12 +520,24 @@ export interface components {
             /** @description Lower price bound, decimal string. */
             min_price?: string | null;
             /**
+             * Format: double
+             * @description Sellers below this positive feedback (percent) are hidden.
+             */
+            min_seller_feedback_percent?: number | null;
+            /**
              * Format: date-time
              * @description Next scheduled run.
              */
             next_run_at: string;
+            /**
+             * @description `new_listings` or `deals_only` (deal verdicts do not exist yet: such an alert notifies
+             *     nothing until they do).
+             */
+            notify_on: components["schemas"]["NotifyOn"];
             /** @description A paused alert neither runs nor emails. */
             paused: boolean;
+            /** @description `with_shipping` (item plus shipping) or `item`: what the prices are compared with. */
+            price_basis: components["schemas"]["PriceBasis"];
             /**
              * Format: int64
              * @description Increases with every change.
@@ -479,10 +577,16 @@ export interface components {
             to: string;
         };
         /**
-         * @description Listing condition filter.
+         * @description The old single condition filter (still accepted; [`Conditions`] is what an alert keeps).
          * @enum {string}
          */
         Condition: "any" | "new" | "used";
+        /**
+         * @description A condition group: eBay's many condition ids folded into what a buyer decides on (which ids
+         *     form which group is eBay's business: `ebay_sdk::condition_group`, used at the boundary).
+         * @enum {string}
+         */
+        ConditionGroup: "new" | "open_box" | "refurbished" | "used" | "for_parts";
         /** @description Body of `POST /api/v1/tokens`. */
         CreateTokenRequest: {
             /** @description A label, e.g. "backup script" (1–100 characters). */
@@ -543,6 +647,54 @@ export interface components {
             field: string;
             /** @description A human sentence. */
             message: string;
+        };
+        /**
+         * @description How many listings a run hid, by reason. A listing is counted under the first reason that
+         *     applies, in the order of the fields.
+         */
+        Hidden: {
+            /**
+             * Format: int32
+             * @description Another condition group the alert leaves out.
+             * @default 0
+             */
+            condition: number;
+            /**
+             * Format: int32
+             * @description The title contains an excluded word or phrase.
+             * @default 0
+             */
+            excluded_words: number;
+            /**
+             * Format: int32
+             * @description "For parts or not working" while the alert leaves that group out.
+             * @default 0
+             */
+            for_parts: number;
+            /**
+             * Format: int32
+             * @description Outside the price range on the alert's price basis (or total unknown under a maximum).
+             * @default 0
+             */
+            price: number;
+            /**
+             * Format: int32
+             * @description An excluded seller.
+             * @default 0
+             */
+            seller: number;
+            /**
+             * Format: int32
+             * @description The seller's positive feedback is below the alert's minimum (or unknown).
+             * @default 0
+             */
+            seller_feedback: number;
+            /**
+             * Format: int32
+             * @description All hidden listings.
+             * @default 0
+             */
+            total: number;
         };
         /** @description Price insights for one alert over its last `days` days. */
         InsightReport: {
@@ -645,6 +797,11 @@ export interface components {
         /** @description The signed-in user. */
         Me: {
             /**
+             * @description Where parcels go (ISO 3166 alpha-2); shipping costs in listings are to there. `null`:
+             *     not said, and eBay estimates shipping to the marketplace's country.
+             */
+            country?: string | null;
+            /**
              * Format: date-time
              * @description First sign-in.
              */
@@ -656,12 +813,39 @@ export interface components {
              * @description User id.
              */
             id: string;
+            /** @description Postal code within `country`. */
+            postal_code?: string | null;
         };
+        /** @description Body of `PATCH /api/v1/me`. */
+        MeChanges: {
+            /**
+             * @description ISO 3166 alpha-2 code, e.g. `US`; `null` forgets the location (and the postal code). A
+             *     new country without `postal_code` clears the old postal code.
+             * @example US
+             */
+            country?: string | null;
+            /**
+             * @description A postal code of the country's shape (e.g. `94105` for US, `SW1A 1AA` for GB); `null`
+             *     clears it. Needs a country.
+             * @example 94105
+             */
+            postal_code?: string | null;
+        };
+        /**
+         * @description Which listings are worth a notification.
+         * @enum {string}
+         */
+        NotifyOn: "new_listings" | "deals_only";
         /** @description The captured emails. */
         Outbox: {
             /** @description Newest first. */
             items: components["schemas"]["CapturedEmail"][];
         };
+        /**
+         * @description What `min_price`, `max_price` and `target_price` are compared with.
+         * @enum {string}
+         */
+        PriceBasis: "with_shipping" | "item";
         /** @description A listing whose own asking price fell. */
         PriceDrop: {
             /** @description `(to - from) / from` in percent, one decimal (negative). */
@@ -716,17 +900,41 @@ export interface components {
         RunSummary: {
             /** @description Whether an email was queued. */
             email_sent: boolean;
+            /** @description Listings the alert's filters hid, and why. */
+            hidden: components["schemas"]["Hidden"];
             /** @description Listings the search returned. */
             items_found: number;
             /** @description Listings mentioned in the email (new, cheaper, or at target). */
             new_items: number;
         };
-        /** @description A listing the alert has seen, with its price history. */
+        /** @description A listing the alert has seen, with its price history and what a buyer decides on. */
         SeenListing: {
-            /** @description Condition label. */
-            condition?: string | null;
+            /**
+             * Format: int32
+             * @description Bids so far.
+             */
+            bid_count?: number | null;
+            /** @description `fixed_price` or `auction`. */
+            buying_option?: string | null;
+            condition?: components["schemas"]["ConditionGroup"] | null;
+            /**
+             * Format: int32
+             * @description eBay's condition id, e.g. 3000.
+             */
+            condition_id?: number | null;
+            /** @description eBay's condition label, e.g. "Pre-owned - Excellent". */
+            condition_label?: string | null;
             /** @description Currency of the prices. */
             currency: string;
+            /** @description An auction's current bid. */
+            current_bid?: string | null;
+            /** @description Deal verdict against comparable listings; always null until deal verdicts exist. */
+            deal?: Record<string, never> | null;
+            /**
+             * Format: date-time
+             * @description When the listing ends (auctions).
+             */
+            ends_at?: string | null;
             /** @description Price when first seen. */
             first_price: string;
             /**
@@ -754,8 +962,21 @@ export interface components {
             last_seen_at: string;
             /** @description Price before the latest change, if it changed. */
             previous_price?: string | null;
+            /** @description Price now (an auction's current bid), decimal string; the same as `last_price`. */
+            price: string;
+            /** @description Seller's eBay user name. */
+            seller?: string | null;
+            /** @description Seller's positive feedback, percent (decimal string). */
+            seller_feedback_percent?: string | null;
+            /**
+             * @description Cheapest shipping to the account's location; null = unknown (calculated at checkout, or
+             *     not recorded), which is never taken to be free.
+             */
+            shipping_cost?: string | null;
             /** @description Title. */
             title: string;
+            /** @description `price + shipping_cost`; null when shipping is unknown. */
+            total_price?: string | null;
         };
         /** @description Recent listings. */
         SeenListings: {
@@ -1421,6 +1642,57 @@ export interface operations {
             };
         };
     };
+    update_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeChanges"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_quota: {
         parameters: {
             query?: never;
@@ -1691,11 +1963,13 @@ export interface operations {
             };
         };
     };
-    unsubscribe_by_link: {
+    unsubscribe_page: {
         parameters: {
             query?: {
                 /** @description The token from the email. */
                 token?: string | null;
+                /** @description `alerts` (default) or `insights`: which emails the link is from. */
+                kind?: string | null;
             };
             header?: never;
             path?: never;
@@ -1703,7 +1977,37 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description paused (HTML page) */
+            /** @description confirmation page (HTML) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unknown link (HTML) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    unsubscribe_one_click: {
+        parameters: {
+            query?: {
+                /** @description The token from the email. */
+                token?: string | null;
+                /** @description `alerts` (default) or `insights`: which emails the link is from. */
+                kind?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description stopped (HTML page offering to resume) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1719,11 +2023,13 @@ export interface operations {
             };
         };
     };
-    unsubscribe_one_click: {
+    unsubscribe_resume: {
         parameters: {
             query?: {
                 /** @description The token from the email. */
                 token?: string | null;
+                /** @description `alerts` (default) or `insights`: which emails the link is from. */
+                kind?: string | null;
             };
             header?: never;
             path?: never;
@@ -1731,7 +2037,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description paused */
+            /** @description resumed (HTML page) */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -28,31 +28,74 @@ export function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-const moneyFormats = new Map<string, Intl.NumberFormat>();
+/**
+ * Currency symbols, the same table alert emails use (alerts-service `domain/money.rs`), so money
+ * reads the same in the inbox and on the dashboard. Other codes go before the amount ("CHF 12.50").
+ */
+const SYMBOLS: Record<string, string> = {
+  AUD: 'A$',
+  BRL: 'R$',
+  CAD: 'CA$',
+  CNY: 'CN¥',
+  EUR: '€',
+  GBP: '£',
+  HKD: 'HK$',
+  ILS: '₪',
+  INR: '₹',
+  JPY: '¥',
+  KRW: '₩',
+  MXN: 'MX$',
+  NZD: 'NZ$',
+  PHP: '₱',
+  TWD: 'NT$',
+  USD: '$',
+  VND: '₫',
+};
+/** Currencies written without decimals. */
+const WHOLE_CURRENCIES = new Set(['CLP', 'ISK', 'JPY', 'KRW', 'PYG', 'UGX', 'VND', 'XAF', 'XOF']);
+const groupedFormats = new Map<number, Intl.NumberFormat>();
 
 /**
- * "$12.50" for ("12.5", "USD"); falls back to "12.50 XYZ" for codes the browser does not know.
- * `whole` drops the cents (axis labels).
+ * "$12.50" for ("12.5", "USD"), "€1,234.00", "¥1,235", "CHF 12.50"; `whole` drops the cents
+ * (axis labels).
  */
 export function formatMoney(value: string | number | null | undefined, currency: string, whole = false): string {
   if (value === null || value === undefined || value === '') return '—';
   const amount = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(amount)) return `${String(value)} ${currency}`;
-  const key = `${currency}:${whole ? 0 : 2}`;
-  let format = moneyFormats.get(key);
+  const decimals = whole || WHOLE_CURRENCIES.has(currency) ? 0 : 2;
+  let format = groupedFormats.get(decimals);
   if (!format) {
-    try {
-      format = new Intl.NumberFormat('en-US', {
-        style: 'currency',
-        currency,
-        ...(whole ? { minimumFractionDigits: 0, maximumFractionDigits: 0 } : {}),
-      });
-    } catch {
-      return `${amount.toFixed(whole ? 0 : 2)} ${currency}`;
-    }
-    moneyFormats.set(key, format);
+    format = new Intl.NumberFormat('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+    groupedFormats.set(decimals, format);
   }
-  return format.format(amount);
+  const number = format.format(Math.abs(amount));
+  const sign = amount < 0 && number.replace(/[0.,]/g, '') !== '' ? '-' : '';
+  const symbol = SYMBOLS[currency];
+  return symbol ? `${sign}${symbol}${number}` : `${sign}${currency}\u00a0${number}`;
+}
+
+/**
+ * A listing's price as a buyer reads it: "$89.00 + $12.50 shipping", "$89.00, free shipping",
+ * "$89.00 + shipping unknown" (unknown shipping is never shown as free).
+ */
+export function formatPriceWithShipping(price: string, shipping: string | null | undefined, currency: string): string {
+  const head = formatMoney(price, currency);
+  if (shipping === null || shipping === undefined || shipping === '') return `${head} + shipping unknown`;
+  if (Number(shipping) === 0) return `${head}, free shipping`;
+  return `${head} + ${formatMoney(shipping, currency)} shipping`;
+}
+
+/** "ends in 2d 4h" / "ends in 3h 20m" / "ends in 12m" / "ended". */
+export function formatTimeLeft(iso: string | null | undefined, now: number = Date.now()): string | undefined {
+  if (!iso) return undefined;
+  const at = new Date(iso).getTime();
+  if (Number.isNaN(at)) return undefined;
+  const minutes = Math.floor((at - now) / 60_000);
+  if (minutes <= 0) return 'ended';
+  if (minutes >= 1440) return `ends in ${Math.floor(minutes / 1440)}d ${Math.floor((minutes % 1440) / 60)}h`;
+  if (minutes >= 60) return `ends in ${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+  return `ends in ${minutes}m`;
 }
 
 /** "+4.2%" / "−3.1%" / "0%" from a decimal string or number. */
@@ -120,7 +163,14 @@ export function formatAgo(iso: string | null | undefined, now: number = Date.now
   return formatRelative(new Date(Math.min(at, now)).toISOString(), now);
 }
 
-const CONDITION_LABELS: Record<string, string> = { any: 'Any condition', new: 'New', used: 'Used' };
+const CONDITION_LABELS: Record<string, string> = {
+  any: 'Any condition',
+  new: 'New',
+  open_box: 'Open box',
+  refurbished: 'Refurbished',
+  used: 'Used',
+  for_parts: 'For parts or not working',
+};
 const BUYING_LABELS: Record<string, string> = {
   fixed_price: 'Buy It Now',
   auction: 'Auction',
@@ -133,4 +183,30 @@ export function formatCondition(condition: string): string {
 
 export function formatBuyingOptions(options: string): string {
   return BUYING_LABELS[options] ?? options;
+}
+
+/** "Used, Refurbished" — or "Any condition but for parts" for the default set. */
+export function formatConditions(groups: readonly string[]): string {
+  const all = ['new', 'open_box', 'refurbished', 'used', 'for_parts'];
+  if (all.every((g) => groups.includes(g))) return 'Any condition';
+  if (groups.length === 4 && !groups.includes('for_parts')) return 'Any condition but for parts';
+  return groups.map(formatCondition).join(', ');
+}
+
+const HIDDEN_REASONS: [key: string, one: string, many: string][] = [
+  ['for_parts', 'for parts', 'for parts'],
+  ['condition', 'condition', 'condition'],
+  ['excluded_words', 'excluded word', 'excluded words'],
+  ['seller', 'seller', 'sellers'],
+  ['seller_feedback', 'low seller feedback', 'low seller feedback'],
+  ['price', 'outside the price range', 'outside the price range'],
+];
+
+/** "12 hidden: 8 for parts, 3 excluded words, 1 seller"; undefined when nothing was hidden. */
+export function formatHidden(hidden: Record<string, number> | null | undefined): string | undefined {
+  if (!hidden || !hidden.total) return undefined;
+  const parts = HIDDEN_REASONS.filter(([key]) => (hidden[key] ?? 0) > 0).map(
+    ([key, one, many]) => `${hidden[key]} ${hidden[key] === 1 ? one : many}`,
+  );
+  return `${hidden.total} hidden: ${parts.join(', ')}`;
 }

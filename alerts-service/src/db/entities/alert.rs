@@ -54,6 +54,30 @@ pub struct Model {
     pub leased_until: Option<DateTimeUtc>,
     /// The interval the scheduler actually uses when the eBay budget stretches runs.
     pub effective_interval_minutes: Option<i32>,
+    /// Condition groups, comma-separated in canonical order, e.g. "new,used".
+    pub conditions: String,
+    /// Excluded words or phrases, a JSON array of strings.
+    pub exclude_words: String,
+    /// Excluded eBay user names (lower-case, sorted), a JSON array of strings.
+    pub exclude_sellers: String,
+    /// Lowest acceptable seller feedback, e.g. "98.5".
+    pub min_seller_feedback_percent: Option<String>,
+    /// with_shipping or item.
+    pub price_basis: String,
+    /// Report auctions ending within this many hours.
+    pub ending_within_hours: Option<i32>,
+    /// new_listings or deals_only.
+    pub notify_on: String,
+    /// Alert emails on (off after an unsubscribe from them).
+    pub alert_emails: bool,
+    /// Insight emails on (off after an unsubscribe from them).
+    pub insight_emails: bool,
+    /// The owner's country, copied from the account: part of the eBay query.
+    pub delivery_country: Option<String>,
+    /// The owner's postal code, copied from the account.
+    pub delivery_postal_code: Option<String>,
+    /// What the last successful run hid and why, a JSON object of counts.
+    pub last_run_hidden: Option<String>,
 }
 
 /// No relations are navigated through sea-orm; joins are explicit where needed.

@@ -16,6 +16,10 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Latest sign-in.
     pub last_sign_in_at: DateTimeUtc,
+    /// Where parcels go: ISO 3166 alpha-2 country.
+    pub country: Option<String>,
+    /// Postal code within `country`.
+    pub postal_code: Option<String>,
 }
 
 /// No relations are navigated through sea-orm; joins are explicit where needed.

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
 mod alert_counts;
+mod precise_alerts;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(AccountsAlertsOutboxes),
             Box::new(alert_counts::AlertCounts),
+            Box::new(precise_alerts::PreciseAlerts),
         ]
     }
 }

@@ -44,6 +44,8 @@ pub struct Model {
     pub paused: Option<bool>,
     /// One-click unsubscribe link signed by alerts-service.
     pub unsubscribe_url: Option<String>,
+    /// Whether insight emails are wanted (`None`: recorded before the field existed, so yes).
+    pub insight_emails: Option<bool>,
     /// When the alert was created.
     pub created_at: Option<DateTimeUtc>,
     /// When this revision became valid.

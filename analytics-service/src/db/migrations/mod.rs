@@ -7,13 +7,17 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_star_schema;
+mod m20261201_000001_insight_emails;
 
 /// Every migration of analytics-service, oldest first.
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_star_schema::Migration)]
+        vec![
+            Box::new(m20261123_000001_star_schema::Migration),
+            Box::new(m20261201_000001_insight_emails::Migration),
+        ]
     }
 
     fn migration_table_name() -> DynIden {

@@ -2,6 +2,7 @@ import { Button } from '@/components/ui/button';
 import { ErrorState, Loading, Notice } from '@/components/ui/states';
 import { useMe } from '@/features/auth/api/get-me';
 import { useLogout } from '@/features/auth/api/logout';
+import { DeliveryLocationForm } from '@/features/auth/components/delivery-location';
 import { QuotaUsage } from '@/features/quota/components/quota-usage';
 import { ApiTokens } from '@/features/tokens/components/api-tokens';
 import { errorMessage } from '@/lib/api-client';
@@ -42,6 +43,9 @@ export function Component() {
             Sign out
           </Button>
         </div>
+      </section>
+      <section className="card">
+        <DeliveryLocationForm me={me.data} />
       </section>
       <QuotaUsage />
       <section className="card stack" aria-labelledby="tokens-title">

@@ -5,6 +5,7 @@ import { useAlert } from '@/features/alerts/api/get-alert';
 import { AlertActions } from '@/features/alerts/components/alert-actions';
 import { AlertFilters, AlertSchedule, StatusBadge } from '@/features/alerts/components/alert-details';
 import { AlertListings } from '@/features/alerts/components/alert-listings';
+import { EmailSubscriptions } from '@/features/alerts/components/email-subscriptions';
 import { AlertInsights } from '@/features/insights/components/alert-insights';
 import { isNotFound } from '@/lib/api-client';
 import { useNow } from '@/lib/use-now';
@@ -53,6 +54,7 @@ export function Component() {
         </div>
         <AlertFilters alert={data} />
         <AlertSchedule alert={data} now={now} />
+        <EmailSubscriptions alert={data} />
         <AlertActions alert={data} onDeleted={() => void navigate('/', { replace: true })} />
       </section>
       <section className="card stack" aria-labelledby="history-title">

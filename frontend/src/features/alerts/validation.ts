@@ -3,10 +3,23 @@
  * are caught before a round trip. The server still has the final word: its 422 field errors are
  * shown in the same places.
  */
-import { FREQUENCIES, type Alert, type AlertInput, type BuyingOptions, type Condition } from '@/lib/api-models';
+import {
+  CONDITION_GROUPS,
+  FREQUENCIES,
+  type Alert,
+  type AlertInput,
+  type BuyingOptions,
+  type ConditionGroup,
+  type NotifyOn,
+  type PriceBasis,
+} from '@/lib/api-models';
+import { CURRENCIES } from '@/lib/iso-codes';
 
 export const PHRASE_MAX_CHARS = 200;
 const PRICE_LIMIT = 1_000_000_000;
+export const MAX_EXCLUDE_WORDS = 20;
+export const MAX_EXCLUDE_WORD_CHARS = 50;
+export const MAX_EXCLUDE_SELLERS = 50;
 
 export interface AlertFormValues {
   search_phrase: string;
@@ -14,9 +27,17 @@ export interface AlertFormValues {
   min_price: string;
   max_price: string;
   currency: string;
-  condition: Condition;
+  conditions: ConditionGroup[];
   buying_options: BuyingOptions;
   target_price: string;
+  price_basis: PriceBasis;
+  /** One word or phrase per line (or comma-separated). */
+  exclude_words: string;
+  /** eBay user names, separated by commas, spaces or lines. */
+  exclude_sellers: string;
+  min_seller_feedback_percent: string;
+  ending_within_hours: string;
+  notify_on: NotifyOn;
 }
 
 export type AlertField = keyof AlertFormValues;
@@ -28,10 +49,19 @@ export const ALERT_FIELDS: readonly AlertField[] = [
   'min_price',
   'max_price',
   'currency',
-  'condition',
+  'conditions',
   'buying_options',
   'target_price',
+  'price_basis',
+  'exclude_words',
+  'exclude_sellers',
+  'min_seller_feedback_percent',
+  'ending_within_hours',
+  'notify_on',
 ];
+
+/** Every group but "for parts": broken units are what a buyer least expects. */
+export const DEFAULT_CONDITIONS: ConditionGroup[] = ['new', 'open_box', 'refurbished', 'used'];
 
 export const EMPTY_ALERT_FORM: AlertFormValues = {
   search_phrase: '',
@@ -39,24 +69,92 @@ export const EMPTY_ALERT_FORM: AlertFormValues = {
   min_price: '',
   max_price: '',
   currency: 'USD',
-  condition: 'any',
+  conditions: DEFAULT_CONDITIONS,
   buying_options: 'fixed_price',
   target_price: '',
+  price_basis: 'with_shipping',
+  exclude_words: '',
+  exclude_sellers: '',
+  min_seller_feedback_percent: '',
+  ending_within_hours: '',
+  notify_on: 'new_listings',
 };
 
 export function formValuesFromAlert(alert: Alert): AlertFormValues {
+  const groups = (alert.conditions ?? []).filter((g): g is ConditionGroup =>
+    (CONDITION_GROUPS as readonly string[]).includes(g),
+  );
   return {
     search_phrase: alert.search_phrase,
     frequency_minutes: String(alert.frequency_minutes),
     min_price: alert.min_price ?? '',
     max_price: alert.max_price ?? '',
     currency: alert.currency,
-    condition: (['any', 'new', 'used'].includes(alert.condition) ? alert.condition : 'any') as Condition,
+    conditions: groups.length ? groups : DEFAULT_CONDITIONS,
     buying_options: (['fixed_price', 'auction', 'any'].includes(alert.buying_options)
       ? alert.buying_options
       : 'fixed_price') as BuyingOptions,
     target_price: alert.target_price ?? '',
+    price_basis: alert.price_basis === 'item' ? 'item' : 'with_shipping',
+    exclude_words: (alert.exclude_words ?? []).join('\n'),
+    exclude_sellers: (alert.exclude_sellers ?? []).join(', '),
+    min_seller_feedback_percent:
+      alert.min_seller_feedback_percent === null || alert.min_seller_feedback_percent === undefined
+        ? ''
+        : String(alert.min_seller_feedback_percent),
+    ending_within_hours:
+      alert.ending_within_hours === null || alert.ending_within_hours === undefined
+        ? ''
+        : String(alert.ending_within_hours),
+    notify_on: alert.notify_on === 'deals_only' ? 'deals_only' : 'new_listings',
   };
+}
+
+/** Lines or commas separate words and phrases; spaces inside a phrase stay. */
+export function splitWords(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map((w) => w.trim().replace(/\s+/g, ' '))
+    .filter(Boolean);
+}
+
+/** Commas, spaces and lines separate eBay user names (which contain no spaces). */
+export function splitSellers(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function checkExcludeWords(words: string[]): string | undefined {
+  if (words.length > MAX_EXCLUDE_WORDS) return `Use at most ${MAX_EXCLUDE_WORDS} words or phrases.`;
+  const long = words.find((w) => [...w].length > MAX_EXCLUDE_WORD_CHARS);
+  if (long) return `“${long.slice(0, 20)}…” is longer than ${MAX_EXCLUDE_WORD_CHARS} characters.`;
+  if (words.some((w) => CONTROL.test(w))) return 'Remove tabs and other control characters.';
+  if (words.some((w) => !/[\p{L}\p{N}]/u.test(w))) return 'Each word or phrase needs a letter or digit.';
+  return undefined;
+}
+
+export function checkExcludeSellers(sellers: string[]): string | undefined {
+  if (sellers.length > MAX_EXCLUDE_SELLERS) return `Use at most ${MAX_EXCLUDE_SELLERS} sellers.`;
+  const bad = sellers.find((s) => s.length > 64 || !/^[A-Za-z0-9._*-]+$/.test(s));
+  if (bad) return `“${bad}” is not an eBay user name (letters, digits, . _ - *).`;
+  return undefined;
+}
+
+export function checkFeedback(value: string): string | undefined {
+  const text = value.trim();
+  if (!text) return undefined;
+  if (!/^\d+(\.\d)?$/.test(text) || Number(text) > 100) return 'Enter a percentage from 0 to 100, e.g. 98.5.';
+  return undefined;
+}
+
+export function checkEndingHours(value: string, buying: BuyingOptions): string | undefined {
+  const text = value.trim();
+  if (!text) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 72) return 'Enter whole hours from 1 to 72.';
+  if (buying === 'fixed_price') return 'Only auctions end: choose “Auction” or “Buy It Now or auction” as the format.';
+  return undefined;
 }
 
 // `char::is_control` in Rust is the Unicode category Cc.
@@ -85,7 +183,10 @@ export function checkPrice(value: string): { value?: number; error?: string } {
 }
 
 export function checkCurrency(value: string): string | undefined {
-  return /^[A-Za-z]{3}$/.test(value.trim()) ? undefined : 'Enter a three-letter currency code such as USD or EUR.';
+  const code = value.trim().toUpperCase();
+  if (!/^[A-Z]{3}$/.test(code)) return 'Enter a three-letter currency code such as USD or EUR.';
+  if (!CURRENCIES.includes(code)) return `${code} is not a currency code (ISO 4217), e.g. USD, EUR, GBP.`;
+  return undefined;
 }
 
 /** Checks every field; with no errors also returns the body to send. */
@@ -108,9 +209,24 @@ export function validateAlertForm(values: AlertFormValues): { errors: AlertFormE
   if (min.value !== undefined && max.value !== undefined && min.value > max.value) {
     errors.min_price = 'Must not be more than the maximum price.';
   }
+  if (target.value !== undefined && max.value !== undefined && target.value > max.value && !errors.target_price) {
+    errors.target_price = 'Must not be more than the maximum price: nothing above it is searched.';
+  }
 
   const currencyError = checkCurrency(values.currency);
   if (currencyError) errors.currency = currencyError;
+
+  if (values.conditions.length === 0) errors.conditions = 'Choose at least one condition.';
+  const words = splitWords(values.exclude_words);
+  const wordsError = checkExcludeWords(words);
+  if (wordsError) errors.exclude_words = wordsError;
+  const sellers = splitSellers(values.exclude_sellers);
+  const sellersError = checkExcludeSellers(sellers);
+  if (sellersError) errors.exclude_sellers = sellersError;
+  const feedbackError = checkFeedback(values.min_seller_feedback_percent);
+  if (feedbackError) errors.min_seller_feedback_percent = feedbackError;
+  const hoursError = checkEndingHours(values.ending_within_hours, values.buying_options);
+  if (hoursError) errors.ending_within_hours = hoursError;
 
   if (Object.keys(errors).length > 0) return { errors };
 
@@ -124,8 +240,16 @@ export function validateAlertForm(values: AlertFormValues): { errors: AlertFormE
       max_price: price(values.max_price),
       target_price: price(values.target_price),
       currency: values.currency.trim().toUpperCase(),
-      condition: values.condition,
+      conditions: CONDITION_GROUPS.filter((g) => values.conditions.includes(g)),
       buying_options: values.buying_options,
+      price_basis: values.price_basis,
+      exclude_words: words,
+      exclude_sellers: sellers,
+      min_seller_feedback_percent: values.min_seller_feedback_percent.trim()
+        ? Number(values.min_seller_feedback_percent.trim())
+        : null,
+      ending_within_hours: values.ending_within_hours.trim() ? Number(values.ending_within_hours.trim()) : null,
+      notify_on: values.notify_on,
     },
   };
 }

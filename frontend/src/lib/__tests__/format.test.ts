@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 
-import { formatAgo, formatFrequency, formatInterval, formatMoney, formatPercent, formatRelative } from '../format';
+import {
+  formatAgo,
+  formatFrequency,
+  formatHidden,
+  formatInterval,
+  formatMoney,
+  formatPercent,
+  formatPriceWithShipping,
+  formatRelative,
+  formatTimeLeft,
+} from '../format';
 
 describe('formatting', () => {
   it.each([
@@ -51,5 +61,35 @@ describe('formatting', () => {
     expect(formatAgo('2026-11-21T09:57:00Z', now)).toBe('3 minutes ago');
     expect(formatAgo(null, now)).toBe('—');
     expect(formatAgo('not a date', now)).toBe('not a date');
+  });
+});
+
+describe('listing formats (the same as alert emails)', () => {
+  it('writes money as the emails do', () => {
+    expect(formatMoney('1234.5', 'USD')).toBe('$1,234.50');
+    expect(formatMoney('1234.5', 'JPY')).toBe('¥1,235');
+    expect(formatMoney('12.5', 'CHF')).toBe('CHF\u00a012.50');
+    expect(formatMoney('100', 'CAD')).toBe('CA$100.00');
+  });
+
+  it('never shows unknown shipping as free', () => {
+    expect(formatPriceWithShipping('89', '12.5', 'USD')).toBe('$89.00 + $12.50 shipping');
+    expect(formatPriceWithShipping('89', '0', 'USD')).toBe('$89.00, free shipping');
+    expect(formatPriceWithShipping('89', null, 'USD')).toBe('$89.00 + shipping unknown');
+  });
+
+  it('says what a run hid and why', () => {
+    expect(formatHidden({ total: 12, for_parts: 8, excluded_words: 3, seller: 1 })).toBe(
+      '12 hidden: 8 for parts, 3 excluded words, 1 seller',
+    );
+    expect(formatHidden({ total: 0 })).toBeUndefined();
+    expect(formatHidden(null)).toBeUndefined();
+  });
+
+  it('says how long an auction has left', () => {
+    const now = Date.parse('2026-11-21T10:00:00Z');
+    expect(formatTimeLeft('2026-11-21T13:20:00Z', now)).toBe('ends in 3h 20m');
+    expect(formatTimeLeft('2026-11-23T12:00:00Z', now)).toBe('ends in 2d 2h');
+    expect(formatTimeLeft('2026-11-21T09:00:00Z', now)).toBe('ended');
   });
 });

@@ -15,7 +15,14 @@ export function resetIds(): void {
 const minutesFromNow = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
 
 export function buildMe(overrides: Partial<Me> = {}): Me {
-  return { id: nextId(), email: 'ada@example.com', created_at: '2026-11-01T09:00:00Z', ...overrides };
+  return {
+    id: nextId(),
+    email: 'ada@example.com',
+    created_at: '2026-11-01T09:00:00Z',
+    country: null,
+    postal_code: null,
+    ...overrides,
+  };
 }
 
 export function buildAlert(overrides: Partial<Alert> = {}): Alert {
@@ -37,6 +44,16 @@ export function buildAlert(overrides: Partial<Alert> = {}): Alert {
     next_run_at: minutesFromNow(12),
     last_run_status: null,
     last_run_error: null,
+    conditions: ['new', 'open_box', 'refurbished', 'used'],
+    exclude_words: [],
+    exclude_sellers: [],
+    min_seller_feedback_percent: null,
+    price_basis: 'with_shipping',
+    ending_within_hours: null,
+    notify_on: 'new_listings',
+    alert_emails: true,
+    insight_emails: true,
+    last_run_hidden: null,
     ...overrides,
   };
 }

@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { http } from 'msw';
 import { describe, expect, it } from 'vitest';
 
@@ -11,7 +11,8 @@ describe('creating an alert', () => {
 
     expect(screen.getByLabelText('Currency')).toHaveValue('USD');
     expect(screen.getByLabelText('Buying format')).toHaveValue('fixed_price');
-    expect(screen.getByLabelText('Condition')).toHaveValue('any');
+    expect(screen.getByRole('checkbox', { name: 'For parts or not working' })).not.toBeChecked();
+    expect(screen.getByRole('checkbox', { name: 'Used' })).toBeChecked();
     expect(within(screen.getByLabelText('How often to search')).getAllByRole('option').map((o) => o.textContent)).toEqual([
       'Every 2 minutes',
       'Every 10 minutes',
@@ -25,7 +26,11 @@ describe('creating an alert', () => {
     await user.type(screen.getByLabelText('Minimum price'), '100');
     await user.type(screen.getByLabelText('Maximum price'), '450.5');
     await user.type(screen.getByLabelText('Target price (optional)'), '299.99');
-    await user.selectOptions(screen.getByLabelText('Condition'), 'New');
+    for (const name of ['Open box', 'Refurbished', 'Used']) await user.click(screen.getByRole('checkbox', { name }));
+    await user.selectOptions(screen.getByLabelText('Compare prices as'), 'Item price only');
+    await user.type(screen.getByLabelText('Words or phrases in the title'), 'lot{Enter}for parts');
+    await user.type(screen.getByLabelText('Sellers'), 'junk_dealer, cheapo');
+    await user.type(screen.getByLabelText('Minimum seller feedback (%)'), '98.5');
     await user.click(screen.getByRole('button', { name: 'Create alert' }));
 
     await findHeading('lego 42100');
@@ -38,8 +43,14 @@ describe('creating an alert', () => {
       max_price: '450.5',
       target_price: '299.99',
       currency: 'USD',
-      condition: 'new',
+      conditions: ['new'],
       buying_options: 'fixed_price',
+      price_basis: 'item',
+      exclude_words: ['lot', 'for parts'],
+      exclude_sellers: ['junk_dealer', 'cheapo'],
+      min_seller_feedback_percent: 98.5,
+      ending_within_hours: null,
+      notify_on: 'new_listings',
     });
     expect(screen.getByText('Alert created. Its first search runs right away.')).toBeInTheDocument();
   });
@@ -115,6 +126,67 @@ describe('creating an alert', () => {
   });
 });
 
+describe('the precise fields', () => {
+  it('say what is wrong with each, next to it, and send nothing', async () => {
+    const { user } = renderApp('/alerts/new');
+    await findHeading('New alert');
+    const requests: unknown[] = [];
+    server.events.on('request:start', ({ request }) => {
+      if (request.method === 'POST') requests.push(request.url);
+    });
+
+    await user.type(screen.getByLabelText('Search phrase'), 'switch oled');
+    await user.type(screen.getByLabelText('Maximum price'), '300');
+    await user.type(screen.getByLabelText('Target price (optional)'), '350');
+    await user.clear(screen.getByLabelText('Currency'));
+    await user.type(screen.getByLabelText('Currency'), 'XYZ');
+    for (const name of ['New', 'Open box', 'Refurbished', 'Used']) await user.click(screen.getByRole('checkbox', { name }));
+    await user.type(screen.getByLabelText('Words or phrases in the title'), 'x'.repeat(51));
+    await user.type(screen.getByLabelText('Sellers'), 'bad|name');
+    await user.type(screen.getByLabelText('Minimum seller feedback (%)'), '101');
+    await user.click(screen.getByRole('button', { name: 'Create alert' }));
+
+    expect(screen.getByText('6 fields need your attention before saving.')).toBeInTheDocument();
+    expect(screen.getByLabelText('Target price (optional)')).toHaveAccessibleDescription(/Must not be more than the maximum price/);
+    expect(screen.getByLabelText('Currency')).toHaveAccessibleDescription(/XYZ is not a currency code/);
+    expect(screen.getByText('Choose at least one condition.')).toBeInTheDocument();
+    expect(screen.getByLabelText('Words or phrases in the title')).toHaveAccessibleDescription(/longer than 50 characters/);
+    expect(screen.getByLabelText('Sellers')).toHaveAccessibleDescription(/“bad\|name” is not an eBay user name/);
+    expect(screen.getByLabelText('Minimum seller feedback (%)')).toHaveAccessibleDescription(/from 0 to 100/);
+    expect(requests).toEqual([]);
+  });
+
+  it('offer the auction window only with auctions, and explain deals only honestly', async () => {
+    const { user } = renderApp('/alerts/new');
+    await findHeading('New alert');
+    expect(screen.queryByLabelText('Auctions ending within (hours, optional)')).not.toBeInTheDocument();
+    await user.selectOptions(screen.getByLabelText('Buying format'), 'Buy It Now or auction');
+    await user.type(screen.getByLabelText('Auctions ending within (hours, optional)'), '80');
+    await user.selectOptions(screen.getByLabelText('Email me about'), 'Deals only');
+    expect(screen.getByLabelText('Email me about')).toHaveAccessibleDescription(/Deal verdicts are not computed yet/);
+    await user.type(screen.getByLabelText('Search phrase'), 'switch');
+    await user.click(screen.getByRole('button', { name: 'Create alert' }));
+    expect(screen.getByLabelText('Auctions ending within (hours, optional)')).toHaveAccessibleDescription(
+      /whole hours from 1 to 72/,
+    );
+  });
+
+  it('puts the server’s 422 for a new field next to that field', async () => {
+    server.use(
+      http.post('*/api/v1/alerts', () =>
+        apiError(422, 'validation_failed', 'Some fields are not valid.', [
+          { field: 'exclude_sellers', message: 'must be eBay user names' },
+        ]),
+      ),
+    );
+    const { user } = renderApp('/alerts/new');
+    await findHeading('New alert');
+    await user.type(screen.getByLabelText('Search phrase'), 'lego');
+    await user.click(screen.getByRole('button', { name: 'Create alert' }));
+    await waitFor(() => expect(screen.getByLabelText('Sellers')).toHaveAccessibleDescription(/Must be eBay user names\./));
+  });
+});
+
 describe('editing an alert', () => {
   it('starts from the saved values and sends the changes, clearing emptied prices', async () => {
     const alert = buildAlert({
@@ -123,8 +195,9 @@ describe('editing an alert', () => {
       min_price: '900.00',
       max_price: '2500.00',
       currency: 'EUR',
-      condition: 'used',
+      conditions: ['used'],
       buying_options: 'any',
+      ending_within_hours: 6,
     });
     db.alerts = [alert];
     const { user, router } = renderApp(`/alerts/${alert.id}/edit`);
@@ -134,8 +207,10 @@ describe('editing an alert', () => {
     expect(screen.getByLabelText('How often to search')).toHaveValue('60');
     expect(screen.getByLabelText('Minimum price')).toHaveValue('900.00');
     expect(screen.getByLabelText('Currency')).toHaveValue('EUR');
-    expect(screen.getByLabelText('Condition')).toHaveValue('used');
+    expect(screen.getByRole('checkbox', { name: 'Used' })).toBeChecked();
+    expect(screen.getByRole('checkbox', { name: 'New' })).not.toBeChecked();
     expect(screen.getByLabelText('Buying format')).toHaveValue('any');
+    expect(screen.getByLabelText('Auctions ending within (hours, optional)')).toHaveValue('6');
 
     await user.clear(screen.getByLabelText('Minimum price'));
     await user.clear(screen.getByLabelText('Search phrase'));

@@ -93,11 +93,11 @@ describe('the alert page', () => {
     expect(first).toHaveAttribute('href', 'https://www.ebay.com/itm/v1%7C1%7C0');
     expect(first).toHaveAttribute('target', '_blank');
     expect(first).toHaveAttribute('rel', 'noopener noreferrer');
-    expect(listings.getByText('$350.00')).toBeInTheDocument();
+    expect(listings.getByText('$350.00 + shipping unknown')).toBeInTheDocument();
     expect(listings.getByText('−12.5%')).toBeInTheDocument();
     expect(listings.getByText('(was $400.00)')).toBeInTheDocument();
     expect(listings.getAllByText(/First seen/)[0]).toHaveTextContent('First seen 3 hours ago');
-    expect(listings.getByText('$289.00')).toBeInTheDocument();
+    expect(listings.getByText('$289.00 + shipping unknown')).toBeInTheDocument();
   });
 
   it('shows the ten most recent listings first and the rest on request', async () => {
@@ -140,7 +140,7 @@ describe('the alert page', () => {
     );
     renderApp(`/alerts/${alert.id}`);
     const listings = within(await screen.findByRole('list', { name: 'Recent listings' }));
-    expect(listings.getByText('$300.00')).toBeInTheDocument();
+    expect(listings.getByText('$300.00 + shipping unknown')).toBeInTheDocument();
     expect(listings.getByText('−25%')).toBeInTheDocument();
     expect(listings.getByText('(was $400.00)')).toBeInTheDocument();
   });

@@ -31,6 +31,7 @@ describe('the alerts list', () => {
         max_price: '450.00',
         currency: 'USD',
         condition: 'new',
+        conditions: ['new'],
         buying_options: 'auction',
         target_price: '299.99',
         frequency_minutes: 10,

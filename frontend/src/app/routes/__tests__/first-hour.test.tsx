@@ -80,6 +80,7 @@ describe('pages that say true things', () => {
       min_price: '100.00',
       max_price: '150.00',
       condition: 'new',
+      conditions: ['new'],
       buying_options: 'fixed_price',
       last_run_at: secondsFromNow(-60),
       last_run_status: 'no_new_listings',
@@ -90,7 +91,7 @@ describe('pages that say true things', () => {
     const notice = within(listings);
     expect(await notice.findByText('The last run found no listings')).toBeInTheDocument();
     expect(notice.getByText('Widen the price range (now from $100.00 up to $150.00) or remove it.')).toBeInTheDocument();
-    expect(notice.getByText('Allow any condition (now New only).')).toBeInTheDocument();
+    expect(notice.getByText('Allow more conditions (now New only).')).toBeInTheDocument();
     expect(notice.getByText('Include every buying format (now Buy It Now only).')).toBeInTheDocument();
     expect(notice.getByRole('link', { name: 'Edit the filters' })).toHaveAttribute('href', `/alerts/${alert.id}/edit`);
   });

@@ -59,8 +59,14 @@ describe('alert form rules (the server’s, checked before sending)', () => {
       max_price: '450',
       target_price: null,
       currency: 'EUR',
-      condition: 'any',
+      conditions: ['new', 'open_box', 'refurbished', 'used'],
       buying_options: 'fixed_price',
+      price_basis: 'with_shipping',
+      exclude_words: [],
+      exclude_sellers: [],
+      min_seller_feedback_percent: null,
+      ending_within_hours: null,
+      notify_on: 'new_listings',
     });
   });
 

@@ -3,7 +3,7 @@ import type { Alert } from '@/lib/api-models';
 import {
   capitalize,
   formatBuyingOptions,
-  formatCondition,
+  formatConditions,
   formatDateTime,
   formatFrequency,
   formatInterval,
@@ -27,9 +27,21 @@ export function AlertFilters({ alert }: { alert: Alert }) {
   return (
     <ul className="tags" aria-label="Filters">
       <li>{range ? `${range} (${alert.currency})` : `Any price (${alert.currency})`}</li>
-      <li>{formatCondition(alert.condition)}</li>
+      <li>{formatConditions(alert.conditions ?? [])}</li>
       <li>{formatBuyingOptions(alert.buying_options)}</li>
       {alert.target_price && <li>Target ≤ {formatMoney(alert.target_price, alert.currency)}</li>}
+      {(alert.min_price || alert.max_price || alert.target_price) && (
+        <li>{alert.price_basis === 'item' ? 'Item price only' : 'Prices include shipping'}</li>
+      )}
+      {alert.ending_within_hours != null && <li>Auctions ending within {alert.ending_within_hours} h</li>}
+      {(alert.exclude_words ?? []).length > 0 && <li>Without “{(alert.exclude_words ?? []).join('”, “')}”</li>}
+      {(alert.exclude_sellers ?? []).length > 0 && (
+        <li>
+          {(alert.exclude_sellers ?? []).length} seller{(alert.exclude_sellers ?? []).length === 1 ? '' : 's'} left out
+        </li>
+      )}
+      {alert.min_seller_feedback_percent != null && <li>Seller feedback ≥ {alert.min_seller_feedback_percent}%</li>}
+      {alert.notify_on === 'deals_only' && <li>Deals only</li>}
     </ul>
   );
 }

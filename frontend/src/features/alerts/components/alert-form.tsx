@@ -2,11 +2,11 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 
 import { Button, buttonClass } from '@/components/ui/button';
-import { SelectField, TextField } from '@/components/ui/field';
+import { SelectField, TextAreaField, TextField } from '@/components/ui/field';
 import { ApiError, errorMessage } from '@/lib/api-client';
-import type { AlertInput } from '@/lib/api-models';
-import { FREQUENCIES } from '@/lib/api-models';
-import { capitalize, formatFrequency } from '@/lib/format';
+import type { AlertInput, ConditionGroup } from '@/lib/api-models';
+import { CONDITION_GROUPS, FREQUENCIES } from '@/lib/api-models';
+import { capitalize, formatCondition, formatFrequency } from '@/lib/format';
 
 import {
   ALERT_FIELDS,
@@ -18,10 +18,20 @@ import {
 } from '../validation';
 
 const FREQUENCY_OPTIONS = FREQUENCIES.map((m) => ({ value: String(m), label: capitalize(formatFrequency(m)) }));
-const CONDITION_OPTIONS = [
-  { value: 'any', label: 'Any condition' },
-  { value: 'new', label: 'New' },
-  { value: 'used', label: 'Used' },
+const CONDITION_HINTS: Record<ConditionGroup, string> = {
+  new: 'Unused, sealed',
+  open_box: 'Unused, packaging opened',
+  refurbished: 'Certified or seller refurbished',
+  used: 'Pre-owned, working',
+  for_parts: 'Broken or not working',
+};
+const PRICE_BASIS_OPTIONS = [
+  { value: 'with_shipping', label: 'Price plus shipping to me' },
+  { value: 'item', label: 'Item price only' },
+] as const;
+const NOTIFY_OPTIONS = [
+  { value: 'new_listings', label: 'New listings, price drops and target hits' },
+  { value: 'deals_only', label: 'Deals only' },
 ] as const;
 const BUYING_OPTIONS = [
   { value: 'fixed_price', label: 'Buy It Now' },
@@ -58,11 +68,26 @@ export function AlertForm({ initialValues, submitLabel, onSubmit, isPending, can
     formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
   }, [focusRequest]);
 
+  const clear = (field: AlertField) => {
+    if (errors[field]) setErrors(({ [field]: _gone, ...rest }) => rest);
+  };
+
   const set = (field: AlertField) => (event: { target: { value: string } }) => {
     const value = event.target.value;
     setValues((v) => ({ ...v, [field]: value }));
-    if (errors[field]) setErrors(({ [field]: _gone, ...rest }) => rest);
+    clear(field);
   };
+
+  const toggleCondition = (group: ConditionGroup) => (event: { target: { checked: boolean } }) => {
+    const { checked } = event.target;
+    setValues((v) => ({
+      ...v,
+      conditions: checked ? [...v.conditions, group] : v.conditions.filter((g) => g !== group),
+    }));
+    clear('conditions');
+  };
+
+  const auctions = values.buying_options !== 'fixed_price';
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -159,7 +184,7 @@ export function AlertForm({ initialValues, submitLabel, onSubmit, isPending, can
             value={values.currency}
             onChange={set('currency')}
             error={errors.currency}
-            hint="ISO code, e.g. USD"
+            hint="ISO 4217, e.g. USD"
             fieldClassName="field--narrow"
           />
         </div>
@@ -173,18 +198,55 @@ export function AlertForm({ initialValues, submitLabel, onSubmit, isPending, can
         value={values.target_price}
         onChange={set('target_price')}
         error={errors.target_price}
-        hint="We point out listings at or under this price."
+        hint="We point out listings at or under this price. Auction bids never count: they still rise."
       />
 
+      <SelectField
+        label="Compare prices as"
+        name="price_basis"
+        value={values.price_basis}
+        onChange={set('price_basis')}
+        error={errors.price_basis}
+        options={PRICE_BASIS_OPTIONS}
+        hint={
+          values.price_basis === 'with_shipping'
+            ? 'The range and target apply to price plus the cheapest shipping to your address (set it on the Account page). A listing whose shipping eBay does not state is never taken as free: it can’t be within your maximum or at your target.'
+            : 'The range and target apply to the item price; shipping is shown but not counted.'
+        }
+      />
+
+      <fieldset
+        className={`fieldset${errors.conditions ? ' fieldset--invalid' : ''}`}
+        aria-describedby={errors.conditions ? 'conditions-error' : 'conditions-hint'}
+      >
+        <legend>Condition</legend>
+        <div className="checks">
+          {CONDITION_GROUPS.map((group) => (
+            <label key={group} className="check" title={CONDITION_HINTS[group]}>
+              <input
+                type="checkbox"
+                name="conditions"
+                value={group}
+                checked={values.conditions.includes(group)}
+                onChange={toggleCondition(group)}
+                aria-invalid={errors.conditions ? true : undefined}
+              />
+              {formatCondition(group)}
+            </label>
+          ))}
+        </div>
+        {errors.conditions ? (
+          <p id="conditions-error" className="field__error">
+            {errors.conditions}
+          </p>
+        ) : (
+          <p id="conditions-hint" className="field__hint">
+            “For parts or not working” is left out unless you tick it.
+          </p>
+        )}
+      </fieldset>
+
       <div className="form-row">
-        <SelectField
-          label="Condition"
-          name="condition"
-          value={values.condition}
-          onChange={set('condition')}
-          error={errors.condition}
-          options={CONDITION_OPTIONS}
-        />
         <SelectField
           label="Buying format"
           name="buying_options"
@@ -194,7 +256,71 @@ export function AlertForm({ initialValues, submitLabel, onSubmit, isPending, can
           options={BUYING_OPTIONS}
           hint={BUYING_HINTS[values.buying_options]}
         />
+        {auctions && (
+          <TextField
+            label="Auctions ending within (hours, optional)"
+            name="ending_within_hours"
+            inputMode="numeric"
+            autoComplete="off"
+            value={values.ending_within_hours}
+            onChange={set('ending_within_hours')}
+            error={errors.ending_within_hours}
+            hint="1–72. Each auction ending that soon with its bid in your range is reported once."
+          />
+        )}
       </div>
+
+      <fieldset className="fieldset">
+        <legend>Leave out (optional)</legend>
+        <div className="stack">
+          <TextAreaField
+            label="Words or phrases in the title"
+            name="exclude_words"
+            value={values.exclude_words}
+            onChange={set('exclude_words')}
+            error={errors.exclude_words}
+            rows={3}
+            hint="One per line or separated by commas, e.g. “lot”, “for parts”, “case only”. Whole words; case and accents do not matter. Up to 20."
+          />
+          <div className="form-row">
+            <TextField
+              label="Sellers"
+              name="exclude_sellers"
+              autoComplete="off"
+              spellCheck={false}
+              value={values.exclude_sellers}
+              onChange={set('exclude_sellers')}
+              error={errors.exclude_sellers}
+              hint="eBay user names, separated by commas. Up to 50."
+            />
+            <TextField
+              label="Minimum seller feedback (%)"
+              name="min_seller_feedback_percent"
+              inputMode="decimal"
+              autoComplete="off"
+              value={values.min_seller_feedback_percent}
+              onChange={set('min_seller_feedback_percent')}
+              error={errors.min_seller_feedback_percent}
+              hint="e.g. 98.5; sellers below it are left out."
+              fieldClassName="field--narrow"
+            />
+          </div>
+        </div>
+      </fieldset>
+
+      <SelectField
+        label="Email me about"
+        name="notify_on"
+        value={values.notify_on}
+        onChange={set('notify_on')}
+        error={errors.notify_on}
+        options={NOTIFY_OPTIONS}
+        hint={
+          values.notify_on === 'deals_only'
+            ? 'Deal verdicts are not computed yet: until they are, this alert keeps its listings here but sends no alert emails.'
+            : undefined
+        }
+      />
 
       <div className="form-actions">
         <Button type="submit" variant="primary" isLoading={isPending}>

@@ -4,7 +4,18 @@ import { Link } from 'react-router';
 import { Button } from '@/components/ui/button';
 import { ErrorState, Loading } from '@/components/ui/states';
 import type { Alert } from '@/lib/api-models';
-import { formatAgo, formatBuyingOptions, formatCondition, formatDateTime, formatMoney, formatPercent } from '@/lib/format';
+import {
+  formatAgo,
+  formatBuyingOptions,
+  formatCondition,
+  formatConditions,
+  formatDateTime,
+  formatHidden,
+  formatMoney,
+  formatPercent,
+  formatPriceWithShipping,
+  formatTimeLeft,
+} from '@/lib/format';
 import { useNow } from '@/lib/use-now';
 
 import { useAlertItems, type AlertItem } from '../api/get-alert-items';
@@ -43,19 +54,61 @@ function ListingImage({ src }: { src: string | undefined }) {
 
 const FIRST_SHOWN = 10;
 
+/** Condition, format (with bids and time left) and seller, as a buyer scans them. */
+function ListingFacts({ item, now }: { item: AlertItem; now: number }) {
+  const facts: string[] = [];
+  if (item.condition) facts.push(formatCondition(item.condition));
+  else if (item.condition_label) facts.push(item.condition_label);
+  if (item.buying_option === 'auction') {
+    const bids = item.bid_count ?? 0;
+    facts.push(`Auction, ${bids} bid${bids === 1 ? '' : 's'}`);
+  } else if (item.buying_option) {
+    facts.push(formatBuyingOptions(item.buying_option));
+  }
+  const left = formatTimeLeft(item.ends_at, now);
+  if (left) facts.push(left);
+  if (item.seller) {
+    facts.push(item.seller_feedback_percent ? `${item.seller} (${Number(item.seller_feedback_percent)}% positive)` : item.seller);
+  }
+  if (facts.length === 0) return null;
+  return (
+    <ul className="listing__facts" aria-label="Details">
+      {facts.map((fact) => (
+        <li key={fact}>{fact}</li>
+      ))}
+    </ul>
+  );
+}
+
+/** "12 hidden: 8 for parts, 3 excluded words, 1 seller" after the last run, if it hid any. */
+export function HiddenByFilters({ alert }: { alert: Alert }) {
+  const text = formatHidden(alert.last_run_hidden);
+  if (!text) return null;
+  return (
+    <p className="muted small" data-testid="hidden-summary">
+      Last run: {text}.
+    </p>
+  );
+}
+
 /**
- * What to change when a run found nothing: each filter that narrows the search, in the alert's
- * own terms. (How many listings the filters hid is not recorded by runs yet.)
+ * What to change when a run found nothing: how many listings the alert's own filters hid, and
+ * each filter that narrows the search, in the alert's own terms.
  */
 export function NothingFound({ alert }: { alert: Alert }) {
   const tips: string[] = [];
+  const hidden = formatHidden(alert.last_run_hidden);
+  if ((alert.exclude_words ?? []).length > 0) tips.push('Remove some excluded words.');
+  if (alert.min_seller_feedback_percent != null) tips.push('Lower the minimum seller feedback.');
   if (alert.min_price || alert.max_price) {
     const range = [alert.min_price && `from ${formatMoney(alert.min_price, alert.currency)}`, alert.max_price && `up to ${formatMoney(alert.max_price, alert.currency)}`]
       .filter(Boolean)
       .join(' ');
     tips.push(`Widen the price range (now ${range}) or remove it.`);
   }
-  if (alert.condition !== 'any') tips.push(`Allow any condition (now ${formatCondition(alert.condition)} only).`);
+  if ((alert.conditions ?? []).length < 4) {
+    tips.push(`Allow more conditions (now ${formatConditions(alert.conditions ?? [])} only).`);
+  }
   if (alert.buying_options !== 'any') {
     tips.push(`Include every buying format (now ${formatBuyingOptions(alert.buying_options)} only).`);
   }
@@ -63,7 +116,11 @@ export function NothingFound({ alert }: { alert: Alert }) {
   return (
     <div className="notice notice--info">
       <p className="notice__title">The last run found no listings</p>
-      <p>eBay had nothing that matches all of this alert’s filters. To find more:</p>
+      <p>
+        {hidden
+          ? `eBay returned listings, but this alert’s filters hid them (${hidden}). To see more:`
+          : 'eBay had nothing that matches all of this alert’s filters. To find more:'}
+      </p>
       <ul>
         {tips.map((tip) => (
           <li key={tip}>{tip}</li>
@@ -101,6 +158,7 @@ export function AlertListings({ alertId, currency, alert }: { alertId: string; c
   const shown = showAll ? items.data : items.data.slice(0, FIRST_SHOWN);
   return (
     <>
+      {alert && <HiddenByFilters alert={alert} />}
       <ul className="listings" aria-label="Recent listings">
         {shown.map((item) => {
           const href = safeUrl(item.item_url);
@@ -119,9 +177,16 @@ export function AlertListings({ alertId, currency, alert }: { alertId: string; c
                   <span className="listing__title">{item.title}</span>
                 )}
                 <p className="listing__meta">
-                  <strong className="listing__price">{formatMoney(item.price, itemCurrency)}</strong>{' '}
+                  <strong className="listing__price">
+                    {item.buying_option === 'auction' ? 'Current bid ' : ''}
+                    {formatPriceWithShipping(item.price, item.shipping_cost, itemCurrency)}
+                  </strong>{' '}
+                  {item.total_price && item.shipping_cost && Number(item.shipping_cost) > 0 && (
+                    <span className="muted">= {formatMoney(item.total_price, itemCurrency)} </span>
+                  )}
                   <PriceChange item={item} currency={itemCurrency} />
                 </p>
+                <ListingFacts item={item} now={now} />
                 {item.first_seen_at && (
                   <p className="listing__meta muted">
                     First seen{' '}
