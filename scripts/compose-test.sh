@@ -29,6 +29,15 @@
 #   COMPOSE_TEST_AIO_PORT   host port of the all-in-one container (default 18090)
 #   COMPOSE_TEST_BREAK      `healthcheck` or `image`: break the copy on purpose, to see the test
 #                           fail with a clear message (see deploy/README.md)
+#   COMPOSE_TEST_REBUILD    1: after the first build, change a source file of alerts-service in
+#                           the copy and build again, timing the rebuild (the dependency cache)
+#   COMPOSE_TEST_STORAGE    where images, build caches and volumes live: `disk` (podman's own
+#                           storage, kept between runs, so rebuilds are warm), `tmpfs` (a
+#                           RAM-backed storage of this run only, unmounted at the end: every run is
+#                           a cold build, ~5 GB of RAM at the peak) or `auto` (default: tmpfs when
+#                           the disk has less than 12 GB free and memory has more)
+#   COMPOSE_TEST_KEEP_STORAGE  1: leave the tmpfs mounted at the end, and reuse it next time
+#                           (warm rebuilds while working on the Dockerfile; `umount` it after)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,17 +53,64 @@ BASE_IMAGE=localhost/local/debian:bookworm
 STANDIN_LABEL=io.ebay-alerts.stand-in
 SOCK=$WORK/podman.sock
 SRC=$WORK/src
+STORAGE=${COMPOSE_TEST_STORAGE:-auto}
+STORE=$WORK/storage
+STORE_MOUNTED=""
+PODMAN_ARGS=()
 STARTED=$(date +%s)
 
+CHECKS=0
+FAILED=0
 log() { printf '\n==> [%4ds] %s\n' "$(($(date +%s) - STARTED))" "$*"; }
+pass() {
+    CHECKS=$((CHECKS + 1))
+    echo "  ok  $*"
+}
 fail() {
+    FAILED=1
     printf '\nCOMPOSE TEST FAILED: %s\n' "$*" >&2
     exit 1
 }
 elapsed() { echo "$(($(date +%s) - $1))s"; }
 
 case "$BREAK" in "" | healthcheck | image) ;; *) fail "COMPOSE_TEST_BREAK must be healthcheck or image, not '$BREAK'" ;; esac
+case "$STORAGE" in auto | disk | tmpfs) ;; *) fail "COMPOSE_TEST_STORAGE must be auto, disk or tmpfs, not '$STORAGE'" ;; esac
 [ "$(id -u)" = 0 ] || fail "run as root: it installs packages and runs podman as root"
+
+# Every podman call of this script (and of the processes it starts) uses the chosen storage.
+podman() { command podman "${PODMAN_ARGS[@]}" "$@"; }
+
+choose_storage() {
+    if [ "$STORAGE" != disk ] && mountpoint -q "$STORE"; then
+        echo "   reusing the storage tmpfs kept by an earlier run (COMPOSE_TEST_KEEP_STORAGE=1)"
+        STORAGE=tmpfs
+        STORE_MOUNTED=1
+        PODMAN_ARGS=(--root "$STORE/root" --runroot "$STORE/run")
+        export TMPDIR=$STORE/tmp
+        return
+    fi
+    if [ "$STORAGE" = auto ]; then
+        local disk_gb mem_gb
+        mkdir -p /var/lib/containers
+        disk_gb=$(($(df -Pk /var/lib/containers | awk 'NR==2 {print $4}') / 1048576))
+        mem_gb=$(($(awk '/^MemAvailable:/ {print $2}' /proc/meminfo) / 1048576))
+        if [ "$disk_gb" -lt 12 ] && [ "$mem_gb" -ge 12 ]; then
+            STORAGE=tmpfs
+            echo "   ${disk_gb} GB free on disk, ${mem_gb} GB of memory available: images and caches go to a tmpfs (cold build)"
+        else
+            STORAGE=disk
+        fi
+    fi
+    if [ "$STORAGE" = tmpfs ]; then
+        mkdir -p "$STORE"
+        mount -t tmpfs -o size=12g,mode=0700 ebay-alerts-compose-test "$STORE"
+        STORE_MOUNTED=1
+        mkdir -p "$STORE/root" "$STORE/run" "$STORE/tmp"
+        PODMAN_ARGS=(--root "$STORE/root" --runroot "$STORE/run")
+        # buildah keeps RUN --mount=type=cache directories under $TMPDIR.
+        export TMPDIR=$STORE/tmp
+    fi
+}
 
 # ---- 1. packages and engine configuration ----------------------------------------------------
 
@@ -107,7 +163,7 @@ mirror_url() {
 
 build_base_image() {
     podman image exists "$BASE_IMAGE" && return
-    local rootfs=$WORK/rootfs mirror
+    local rootfs=${TMPDIR:-$WORK}/rootfs mirror
     mirror=$(mirror_url)
     log "debootstrap: Debian bookworm (minbase) from $mirror as $BASE_IMAGE"
     rm -rf "$rootfs"
@@ -122,7 +178,7 @@ build_base_image() {
     printf 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\nAcquire::Languages "none";\n' \
         >"$rootfs/etc/apt/apt.conf.d/90container"
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/lib/apt/lists/*
-    tar -C "$rootfs" -c . | podman import --change 'CMD ["/bin/bash"]' --change 'ENV LANG=C.UTF-8' - "$BASE_IMAGE" >/dev/null
+    tar -C "$rootfs" -c . | podman import -q --change 'CMD ["/bin/bash"]' --change 'ENV LANG=C.UTF-8' - "$BASE_IMAGE" >/dev/null
     rm -rf "$rootfs"
 }
 
@@ -200,7 +256,14 @@ PUMP_PID=""
 COMPOSE_UP=""
 AIO_STARTED=""
 
-compose() { docker-compose -p "$PROJECT" --project-directory "$SRC" -f "$SRC/docker-compose.yml" "$@"; }
+compose() {
+    local files=(-f "$SRC/docker-compose.yml")
+    if [ "${1:-}" = -f ]; then
+        files+=(-f "$2")
+        shift 2
+    fi
+    docker-compose -p "$PROJECT" --project-directory "$SRC" "${files[@]}" "$@"
+}
 
 start_engine() {
     rm -f "$SOCK"
@@ -212,11 +275,12 @@ start_engine() {
     # "starting" and depends_on: service_healthy would wait forever. This loop does the timers'
     # job every 2 s for this project's containers (retries, timeout, start_period still apply).
     # shellcheck disable=SC2016 # expanded by the inner shell, from its environment
-    PROJECT=$PROJECT AIO_NAME=$AIO_NAME setsid bash -c '
+    PROJECT=$PROJECT AIO_NAME=$AIO_NAME PODMAN_FLAGS="${PODMAN_ARGS[*]}" setsid bash -c '
         while :; do
-            for id in $(podman ps -q --filter "label=com.docker.compose.project=$PROJECT"
-                        podman ps -q --filter "name=^$AIO_NAME\$"); do
-                podman healthcheck run "$id" >/dev/null 2>&1 &
+            # shellcheck disable=SC2086 # PODMAN_FLAGS is a list of words without spaces inside
+            for id in $(podman $PODMAN_FLAGS ps -q --filter "label=com.docker.compose.project=$PROJECT"
+                        podman $PODMAN_FLAGS ps -q --filter "name=^$AIO_NAME\$"); do
+                podman $PODMAN_FLAGS healthcheck run "$id" >/dev/null 2>&1 &
             done
             wait; sleep 2
         done' >/dev/null 2>&1 &
@@ -241,9 +305,13 @@ remove_project() {
     podman rm -f -t 10 "$AIO_NAME" >/dev/null 2>&1 || true
     podman volume rm -f "$AIO_VOLUME" >/dev/null 2>&1 || true
     # What compose could not remove (e.g. a container created by an interrupted `up`).
-    podman ps -a -q --filter "label=com.docker.compose.project=$PROJECT" | xargs -r podman rm -f -t 5 >/dev/null 2>&1 || true
-    podman volume ls -q --filter "label=com.docker.compose.project=$PROJECT" | xargs -r podman volume rm -f >/dev/null 2>&1 || true
-    podman network ls -q --filter "label=com.docker.compose.project=$PROJECT" | xargs -r podman network rm -f >/dev/null 2>&1 || true
+    local kind id
+    for kind in container volume network; do
+        for id in $(podman "$kind" ls -a -q --filter "label=com.docker.compose.project=$PROJECT" 2>/dev/null ||
+                    podman "$kind" ls -q --filter "label=com.docker.compose.project=$PROJECT" 2>/dev/null); do
+            podman "$kind" rm -f "$id" >/dev/null 2>&1 || true
+        done
+    done
 }
 
 cleanup() {
@@ -264,7 +332,21 @@ cleanup() {
     if [ -n "$left" ]; then
         printf '\nCOMPOSE TEST FAILED: left behind after tear-down: %s\n' "$left" >&2
         rc=1
+        FAILED=$((FAILED + 1))
+    elif [ "$rc" = 0 ]; then
+        pass "nothing of the test is left: no container, volume or network; podman service and healthcheck loop stopped"
     fi
+    if [ -n "$STORE_MOUNTED" ] && [ "${COMPOSE_TEST_KEEP_STORAGE:-0}" = 1 ]; then
+        echo "   images and caches kept in the tmpfs $STORE (umount $STORE frees the memory)"
+    elif [ -n "$STORE_MOUNTED" ]; then
+        # The run's images, caches and volumes go with the tmpfs.
+        umount -R "$STORE" 2>/dev/null || umount -R -l "$STORE" ||
+            { echo "COMPOSE TEST: could not unmount $STORE" >&2; rc=1; }
+    fi
+    [ "$rc" = 0 ] || [ "$FAILED" != 0 ] || FAILED=1
+    [ "$rc" != 0 ] || [ "$FAILED" = 0 ] || rc=1
+    # The plain closing line CI reads.
+    echo "compose-test: $CHECKS passed, $FAILED failed"
     exit "$rc"
 }
 trap cleanup EXIT
@@ -313,12 +395,19 @@ wait_healthy() {
     done
 }
 
-e2e() { python3 "$ROOT/scripts/lib/compose_e2e.py" "$@"; }
+# Runs one phase of scripts/lib/compose_e2e.py; its `  ok` lines count as passed checks.
+e2e() {
+    local rc=0
+    python3 "$ROOT/scripts/lib/compose_e2e.py" "$@" | tee "$WORK/e2e.out" || rc=$?
+    CHECKS=$((CHECKS + $(grep -c '^  ok ' "$WORK/e2e.out" || true)))
+    return "$rc"
+}
 
 # ---- main ------------------------------------------------------------------------------------------
 
 mkdir -p "$WORK"
 install_packages
+choose_storage
 rm -f "$SOCK"
 start_engine
 if [ -n "$(leftovers)" ]; then
@@ -355,25 +444,46 @@ mapfile -t PUBLIC < <(public_images | sort -u)
 for image in "${PUBLIC[@]}"; do build_standin "$image"; done
 echo "   done in $(elapsed "$t")"
 
+build_images() {
+    local t
+    t=$(date +%s)
+    compose build >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log"; fail "docker-compose build failed (full log: $WORK/build.log)"; }
+    pass "service images built in $(elapsed "$t")$1"
+    t=$(date +%s)
+    # Through the same engine API as docker-compose build, so the two share the layer cache.
+    cat >"$WORK/all-in-one.yml" <<'EOF'
+services:
+  ebay-alerts:
+    build:
+      context: .
+      dockerfile: Dockerfile
+      target: ebay-alerts
+    image: ebay-alerts:latest
+EOF
+    compose -f "$WORK/all-in-one.yml" build ebay-alerts >"$WORK/build-all-in-one.log" 2>&1 ||
+        { tail -n 40 "$WORK/build-all-in-one.log"; fail "building the all-in-one image (target ebay-alerts) failed (full log: $WORK/build-all-in-one.log)"; }
+    pass "all-in-one image ebay-alerts built in $(elapsed "$t")$1"
+}
 log "building the project's images from its Dockerfile (docker-compose build; the first build compiles the workspace in release)"
-t=$(date +%s)
-compose build >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log"; fail "docker-compose build failed (full log: $WORK/build.log)"; }
-echo "   services built in $(elapsed "$t")"
-t=$(date +%s)
-podman build --layers --target ebay-alerts -t localhost/ebay-alerts:latest "$SRC" >"$WORK/build-all-in-one.log" 2>&1 ||
-    { tail -n 40 "$WORK/build-all-in-one.log"; fail "building the all-in-one image (target ebay-alerts) failed (full log: $WORK/build-all-in-one.log)"; }
-echo "   all-in-one image ebay-alerts built in $(elapsed "$t")"
+build_images ""
+if [ "${COMPOSE_TEST_REBUILD:-0}" = 1 ]; then
+    log "rebuilding after a code change in alerts-service (reuses the cargo registry and target caches)"
+    echo "// compose-test: a code change" >>"$SRC/alerts-service/src/main.rs"
+    t0=$(date +%s)
+    build_images " (after a code change)"
+    echo "   rebuild after a code change: $(elapsed "$t0")"
+fi
 
 log "docker-compose up -d (each service waits for its dependencies to be healthy)"
 t=$(date +%s)
 COMPOSE_UP=1
-if ! compose up -d >"$WORK/up.log" 2>&1; then
+if ! compose ${COMPOSE_TEST_VERBOSE:+--verbose} up -d >"$WORK/up.log" 2>&1; then
     cat "$WORK/up.log"
     for svc in postgres redis mailpit ebay-mock analytics-service alerts-service; do explain "$svc"; done
     fail "docker-compose up failed (see above)"
 fi
 wait_healthy 240 postgres redis mailpit ebay-mock analytics-service alerts-service
-echo "   all six services healthy in $(elapsed "$t")"
+pass "all six services healthy in $(elapsed "$t")"
 compose ps
 
 BASE=http://localhost:$HTTP_PORT
@@ -387,31 +497,40 @@ compose stop analytics-service >/dev/null 2>&1
 e2e topology "$BASE" "$MAIL" "$STATE" --phase while-down || fail "run while analytics-service was down"
 compose start analytics-service >/dev/null 2>&1
 wait_healthy 120 analytics-service
+pass "analytics-service healthy again"
 e2e topology "$BASE" "$MAIL" "$STATE" --phase after-restart || fail "events published while analytics-service was down were lost"
 
 log "Redis restarted: the event stream and analytics' consumer group must survive (append-only file)"
 compose restart redis >/dev/null 2>&1
 wait_healthy 60 redis
+pass "redis healthy again"
 e2e topology "$BASE" "$MAIL" "$STATE" --phase after-restart || fail "events after the Redis restart were lost"
 
 log "docker-compose down -v"
 compose down -v --remove-orphans --timeout 30 >"$WORK/down.log" 2>&1 || { cat "$WORK/down.log"; fail "docker-compose down -v"; }
 COMPOSE_UP=""
+[ -z "$(leftovers)" ] || fail "docker-compose down -v left: $(leftovers | tr '\n' ' ')"
+pass "docker-compose down -v removed the project's containers, volumes and network"
 
 log "all-in-one image: docker run -p $AIO_PORT:8080 -v $AIO_VOLUME:/data ebay-alerts"
 AIO_STARTED=1
 AIO_BASE=http://localhost:$AIO_PORT
 podman run -d --name "$AIO_NAME" -p "127.0.0.1:$AIO_PORT:8080" -v "$AIO_VOLUME:/data" \
-    -e "PUBLIC_URL=$AIO_BASE" localhost/ebay-alerts:latest >/dev/null
+    -e "PUBLIC_URL=$AIO_BASE" ebay-alerts:latest >/dev/null
 wait_aio() {
+    local status
     for _ in $(seq 120); do
-        curl -fsS -o /dev/null "$AIO_BASE/healthz" 2>/dev/null && return
+        status=$(podman inspect --format '{{.State.Health.Status}}' "$AIO_NAME" 2>/dev/null || true)
+        if [ "$status" = healthy ]; then
+            pass "all-in-one container healthy (the image's HEALTHCHECK)"
+            return
+        fi
         [ "$(podman inspect --format '{{.State.Status}}' "$AIO_NAME")" = running ] ||
             { podman logs --tail 20 "$AIO_NAME"; fail "the all-in-one container exited"; }
         sleep 1
     done
     podman logs --tail 20 "$AIO_NAME"
-    fail "the all-in-one container did not answer /healthz within 120 s"
+    fail "the all-in-one container did not become healthy within 120 s (health: ${status:-none})"
 }
 wait_aio
 e2e all-in-one "$AIO_BASE" "$STATE" --phase first || fail "end-to-end checks of the all-in-one image"
@@ -420,7 +539,7 @@ podman stop -t 20 "$AIO_NAME" >/dev/null
 stop_s=$(($(date +%s) - t))
 podman logs --tail 3 "$AIO_NAME" 2>&1 | grep -q "stopped cleanly" ||
     { podman logs --tail 20 "$AIO_NAME"; fail "the all-in-one container did not stop cleanly on SIGTERM"; }
-echo "   stopped cleanly on SIGTERM in ${stop_s}s"
+pass "stopped cleanly on SIGTERM in ${stop_s}s"
 podman start "$AIO_NAME" >/dev/null
 wait_aio
 e2e all-in-one "$AIO_BASE" "$STATE" --phase after-restart || fail "the all-in-one container lost data across a restart"
