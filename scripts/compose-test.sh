@@ -267,7 +267,8 @@ compose() {
 
 start_engine() {
     rm -f "$SOCK"
-    podman system service --time=0 "unix://$SOCK" >"$WORK/podman-service.log" 2>&1 &
+    # `command`: the podman function in the background would be a subshell, and $! its PID.
+    command podman "${PODMAN_ARGS[@]}" system service --time=0 "unix://$SOCK" >"$WORK/podman-service.log" 2>&1 &
     SERVICE_PID=$!
     for _ in $(seq 100); do curl -fsS --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1 && break; sleep 0.1; done
     curl -fsS --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1 || fail "podman's API service did not start, see $WORK/podman-service.log"
@@ -326,15 +327,18 @@ cleanup() {
     if [ -n "$SERVICE_PID" ]; then
         kill "$SERVICE_PID" 2>/dev/null && wait "$SERVICE_PID" 2>/dev/null
     fi
+    local proc=""
+    if [ -n "$SERVICE_PID" ] && kill -0 "$SERVICE_PID" 2>/dev/null; then proc="podman service (pid $SERVICE_PID) "; fi
+    if [ -n "$PUMP_PID" ] && kill -0 "$PUMP_PID" 2>/dev/null; then proc+="healthcheck loop (pid $PUMP_PID)"; fi
     rm -f "$SOCK"
     local left
-    left=$(leftovers | tr '\n' ' ')
+    left="$(leftovers | tr '\n' ' ')$proc"
     if [ -n "$left" ]; then
         printf '\nCOMPOSE TEST FAILED: left behind after tear-down: %s\n' "$left" >&2
         rc=1
         FAILED=$((FAILED + 1))
     elif [ "$rc" = 0 ]; then
-        pass "nothing of the test is left: no container, volume or network; podman service and healthcheck loop stopped"
+        pass "nothing of the test is left: no container, volume, network or process (podman service, healthcheck loop)"
     fi
     if [ -n "$STORE_MOUNTED" ] && [ "${COMPOSE_TEST_KEEP_STORAGE:-0}" = 1 ]; then
         echo "   images and caches kept in the tmpfs $STORE (umount $STORE frees the memory)"
@@ -366,19 +370,25 @@ explain() {
     fi
     echo "   $svc: $(podman inspect --format '{{.State.Status}} (exit code {{.State.ExitCode}}), health {{.State.Health.Status}}' "$id" 2>/dev/null)"
     local probe
-    probe=$(podman inspect --format '{{range .State.Health.Log}}{{.ExitCode}}: {{.Output}}{{"\n"}}{{end}}' "$id" 2>/dev/null | grep -v '^$' | tail -n 1)
+    probe=$(podman inspect --format '{{range .State.Health.Log}}{{.ExitCode}}: {{.Output}}{{"\n"}}{{end}}' "$id" 2>/dev/null | grep -v '^$' | tail -n 1 || true)
     [ -z "$probe" ] || echo "   last healthcheck (exit code: output): $probe"
     echo "   last log lines:"
-    podman logs --tail 15 "$id" 2>&1 | sed 's/^/     | /'
+    podman logs --tail 15 "$id" 2>&1 | sed 's/^/     | /' || true
 }
 
 wait_healthy() {
-    local timeout=$1 svc id status deadline=$(($(date +%s) + $1))
+    local timeout=$1 svc id status restarts deadline=$(($(date +%s) + $1))
     shift
     for svc in "$@"; do
         while :; do
             id=$(container_of "$svc")
-            status=$([ -z "$id" ] || podman inspect --format '{{.State.Status}}/{{.State.Health.Status}}' "$id" 2>/dev/null)
+            status=$([ -z "$id" ] || podman inspect --format '{{.State.Status}}/{{.State.Health.Status}}' "$id" 2>/dev/null || true)
+            restarts=$([ -z "$id" ] || podman inspect --format '{{.RestartCount}}' "$id" 2>/dev/null || true)
+            # Only for the first start: later waits follow restarts the test makes itself.
+            if [ -z "${AFTER_FIRST_START:-}" ] && [ "${restarts:-0}" -gt 0 ] && [ "$status" != running/healthy ]; then
+                explain "$svc"
+                fail "service $svc keeps restarting ($restarts restarts so far): it exits soon after it starts (see above)"
+            fi
             case "$status" in
                 running/healthy) break ;;
                 exited/* | */unhealthy)
@@ -477,12 +487,14 @@ fi
 log "docker-compose up -d (each service waits for its dependencies to be healthy)"
 t=$(date +%s)
 COMPOSE_UP=1
-if ! compose ${COMPOSE_TEST_VERBOSE:+--verbose} up -d >"$WORK/up.log" 2>&1; then
+if ! timeout 600 docker-compose -p "$PROJECT" --project-directory "$SRC" -f "$SRC/docker-compose.yml" \
+    ${COMPOSE_TEST_VERBOSE:+--verbose} up -d >"$WORK/up.log" 2>&1; then
     cat "$WORK/up.log"
     for svc in postgres redis mailpit ebay-mock analytics-service alerts-service; do explain "$svc"; done
     fail "docker-compose up failed (see above)"
 fi
 wait_healthy 240 postgres redis mailpit ebay-mock analytics-service alerts-service
+AFTER_FIRST_START=1
 pass "all six services healthy in $(elapsed "$t")"
 compose ps
 
