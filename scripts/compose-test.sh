@@ -327,7 +327,13 @@ cleanup() {
     if [ -n "$SERVICE_PID" ]; then
         kill "$SERVICE_PID" 2>/dev/null && wait "$SERVICE_PID" 2>/dev/null
     fi
-    local proc=""
+    local proc="" _
+    # Give both a moment to exit after the signal.
+    for _ in $(seq 50); do
+        { [ -z "$PUMP_PID" ] || ! kill -0 "$PUMP_PID" 2>/dev/null; } &&
+            { [ -z "$SERVICE_PID" ] || ! kill -0 "$SERVICE_PID" 2>/dev/null; } && break
+        sleep 0.1
+    done
     if [ -n "$SERVICE_PID" ] && kill -0 "$SERVICE_PID" 2>/dev/null; then proc="podman service (pid $SERVICE_PID) "; fi
     if [ -n "$PUMP_PID" ] && kill -0 "$PUMP_PID" 2>/dev/null; then proc+="healthcheck loop (pid $PUMP_PID)"; fi
     rm -f "$SOCK"
