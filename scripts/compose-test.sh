@@ -121,6 +121,7 @@ install_packages() {
     command -v debootstrap >/dev/null || missing+=(debootstrap)
     command -v curl >/dev/null || missing+=(curl)
     command -v python3 >/dev/null || missing+=(python3)
+    command -v openssl >/dev/null || missing+=(openssl)
     if [ ${#missing[@]} -gt 0 ] || ! command -v docker-compose >/dev/null; then
         log "installing ${missing[*]} docker-compose (Debian packages)"
         export DEBIAN_FRONTEND=noninteractive
