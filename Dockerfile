@@ -1,17 +1,26 @@
 # syntax=docker/dockerfile:1
 #
-# eBay Alerts — one multi-stage build, three images. Pick one with a target:
+# eBay Alerts — one multi-stage build, four images. Pick one with a target:
 #
 #   docker build --target alerts-service    -t ebay-alerts/alerts-service .
 #   docker build --target analytics-service -t ebay-alerts/analytics-service .
 #   docker build --target ebay-mock         -t ebay-alerts/ebay-mock .
+#   docker build --target ebay-alerts       -t ebay-alerts .     # all in one process, below
 #
-# (docker-compose.yml does this for you.) Stages:
+# (docker-compose.yml builds the first three for you.) The all-in-one image is the zero-setup
+# mode (DESIGN §3, mode 2) in a container: SQLite, in-process events, the eBay mock and the
+# email outbox page, with its data in /data:
+#
+#   docker run -p 8080:8080 -v ebay-alerts-data:/data ebay-alerts    # then http://localhost:8080
+#
+# Stages:
 #   frontend  Node 20 builds the dashboard (frontend/ -> frontend/dist)
-#   builder   Rust builds the three release binaries in one cargo invocation
+#   builder   Rust builds the four release binaries in one cargo invocation
 #   runtime   Debian slim base: CA certificates, curl (the healthchecks), a non-root user
-#   <binary>  runtime + that binary in /usr/local/bin (+ the dashboard for alerts-service)
-# BuildKit builds only the stages a target needs and shares `builder` between the targets.
+#   <binary>  runtime + that binary in /usr/local/bin (+ the dashboard where it is served)
+# BuildKit (and podman/buildah) build only the stages a target needs, and the layer cache
+# shares `builder` between the targets. `scripts/compose-test.sh` builds every target and runs
+# them for real.
 
 ############################ 1. dashboard ############################
 FROM node:20-bookworm-slim AS frontend
@@ -44,9 +53,10 @@ COPY system-tests/ system-tests/
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/usr/local/cargo/git \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked -p alerts-service -p analytics-service -p ebay-mock \
+    cargo build --release --locked -p alerts-service -p analytics-service -p ebay-mock -p ebay-alerts \
     && mkdir -p /out \
-    && cp target/release/alerts-service target/release/analytics-service target/release/ebay-mock /out/
+    && cp target/release/alerts-service target/release/analytics-service target/release/ebay-mock \
+          target/release/ebay-alerts /out/
 
 ############################ 3. runtime base #########################
 FROM debian:bookworm-slim AS runtime
@@ -79,6 +89,25 @@ COPY --from=builder /out/analytics-service /usr/local/bin/analytics-service
 ENV ANALYTICS_LISTEN=0.0.0.0:8081
 EXPOSE 8081
 CMD ["analytics-service", "serve"]
+
+# The whole system in one process (the `standalone` crate's binary): state in the /data volume.
+FROM runtime AS ebay-alerts
+USER root
+RUN mkdir -p /data && chown app:app /data
+USER app:app
+COPY --from=builder /out/ebay-alerts /usr/local/bin/ebay-alerts
+COPY --from=frontend /src/frontend/dist /app/frontend/dist
+# PUBLIC_URL is the address browsers use (email links, the CSRF check of writes): with another
+# host port or name, pass `-e PUBLIC_URL=http://host:port`.
+ENV ALERTS_LISTEN=0.0.0.0:8080 \
+    PUBLIC_URL=http://localhost:8080 \
+    FRONTEND_DIST=/app/frontend/dist \
+    EBAY_ALERTS_DATA_DIR=/data
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
+    CMD ["curl", "--fail", "--silent", "--show-error", "--max-time", "3", "--output", "/dev/null", "http://127.0.0.1:8080/healthz"]
+CMD ["ebay-alerts"]
 
 # Last, so a plain `docker build .` produces the main image.
 FROM runtime AS alerts-service

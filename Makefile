@@ -1,5 +1,5 @@
 # eBay Alerts — the two commands of the quick start, and a few for development.
-.PHONY: run test lint bench services soak
+.PHONY: run test lint bench services soak compose-test
 
 ## Run the whole system with zero setup (see README); DEMO=1 adds a demo account.
 run:
@@ -27,3 +27,8 @@ services:
 ## The system suite in full: faults, bad input, security, load (docs/system-tests.md; ~30+ min).
 soak:
 	@scripts/soak.sh
+
+## docker-compose.yml and the Dockerfile run for real (podman + docker-compose, local stand-ins
+## for the public images; root, Debian): build, drive end to end, restart, tear down (~25 min cold).
+compose-test:
+	@scripts/compose-test.sh

@@ -34,11 +34,16 @@ What it checks, from the files in the repository:
   binary), every variable compose interpolates documented there, secrets shipped empty;
 * the image entry point really removes empty variables (it is run here with `sh`).
 
+* that the file stays readable by docker-compose 1.29 (no top-level `name:`, the short
+  `env_file` form), which `scripts/compose-test.sh` runs it with;
+* the all-in-one target `ebay-alerts`: binary, dashboard, /data volume, listen address.
+
 What it cannot prove without a Docker engine: that the images build (npm and cargo inside the
 builder, network access to registries), that the pinned third-party images exist and contain
 what the healthchecks call (pg_isready, redis-cli, /mailpit), that the containers start, that
-migrations succeed against Postgres, and that the healthchecks actually turn healthy. It also
-does not run `docker compose config`: the interpolation rules of Compose are re-implemented here.
+migrations succeed against Postgres, and that the healthchecks actually turn healthy: that is
+`scripts/compose-test.sh` (`make compose-test`), which runs all of it on podman. It also does
+not run `docker compose config`: the interpolation rules of Compose are re-implemented here.
 
 Prints one PASS/FAIL line per check, ends with `N passed, M failed`, exits 1 on any failure.
 """
@@ -68,7 +73,7 @@ ENTRYPOINT_SCRIPT = ROOT / "deploy" / "docker-entrypoint.sh"
 LIMITS = (
     "Not proven without a Docker engine: that the images build, that the pinned images exist and "
     "contain pg_isready/redis-cli/mailpit, that the containers start and migrate, and that the "
-    "healthchecks turn healthy."
+    "healthchecks turn healthy (`make compose-test` proves those on a real engine)."
 )
 
 #: Compose service -> Rust crate whose sources define the binary's settings.
@@ -77,6 +82,8 @@ BINARIES = {
     "analytics-service": "analytics-service",
     "ebay-mock": "ebay-mock",
 }
+#: The all-in-one image's Dockerfile target and binary (the `standalone` crate).
+ALL_IN_ONE = "ebay-alerts"
 #: Every service the topology must have (DESIGN §2, issue #8).
 REQUIRED_SERVICES = ["postgres", "redis", "mailpit", "ebay-mock", "alerts-service", "analytics-service"]
 #: The command each binary service runs (DESIGN §5).
@@ -106,6 +113,10 @@ REDIS_PORT = 6379
 DASHBOARD_DIR = "/app/frontend/dist"
 #: The client id alerts-service uses with the mock when no keys are set.
 MOCK_PLACEHOLDER_ID = ("alerts-service/src/config.rs", '"ebay-alerts-dev"', "ebay-alerts-dev")
+#: Variables Compose itself reads from .env (not interpolated, not passed to a binary).
+COMPOSE_OWN_VARS = {"COMPOSE_PROJECT_NAME"}
+#: Top-level keys docker-compose 1.29 accepts (`name:` is Compose v2 only).
+TOP_LEVEL_KEYS = {"version", "services", "volumes", "networks", "secrets", "configs"}
 #: Values both services must agree on for events and the read API to work.
 SHARED_EXACT = ["REDIS_URL", "PUBSUB_TRANSPORT", "REDIS_KEY_PREFIX", "ANALYTICS_API_TOKEN", "PUBLIC_URL"]
 
@@ -959,6 +970,11 @@ def main() -> int:
     report.check(".env.example is KEY=VALUE lines and comments", not example.errors, "; ".join(example.errors))
 
     services: dict[str, dict[str, Any]] = raw.get("services") or {}
+    extra = sorted(k for k in raw if k not in TOP_LEVEL_KEYS and not k.startswith("x-"))
+    report.check("only top-level keys docker-compose 1.29 accepts (no `name:`; the project name is "
+                 "COMPOSE_PROJECT_NAME in .env)", not extra, f"unexpected: {extra}")
+    report.check(".env.example sets COMPOSE_PROJECT_NAME (volume names in deploy/README.md depend on it)",
+                 example.values.get("COMPOSE_PROJECT_NAME") == "ebay-alerts")
     raw_strings = walk_strings(raw)
     try:
         all_uses = [u for s in raw_strings for u in variable_uses(s)]
@@ -1052,9 +1068,10 @@ def main() -> int:
         listen_var = LISTEN_VARS[svc_name]
         report.check(f"{svc_name}: {listen_var} is one of its settings", listen_var in settings)
         env_files = svc.get("env_file") or []
-        report.check(f"{svc_name}: gets .env through env_file (optional, so compose works without it)",
-                     any(isinstance(e, dict) and e.get("path") == ".env" and e.get("required") is False for e in env_files),
-                     f"env_file={env_files!r}")
+        # The short form: docker-compose 1.29 (what scripts/compose-test.sh runs) rejects the
+        # long `{path, required}` form of Compose v2.24+.
+        report.check(f"{svc_name}: gets .env through env_file (short form, read by docker-compose 1.29 and Compose v2)",
+                     env_files == [".env"], f"env_file={env_files!r}")
     for rule in RULES:
         report.check(f"rule still in the code: {rule.evidence_text!r} ({rule.evidence_file})",
                      rule.evidence_text in read(rule.evidence_file), "update RULES in deploy/check_compose.py")
@@ -1089,7 +1106,7 @@ def main() -> int:
     report.section(".env.example")
     for var in example.values:
         report.check(f"{var} has a comment", example.documented.get(var, False))
-        used = var in compose_vars or var in readable_by_any
+        used = var in compose_vars or var in readable_by_any or var in COMPOSE_OWN_VARS
         report.check(f"{var} is used (compose interpolation or read by a binary)", used)
     for var in compose_vars:
         report.check(f"{var} (interpolated by compose) is in .env.example", var in example.values)
@@ -1263,6 +1280,8 @@ def check_dockerfile(report: Report, services: dict[str, dict[str, Any]]) -> Non
                              for c in image.copies))
             report.check("alerts-service: image sets FRONTEND_DIST to the dashboard", image.env.get("FRONTEND_DIST") == DASHBOARD_DIR)
 
+    check_all_in_one(report, ROOT / DOCKERFILE_DEFAULT)
+
     for dockerfile, (stages, directives) in stages_by_file.items():
         rel = dockerfile.relative_to(ROOT)
         uses_buildkit = any(re.search(r"--mount=|--chmod=", i.args) for s in stages.values() for i in s.instructions)
@@ -1287,7 +1306,7 @@ def check_dockerfile(report: Report, services: dict[str, dict[str, Any]]) -> Non
             cargo = re.search(r"cargo build[^&;]*", runs)
             cargo_text = cargo.group(0) if cargo else ""
             report.check(f"{rel}: cargo build --release --locked", "--release" in cargo_text and "--locked" in cargo_text, cargo_text)
-            for binary in BINARIES:
+            for binary in [*BINARIES, ALL_IN_ONE]:
                 report.check(f"{rel}: cargo builds -p {binary} and keeps target/release/{binary}",
                              f"-p {binary}" in cargo_text and f"target/release/{binary}" in runs)
             copied = {os.path.normpath(s) for ins in builder.instructions if ins.keyword == "COPY"
@@ -1317,6 +1336,37 @@ def check_dockerfile(report: Report, services: dict[str, dict[str, Any]]) -> Non
         report.check(f".dockerignore excludes {path}", is_ignored(path, rules))
     for path in ("frontend/src/main.tsx", "alerts-service/src/main.rs", "Cargo.lock"):
         report.check(f".dockerignore keeps {path}", not is_ignored(path, rules))
+
+
+def check_all_in_one(report: Report, dockerfile: Path) -> None:
+    """The `ebay-alerts` target: `docker run -p 8080:8080 -v data:/data ebay-alerts` (DESIGN §14)."""
+    if not dockerfile.is_file():
+        report.check(f"{dockerfile.name} exists (all-in-one target)", False)
+        return
+    stage_list, _ = parse_dockerfile(dockerfile.read_text(encoding="utf-8"))
+    stages = {s.name: s for s in stage_list}
+    report.check(f"target {ALL_IN_ONE!r} (the all-in-one image) is a stage", ALL_IN_ONE in stages)
+    if ALL_IN_ONE not in stages:
+        return
+    image = effective_image(stages, ALL_IN_ONE)
+    report.check(f"{ALL_IN_ONE}: installs /usr/local/bin/{ALL_IN_ONE} from the builder",
+                 any(c.from_stage == "builder" and c.dest == f"/usr/local/bin/{ALL_IN_ONE}" for c in image.copies))
+    report.check(f"{ALL_IN_ONE}: dashboard copied to {DASHBOARD_DIR}",
+                 any(c.from_stage == "frontend" and c.dest == DASHBOARD_DIR for c in image.copies)
+                 and image.env.get("FRONTEND_DIST") == DASHBOARD_DIR)
+    report.check(f"{ALL_IN_ONE}: runs `{ALL_IN_ONE}` as a non-root user", image.cmd == [ALL_IN_ONE]
+                 and image.user is not None and image.user.split(":")[0] not in ("root", "0"), f"CMD {image.cmd}, USER {image.user}")
+    report.check(f"{ALL_IN_ONE}: listens on 0.0.0.0:8080", image.env.get("ALERTS_LISTEN") == "0.0.0.0:8080")
+    report.check(f"{ALL_IN_ONE}: PUBLIC_URL is http://localhost:8080 (the address of `-p 8080:8080`)",
+                 image.env.get("PUBLIC_URL") == "http://localhost:8080")
+    standalone = read("standalone/src/main.rs")
+    report.check(f"{ALL_IN_ONE}: data in /data (EBAY_ALERTS_DATA_DIR, read by standalone/src/main.rs)",
+                 image.env.get("EBAY_ALERTS_DATA_DIR") == "/data" and 'env = "EBAY_ALERTS_DATA_DIR"' in standalone)
+    volumes = [i.args for s in image.chain for i in s.instructions if i.keyword == "VOLUME"]
+    report.check(f"{ALL_IN_ONE}: declares VOLUME /data", any("/data" in v for v in volumes), f"VOLUME {volumes}")
+    runs = " ".join(image.runs)
+    report.check(f"{ALL_IN_ONE}: /data is created and owned by the runtime user",
+                 re.search(r"mkdir[^&;]*/data", runs) is not None and re.search(r"chown[^&;]*/data", runs) is not None)
 
 
 def check_entrypoint(report: Report) -> None:
