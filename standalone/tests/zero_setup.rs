@@ -179,7 +179,8 @@ async fn the_zero_setup_binary_runs_the_whole_system() {
         run_status == 200 || run_status == 409,
         "{run_status} {summary}"
     );
-    wait_for_email(&http, &base, "new listings for “lego 42100”").await;
+    // The alert email's subject ends with the phrase ("12 new — lego 42100", issue #16).
+    wait_for_email(&http, &base, "— lego 42100").await;
 
     // Insights are answered (from the embedded analytics-service).
     let insights = http

@@ -193,7 +193,7 @@ fn subject(report: &InsightReport, phrase: &str) -> String {
             None => format!("{}-day summary", report.days),
         }
     };
-    // Curly quotes, like the alert emails' subjects ("3 new listings for “lego”").
+    // Curly quotes around the phrase, as the dashboard writes it.
     format!("Price insights for “{phrase}”: {trend}")
 }
 
