@@ -292,7 +292,7 @@ async function main() {
       const first = listings.getByRole('link').first();
       const [target, rel] = [await first.getAttribute('target'), await first.getAttribute('rel')];
       if (target !== '_blank' || rel !== 'noopener noreferrer') throw new Error(`listing link has target=${target} rel=${rel}`);
-      console.log(`    ${await listings.getByRole('listitem').count()} listings shown`);
+      console.log(`    ${await listings.locator(':scope > li').count()} listings shown`);
     });
 
     await step('the alert page shows the price history (chart, or an honest "not enough data yet")', async () => {
@@ -401,7 +401,7 @@ async function main() {
       }
       const listings = page.getByRole('list', { name: 'Recent listings' });
       await listings.waitFor({ timeout: Math.max(timeout, 60_000) });
-      const texts = await listings.getByRole('listitem').allTextContents();
+      const texts = await listings.locator(':scope > li').allTextContents();
       if (texts.length === 0) throw new Error('a realistic precise alert found nothing');
       for (const text of texts) {
         if (!/Used/.test(text)) throw new Error(`a listing that is not used: ${text}`);
@@ -418,7 +418,8 @@ async function main() {
     await step('the alert email says it all; its unsubscribe link asks first and stops alert emails only', async () => {
       let text;
       for (let i = 0; i < 60 && !text; i += 1) {
-        text = (await mailbox.texts(email)).filter((t) => t.includes(`— ${precise}`)).pop();
+        // The subject is RFC 2047-encoded; the body names the search and carries the link.
+        text = (await mailbox.texts(email)).filter((t) => t.includes(precise) && t.includes('kind=alerts')).pop();
         if (!text) await page.waitForTimeout(500);
       }
       if (!text) throw new Error('no alert email for the precise alert');

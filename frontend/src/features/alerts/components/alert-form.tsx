@@ -302,7 +302,6 @@ export function AlertForm({ initialValues, submitLabel, onSubmit, isPending, can
               onChange={set('min_seller_feedback_percent')}
               error={errors.min_seller_feedback_percent}
               hint="e.g. 98.5; sellers below it are left out."
-              fieldClassName="field--narrow"
             />
           </div>
         </div>
