@@ -84,6 +84,7 @@ async fn me(user: CurrentUser, state: web::Data<AppState>) -> Result<HttpRespons
     request_body = MeChanges,
     responses(
         (status = 200, body = Me), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
         (status = 422, body = ErrorBody)
     ),
     security(("session" = []), ("bearer" = []))

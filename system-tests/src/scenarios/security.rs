@@ -270,18 +270,20 @@ pub async fn run(infra: &Infra, _scale: Scale, outcome: &mut Outcome) -> anyhow:
                     }
                 }
             }
-            let paused = alert_paused(&stack, &owner, &alert_id).await?;
+            let stopped = alert_emails_stopped(&stack, &owner, &alert_id).await?;
             outcome.check(
-                "tampered unsubscribe tokens are 404 and pause nothing",
-                accepted_tampered.is_empty() && !paused,
-                format!("{} tampered tokens × GET/POST, accepted: {accepted_tampered:?}, alert paused: {paused}", tampered.len()),
+                "tampered unsubscribe tokens are 404 and stop nothing",
+                accepted_tampered.is_empty() && !stopped,
+                format!("{} tampered tokens × GET/POST, accepted: {accepted_tampered:?}, alert emails stopped: {stopped}", tampered.len()),
             );
             let genuine = stack.http.post(&url).send().await?.status().as_u16();
-            let paused = alert_paused(&stack, &owner, &alert_id).await?;
+            // Since issue #16 one-click stops that email kind (alert emails) and leaves the
+            // alert running; it no longer pauses it.
+            let stopped = alert_emails_stopped(&stack, &owner, &alert_id).await?;
             outcome.check(
-                "the genuine one-click unsubscribe pauses the alert",
-                (200..300).contains(&genuine) && paused,
-                format!("POST → {genuine}, paused: {paused}"),
+                "the genuine one-click unsubscribe stops the alert's emails",
+                (200..300).contains(&genuine) && stopped,
+                format!("POST → {genuine}, alert emails stopped: {stopped}"),
             );
         }
         None => outcome.check(
@@ -385,7 +387,7 @@ pub async fn run(infra: &Infra, _scale: Scale, outcome: &mut Outcome) -> anyhow:
     Ok(())
 }
 
-async fn alert_paused(stack: &Stack<'_>, token: &str, id: &str) -> anyhow::Result<bool> {
+async fn alert_emails_stopped(stack: &Stack<'_>, token: &str, id: &str) -> anyhow::Result<bool> {
     let alert: Value = stack
         .http
         .get(format!("{}/api/v1/alerts/{id}", stack.alerts_url()))
@@ -394,7 +396,7 @@ async fn alert_paused(stack: &Stack<'_>, token: &str, id: &str) -> anyhow::Resul
         .await?
         .json()
         .await?;
-    Ok(alert["paused"].as_bool().unwrap_or(false))
+    Ok(alert["alert_emails"].as_bool() == Some(false))
 }
 
 fn has_session_cookie(response: &reqwest::Response) -> bool {
