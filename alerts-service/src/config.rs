@@ -26,6 +26,11 @@ pub struct Settings {
     #[command(flatten)]
     pub mail: MailerArgs,
 
+    /// Notification channels (`CHANNEL_ALLOWED_HOSTS`, `TELEGRAM_API_URL`, `DISCORD_API_URL`,
+    /// `SLACK_WEBHOOK_URL`, `CHANNEL_SECRET_KEY`).
+    #[command(flatten)]
+    pub channels: crate::channels::ChannelArgs,
+
     /// Base URL of the dashboard as users reach it; used in email links and the CSRF check.
     #[arg(long, env = "PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
     pub public_url: url::Url,
@@ -115,6 +120,7 @@ impl Settings {
             .map_err(|e| e.to_string())?;
         self.mail.mailer().map_err(|e| e.to_string())?;
         self.ebay_config()?;
+        self.channels.validate()?;
         if self.dev_outbox && !self.mail.writes_files() {
             return Err(
                 "DEV_OUTBOX needs SMTP_URL=file://DIR (the outbox shows the files written there)"

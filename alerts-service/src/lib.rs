@@ -20,7 +20,10 @@
 //!   (seen listings and runs, a search's results recorded in a few statements),
 //!   [`event_outbox`] and [`email`] (the two outboxes), [`quota`] (the daily eBay budget).
 //! * [`routes`] — one thin module per resource.
-//! * [`workers`] — every background loop: the scheduler, the event relay, the email sender.
+//! * [`workers`] — every background loop: the scheduler, the event relay, the email sender,
+//!   the channel sender.
+//! * [`channels`] — notification channels beyond email (webhooks, ntfy, Telegram, Discord,
+//!   Slack): URLs, the SSRF guard, sealed secrets, templates, sending, and their store.
 //! * [`runner`] — one run of due alerts: eBay searches shared per query, "new to you" matching,
 //!   alert emails; [`ebay`] — the boundary to the eBay SDK.
 //! * [`auth`] — who is calling: the extractor, CSRF, credentials cache, login rate limits.
@@ -30,6 +33,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod auth;
+pub mod channels;
 pub mod config;
 pub mod db;
 pub mod domain;

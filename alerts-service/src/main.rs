@@ -112,6 +112,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             let delivered = alerts_service::workers::email_sender::deliver_due_once(&state)
                 .await
                 .map_err(|e| format!("database: {e}"))?;
+            let notified = alerts_service::workers::channel_sender::deliver_due_once(&state)
+                .await
+                .map_err(|e| format!("database: {e}"))?;
             println!(
                 "{}",
                 serde_json::json!({
@@ -122,6 +125,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     "deferred": outcome.deferred,
                     "events_published": relayed.published,
                     "emails_sent": delivered.sent,
+                    "channel_notifications_sent": notified.sent,
                 })
             );
             Ok(())

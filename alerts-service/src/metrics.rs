@@ -70,6 +70,11 @@ impl Metrics {
         })
     }
 
+    /// The registry, for metrics other modules own (channel deliveries).
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     /// Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut buffer = Vec::new();

@@ -22,7 +22,7 @@ use crate::{db, routes, workers};
 pub struct Roles {
     /// Publish the event outbox.
     pub relay: bool,
-    /// Deliver the email outbox.
+    /// Deliver the email and channel outboxes.
     pub email_sender: bool,
     /// Run due alerts on the scheduler's tick.
     pub scheduler: bool,
@@ -184,9 +184,14 @@ impl Application {
             }));
         }
         if roles.email_sender {
+            let (sender_state, stop) = (state.clone(), stop_workers.clone());
+            spawned.push(tokio::spawn(async move {
+                workers::email_sender::run(&sender_state, stop).await;
+            }));
+            // Channels are delivered by the same role as emails: both are the run's outboxes.
             let (state, stop) = (state.clone(), stop_workers.clone());
             spawned.push(tokio::spawn(async move {
-                workers::email_sender::run(&state, stop).await;
+                workers::channel_sender::run(state, stop).await;
             }));
         }
         if roles.scheduler {

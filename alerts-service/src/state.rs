@@ -43,6 +43,10 @@ pub struct AppState {
     pub wake_sender: Arc<Notify>,
     /// Recently verified sessions and tokens of this process.
     pub credentials: Credentials,
+    /// Channel delivery: the guarded HTTP client, sealed secrets, service bases, metrics.
+    pub channels: crate::channels::Channels,
+    /// Nudges the channel sender when a run queued channel notifications.
+    pub wake_channels: Arc<Notify>,
 }
 
 impl AppState {
@@ -56,6 +60,14 @@ impl AppState {
         ebay: ebay_sdk::EbayClient,
         calls: crate::quota::CallCounter,
     ) -> Result<Self, AppError> {
+        let metrics = Metrics::new().map_err(|e| AppError::Config(format!("metrics: {e}")))?;
+        let channels = crate::channels::Channels::new(&settings.channels, metrics.registry())
+            .map_err(AppError::Config)?;
+        if !channels.secrets.seals() {
+            tracing::warn!(
+                "CHANNEL_SECRET_KEY is not set: channel URLs and webhook secrets are stored unsealed"
+            );
+        }
         Ok(Self {
             settings,
             db,
@@ -66,7 +78,7 @@ impl AppState {
             limiter,
             ebay,
             calls,
-            metrics: Metrics::new().map_err(|e| AppError::Config(format!("metrics: {e}")))?,
+            metrics,
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -74,6 +86,8 @@ impl AppState {
             wake_relay: Arc::new(Notify::new()),
             wake_sender: Arc::new(Notify::new()),
             credentials: Credentials::default(),
+            channels,
+            wake_channels: Arc::new(Notify::new()),
         })
     }
 }

@@ -5,7 +5,9 @@
 //! * [`scheduler`] — the cron tick that runs due alerts ([`crate::runner::run_due_once`]).
 //! * [`event_relay`] — publishes the event outbox to the broker ([`event_relay::relay_once`]).
 //! * [`email_sender`] — delivers the email outbox ([`email_sender::deliver_due_once`]).
+//! * [`channel_sender`] — delivers the channel outbox ([`channel_sender::deliver_due_once`]).
 
+pub mod channel_sender;
 pub mod email_sender;
 pub mod event_relay;
 pub mod scheduler;

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
 mod alert_counts;
+mod channels;
 mod precise_alerts;
 
 /// All migrations, oldest first.
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(AccountsAlertsOutboxes),
             Box::new(alert_counts::AlertCounts),
             Box::new(precise_alerts::PreciseAlerts),
+            Box::new(channels::Channels),
         ]
     }
 }
