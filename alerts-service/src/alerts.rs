@@ -92,6 +92,9 @@ pub struct AlertView {
     pub insight_emails: bool,
     /// What the last successful run hid, and why.
     pub last_run_hidden: Option<Hidden>,
+    /// Where its notifications go: `email` (the built-in channel) and channel ids
+    /// (see `/api/v1/channels`).
+    pub channels: Vec<String>,
 }
 
 /// The stored JSON list of strings (written by this code; unreadable reads as empty).
@@ -141,6 +144,8 @@ impl From<alert::Model> for AlertView {
             alert_emails: m.alert_emails,
             insight_emails: m.insight_emails,
             last_run_hidden: hidden_of(m.last_run_hidden.as_deref()),
+            // Filled in from the alert's route by the routes that return alerts.
+            channels: vec!["email".to_owned()],
         }
     }
 }
@@ -499,6 +504,7 @@ where
         alert_emails: row.try_get(25)?,
         insight_emails: row.try_get(26)?,
         last_run_hidden: hidden_of(row.try_get::<Option<String>, _>(27)?.as_deref()),
+        channels: vec!["email".to_owned()],
     };
     Ok((view, row.try_get(28)?))
 }

@@ -110,6 +110,8 @@ pub(crate) async fn record_runs(
     }
     let ids: Vec<Uuid> = alerts.iter().map(|a| a.id).collect();
     let mut seen = load_seen(txn, &ids, listings).await?;
+    // Where each alert's notifications go: email (built in) and its other channels.
+    let routes = crate::channels::store::routes(txn, &ids).await?;
     let planned: Vec<Planned> = alerts
         .into_iter()
         .map(|alert| {
@@ -144,6 +146,7 @@ pub(crate) async fn record_runs(
                 notices,
                 candidates,
                 emailed: alert.alert_emails
+                    && routes.get(&alert.id).is_none_or(|r| r.email)
                     && NotifyOn::parse(&alert.notify_on).unwrap_or_default()
                         == NotifyOn::NewListings,
                 basis: filter.basis,
@@ -154,6 +157,7 @@ pub(crate) async fn record_runs(
 
     upsert_seen(txn, &planned, listings, now).await?;
     queue_emails(state, txn, &planned, listings).await?;
+    queue_channel_notifications(state, txn, &planned, &routes, listings, now).await?;
 
     // The listings are the same for every alert of the group: convert them once; each alert's
     // observation carries the listings it keeps (what its owner considers comparable).
@@ -465,6 +469,35 @@ async fn queue_emails(
         );
     }
     crate::email::enqueue_many(txn, &state.mailer, emails).await
+}
+
+/// Writes the channel outbox rows of every alert with something to say (same rule as its
+/// email, except that an email unsubscribe does not silence its other channels).
+async fn queue_channel_notifications(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    planned: &[Planned<'_>],
+    routes: &HashMap<Uuid, crate::channels::store::Route>,
+    listings: &[Listing],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let runs: Vec<crate::channels::notify::RunNotices> = planned
+        .iter()
+        .filter(|p| {
+            NotifyOn::parse(&p.alert.notify_on).unwrap_or_default() == NotifyOn::NewListings
+        })
+        .map(|p| crate::channels::notify::RunNotices {
+            alert: p.alert,
+            run_id: p.run_id,
+            notices: &p.notices,
+            candidates: p.candidates,
+        })
+        .collect();
+    let queued = crate::channels::notify::enqueue(state, txn, &runs, routes, listings, now).await?;
+    if queued > 0 {
+        state.wake_channels.notify_one();
+    }
+    Ok(())
 }
 
 /// The addresses of the given users, in one query.

@@ -20,6 +20,7 @@
 //! delivers them.
 
 pub mod message;
+pub mod notify;
 pub mod secrets;
 pub mod send;
 pub mod ssrf;

@@ -342,7 +342,7 @@ pub struct Queued {
     pub notification: Notification,
 }
 
-/// Rows per multi-row insert (7 values each).
+/// Rows per multi-row insert (9 values each).
 const ROWS_PER_STATEMENT: usize = 1_000;
 
 /// Writes outbox rows in the caller's transaction; a row for a (run, channel) already there is
@@ -350,11 +350,11 @@ const ROWS_PER_STATEMENT: usize = 1_000;
 pub async fn enqueue_many<C: ConnectionTrait>(db: &C, rows: Vec<Queued>) -> Result<(), DbErr> {
     let now = Utc::now();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 8);
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 9);
         let mut tuples = Vec::with_capacity(chunk.len());
         for (i, row) in chunk.iter().enumerate() {
-            let base = i * 8;
-            tuples.push(format!("({})", placeholders(base + 1, 8)));
+            let base = i * 9;
+            tuples.push(format!("({})", placeholders(base + 1, 9)));
             let payload = serde_json::to_string(&row.notification)
                 .map_err(|e| DbErr::Custom(format!("channel notification: {e}")))?;
             values.extend([
@@ -366,13 +366,14 @@ pub async fn enqueue_many<C: ConnectionTrait>(db: &C, rows: Vec<Queued>) -> Resu
                 QUEUED.into(),
                 0i32.into(),
                 now.into(),
+                now.into(),
             ]);
         }
         db.execute_raw(sql(
             db.get_database_backend(),
             &format!(
                 "INSERT INTO channel_outbox (id, channel_id, run_id, kind, payload, status, attempts, \
-                 next_attempt_at) VALUES {} ON CONFLICT DO NOTHING",
+                 next_attempt_at, created_at) VALUES {} ON CONFLICT DO NOTHING",
                 tuples.join(", ")
             ),
             values,

@@ -85,6 +85,10 @@ pub struct AlertInput {
     alert_emails: Option<bool>,
     /// Insight emails on (default) or off; an insight email's unsubscribe link turns them off.
     insight_emails: Option<bool>,
+    /// Where notifications go: `"email"` (the built-in channel) and ids of the caller's
+    /// channels; default `["email"]`. `[]` notifies nowhere (runs are still recorded).
+    #[schema(example = json!(["email", "0193b2c4-8d1e-7c3a-9f00-5a1b2c3d4e5f"]))]
+    channels: Option<Vec<String>>,
 }
 
 /// A page of alerts.
@@ -148,7 +152,8 @@ async fn list(
     if !errors.is_empty() {
         return Err(ApiError::bad_query(errors));
     }
-    let (items, total) = alerts::list(&state, &user, page, per_page).await?;
+    let (mut items, total) = alerts::list(&state, &user, page, per_page).await?;
+    fill_channels(&state, &mut items).await?;
     Ok(HttpResponse::Ok().json(AlertPage {
         items,
         page,
@@ -174,11 +179,19 @@ async fn create(
     body: web::Json<serde_json::Value>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let draft = AlertDraft::parse(&body)?;
+    let mut body = body.into_inner();
+    let route = take_channels(&state, &user, &mut body).await;
+    let draft = AlertDraft::parse(&body);
+    let (draft, route) = combine(draft, route)?;
     let model = alerts::create(&state, &user, &draft).await?;
+    if let Some(route) = route {
+        crate::channels::store::set_route(&state.db, model.id, &route).await?;
+    }
+    let mut view = AlertView::from(model);
+    fill_channels(&state, std::slice::from_mut(&mut view)).await?;
     Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/alerts/{}", model.id)))
-        .json(AlertView::from(model)))
+        .insert_header(("Location", format!("/api/v1/alerts/{}", view.id)))
+        .json(view))
 }
 
 /// One alert.
@@ -196,7 +209,9 @@ async fn get_one(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let model = alerts::find(&state.db, &user, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(AlertView::from(model)))
+    let mut view = AlertView::from(model);
+    fill_channels(&state, std::slice::from_mut(&mut view)).await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// Changes some fields (`{"paused": true}` pauses, `{"paused": false}` resumes).
@@ -219,9 +234,30 @@ async fn update(
     body: web::Json<serde_json::Value>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let changes = AlertChanges::parse(&body)?;
-    let model = alerts::update(&state, &user, id.into_inner(), &changes).await?;
-    Ok(HttpResponse::Ok().json(AlertView::from(model)))
+    let mut body = body.into_inner();
+    let route = take_channels(&state, &user, &mut body).await;
+    let only_channels = body.as_object().is_some_and(|o| o.is_empty());
+    let model = if only_channels && matches!(route, Ok(Some(_))) {
+        // Only `channels` changes: the alert itself stays as it is.
+        alerts::find(&state.db, &user, id.into_inner()).await?
+    } else {
+        let changes = AlertChanges::parse(&body);
+        let (changes, checked) = combine(changes, route)?;
+        let model = alerts::update(&state, &user, id.into_inner(), &changes).await?;
+        if let Some(route) = checked {
+            crate::channels::store::set_route(&state.db, model.id, &route).await?;
+        }
+        let mut view = AlertView::from(model);
+        fill_channels(&state, std::slice::from_mut(&mut view)).await?;
+        return Ok(HttpResponse::Ok().json(view));
+    };
+    let route = route?;
+    if let Some(route) = route {
+        crate::channels::store::set_route(&state.db, model.id, &route).await?;
+    }
+    let mut view = AlertView::from(model);
+    fill_channels(&state, std::slice::from_mut(&mut view)).await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// Deletes an alert.
@@ -240,4 +276,77 @@ async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     alerts::delete(&state, &user, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Takes `channels` out of an alert body (the alert's own fields are parsed by the domain) and
+/// checks it: `"email"` or ids of the caller's channels, no repeats. `Ok(None)` when absent.
+async fn take_channels(
+    state: &AppState,
+    user: &CurrentUser,
+    body: &mut serde_json::Value,
+) -> Result<Option<crate::channels::store::Route>, ApiError> {
+    let Some(value) = body.as_object_mut().and_then(|o| o.remove("channels")) else {
+        return Ok(None);
+    };
+    let invalid = |message: &str| ApiError::validation(vec![FieldError::new("channels", message)]);
+    let items = value
+        .as_array()
+        .ok_or_else(|| invalid("must be a list of channel ids, e.g. [\"email\"]"))?;
+    let mut route = crate::channels::store::Route::default();
+    for item in items {
+        match item.as_str() {
+            Some(crate::routes::channels::EMAIL_ID) if !route.email => route.email = true,
+            Some(text) => match Uuid::parse_str(text) {
+                Ok(id) if !route.channels.contains(&id) => route.channels.push(id),
+                Ok(_) | Err(_) if text == crate::routes::channels::EMAIL_ID => {
+                    return Err(invalid("must not name a channel twice"));
+                }
+                Ok(_) => return Err(invalid("must not name a channel twice")),
+                Err(_) => {
+                    return Err(invalid(&format!(
+                        "{text:?} is not a channel id (\"email\" or an id from /api/v1/channels)"
+                    )));
+                }
+            },
+            None => return Err(invalid("must be a list of strings")),
+        }
+    }
+    let owned = crate::channels::store::owned(&state.db, user.id, &route.channels).await?;
+    if let Some(unknown) = route.channels.iter().find(|id| !owned.contains(id)) {
+        return Err(invalid(&format!("has no channel {unknown}")));
+    }
+    Ok(Some(route))
+}
+
+/// Both parts of a body parsed: every field problem reported at once.
+fn combine<T>(
+    fields: Result<T, ApiError>,
+    route: Result<Option<crate::channels::store::Route>, ApiError>,
+) -> Result<(T, Option<crate::channels::store::Route>), ApiError> {
+    match (fields, route) {
+        (Ok(fields), Ok(route)) => Ok((fields, route)),
+        (Err(a), Err(b)) if a.code() == "validation_failed" && b.code() == "validation_failed" => {
+            let mut details = a.details().to_vec();
+            details.extend_from_slice(b.details());
+            Err(ApiError::validation(details))
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
+
+/// Sets each view's `channels` from its stored route.
+async fn fill_channels(state: &AppState, views: &mut [AlertView]) -> Result<(), ApiError> {
+    let ids: Vec<Uuid> = views.iter().map(|v| v.id).collect();
+    let routes = crate::channels::store::routes(&state.db, &ids).await?;
+    for view in views {
+        if let Some(route) = routes.get(&view.id) {
+            view.channels = route
+                .email
+                .then(|| crate::routes::channels::EMAIL_ID.to_owned())
+                .into_iter()
+                .chain(route.channels.iter().map(Uuid::to_string))
+                .collect();
+        }
+    }
+    Ok(())
 }

@@ -8,7 +8,9 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{alerts, auth, email_outbox, health, insights, me, runs, session, tokens, unsubscribe};
+use super::{
+    alerts, auth, channels, email_outbox, health, insights, me, runs, session, tokens, unsubscribe,
+};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -22,6 +24,7 @@ use super::{alerts, auth, email_outbox, health, insights, me, runs, session, tok
     paths(
         auth::login, auth::verify, auth::logout, me::me, me::update_me, session::session,
         tokens::create, tokens::list, tokens::revoke,
+        channels::list, channels::create, channels::get_one, channels::update, channels::remove, channels::test, channels::preview,
         alerts::list, alerts::create, alerts::get_one, alerts::update, alerts::remove,
         runs::run_now, runs::items, insights::insights, runs::quota_view, unsubscribe::unsubscribe_get, unsubscribe::unsubscribe_post, unsubscribe::resume_post,
         health::healthz, health::readyz, health::metrics, email_outbox::outbox,
@@ -31,6 +34,7 @@ use super::{alerts, auth, email_outbox, health, insights, me, runs, session, tok
         (name = "account", description = "Sign-in and the signed-in user"),
         (name = "tokens", description = "Personal API tokens"),
         (name = "alerts", description = "Saved searches"),
+        (name = "channels", description = "Where notifications go besides email: webhooks, ntfy, Telegram, Discord, Slack"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

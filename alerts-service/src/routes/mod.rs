@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod auth;
+pub mod channels;
 pub mod dashboard;
 pub mod docs;
 pub mod email_outbox;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     me::configure(cfg);
     session::configure(cfg);
     tokens::configure(cfg);
+    channels::configure(cfg);
     alerts::configure(cfg);
     runs::configure(cfg);
     insights::configure(cfg);

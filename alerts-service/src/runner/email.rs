@@ -51,7 +51,7 @@ pub fn condition_label(group: ConditionGroup) -> &'static str {
 
 /// The price as a buyer reads it: never a bid shown as an asking price, never unknown
 /// shipping shown as free.
-fn price_line(l: &Listing) -> String {
+pub(crate) fn price_line(l: &Listing) -> String {
     let price = format_money(l.price, &l.currency);
     let head = if l.is_auction() {
         match l.bid_count {
@@ -88,7 +88,7 @@ pub fn time_left(ends_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<S
 }
 
 /// The subject: what matters most first, then the phrase.
-fn subject(counts: [usize; 4], phrase: &str) -> String {
+pub(crate) fn subject(counts: [usize; 4], phrase: &str) -> String {
     let [targets, drops, ending, fresh] = counts;
     let mut parts = Vec::new();
     if targets > 0 {
@@ -215,7 +215,7 @@ fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
 }
 
-fn shorten(text: &str, max: usize) -> String {
+pub(crate) fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         text.to_owned()
     } else {

@@ -111,6 +111,11 @@ pub async fn spawn_app_with_redis(redis: TestRedis) -> TestApp {
 
 /// On SQLite with the in-memory transport (the one-process mode's adapters).
 pub async fn spawn_sqlite_app() -> TestApp {
+    spawn_sqlite_app_with(|_| {}).await
+}
+
+/// On SQLite with the in-memory transport, with changed settings.
+pub async fn spawn_sqlite_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = std::env::temp_dir().join(format!("alerts-sqlite-{}", testkit::unique_suffix()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.join("alerts.db").display());
@@ -119,6 +124,7 @@ pub async fn spawn_sqlite_app() -> TestApp {
     let ebay = MockServer::start(MockConfig::for_tests()).unwrap();
     let mut settings = settings(&url, &redis, &smtp, &ebay);
     settings.transport = pubsub::transport::TransportArgs::new("memory://");
+    change(&mut settings);
     let transport = pubsub::Transport::Memory(pubsub::transport::memory::MemoryBroker::new(10_000));
     start(
         settings,
@@ -304,6 +310,13 @@ impl TestApp {
             .await
             .unwrap();
         Auth::Token(created["token"].as_str().unwrap().to_owned())
+    }
+
+    /// POSTs `{}` to `path`, expects 200 and returns the JSON body.
+    pub async fn post_json_ok(&self, path: &str, auth: &Auth) -> Value {
+        let response = self.post(path, auth, json!({})).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        response.json().await.unwrap()
     }
 
     pub async fn create_alert(&self, auth: &Auth, body: Value) -> Value {

@@ -4,10 +4,12 @@
 
 mod accounts;
 mod alerts;
+mod channels;
 mod helpers;
 mod insights;
 mod newcomer;
 mod operations;
 mod outbox;
 mod precise;
+mod receiver;
 mod runner;

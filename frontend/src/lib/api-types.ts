@@ -136,6 +136,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Lists the caller's channels, email first. */
+        get: operations["list_channels"];
+        put?: never;
+        /**
+         * Adds a channel by URL: `json(s)://host/path`, `ntfy(s)://host/topic`,
+         *     `tgram://BOT_TOKEN/CHAT_ID`, `discord://ID/TOKEN`, `slack://T…/B…/TOKEN`.
+         */
+        post: operations["create_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renders templates on sample data, as the channel would send them; a template that does not
+         *     parse or render is a 422 naming the line.
+         */
+        post: operations["preview_channel_templates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One channel (secrets masked). */
+        get: operations["get_channel"];
+        put?: never;
+        post?: never;
+        /** Deletes a channel; alerts stop notifying it and its undelivered notifications are dropped. */
+        delete: operations["delete_channel"];
+        options?: never;
+        head?: never;
+        /**
+         * Changes a channel's name, URL or templates (`null` clears a template). A new `json(s)://`
+         *     URL keeps the signing secret.
+         */
+        patch: operations["update_channel"];
+        trace?: never;
+    };
+    "/api/v1/channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sends a test message now and reports the receiver's answer (status, the start of its body,
+         *     the error); also recorded as the channel's last delivery. Limited per account.
+         */
+        post: operations["test_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dev/outbox": {
         parameters: {
             query?: never;
@@ -360,6 +443,15 @@ export interface components {
             /** @description Alert emails on (default) or off; an alert email's unsubscribe link turns them off. */
             alert_emails?: boolean | null;
             buying_options?: components["schemas"]["BuyingOptions"] | null;
+            /**
+             * @description Where notifications go: `"email"` (the built-in channel) and ids of the caller's
+             *     channels; default `["email"]`. `[]` notifies nowhere (runs are still recorded).
+             * @example [
+             *       "email",
+             *       "0193b2c4-8d1e-7c3a-9f00-5a1b2c3d4e5f"
+             *     ]
+             */
+            channels?: string[] | null;
             condition?: components["schemas"]["Condition"] | null;
             /**
              * @description Condition groups wanted (at least one); default every group but `for_parts`. Sent to
@@ -459,12 +551,29 @@ export interface components {
              */
             total: number;
         };
+        /** @description The alert a notification is about. */
+        AlertRef: {
+            /**
+             * Format: uuid
+             * @description Alert id.
+             */
+            id: string;
+            /** @description Its search phrase. */
+            search_phrase: string;
+            /** @description The alert in the dashboard. */
+            url: string;
+        };
         /** @description An alert as the API shows it. */
         AlertView: {
             /** @description Whether alert emails are sent (an unsubscribe link turns them off). */
             alert_emails: boolean;
             /** @description `fixed_price`, `auction` or `any`. */
             buying_options: string;
+            /**
+             * @description Where its notifications go: `email` (the built-in channel) and channel ids
+             *     (see `/api/v1/channels`).
+             */
+            channels: string[];
             /**
              * @description The old single condition (`any`, `new` or `used`), derived from `conditions` for older
              *     clients.
@@ -553,6 +662,25 @@ export interface components {
              */
             updated_at: string;
         };
+        /** @description One attempt's result. */
+        Attempt: {
+            /** @description The start of the receiver's answer. */
+            answer?: string | null;
+            /**
+             * Format: int64
+             * @description How long the attempt took, in milliseconds.
+             */
+            duration_ms: number;
+            /** @description What went wrong, in words. */
+            error?: string | null;
+            /** @description `delivered`, `retry` or `failed`. */
+            outcome: string;
+            /**
+             * Format: int32
+             * @description The receiver's HTTP status, if it answered.
+             */
+            status?: number | null;
+        };
         /**
          * @description Buying option filter.
          * @enum {string}
@@ -577,6 +705,50 @@ export interface components {
             to: string;
         };
         /**
+         * @description What kind of destination a channel is (the `kind` of the API and the metrics label).
+         * @enum {string}
+         */
+        ChannelKind: "email" | "json" | "ntfy" | "tgram" | "discord" | "slack";
+        /** @description The caller's channels. */
+        ChannelList: {
+            /** @description Email first, then the others oldest first. */
+            items: components["schemas"]["ChannelView"][];
+        };
+        /** @description A channel as the API shows it (secrets masked). */
+        ChannelView: {
+            /** @description Tera template of the body, if any. */
+            body_template?: string | null;
+            /** @description Whether this is the built-in email channel. */
+            builtin: boolean;
+            /**
+             * Format: date-time
+             * @description Creation time (null for email).
+             */
+            created_at?: string | null;
+            /** @description `email` for the built-in channel, otherwise a UUID. */
+            id: string;
+            /** @description `email`, `json`, `ntfy`, `tgram`, `discord` or `slack`. */
+            kind: components["schemas"]["ChannelKind"];
+            /**
+             * Format: date-time
+             * @description Last delivery attempt or test.
+             */
+            last_delivery_at?: string | null;
+            /** @description The last error (null after a success). */
+            last_error?: string | null;
+            /**
+             * Format: int32
+             * @description The receiver's last HTTP status.
+             */
+            last_status?: number | null;
+            /** @description A label. */
+            name: string;
+            /** @description Tera template of the title, if any. */
+            title_template?: string | null;
+            /** @description The URL with its secrets replaced by `***`. */
+            url: string;
+        };
+        /**
          * @description The old single condition filter (still accepted; [`Conditions`] is what an alert keeps).
          * @enum {string}
          */
@@ -587,10 +759,28 @@ export interface components {
          * @enum {string}
          */
         ConditionGroup: "new" | "open_box" | "refurbished" | "used" | "for_parts";
+        /** @description Counts by reason. */
+        Counts: {
+            /** @description At or under the target price. */
+            at_target: number;
+            /** @description Auctions ending soon. */
+            ending_soon: number;
+            /** @description New listings. */
+            new: number;
+            /** @description Price drops. */
+            price_drops: number;
+            /** @description Listings worth mentioning (may exceed `listings`, which is capped). */
+            total: number;
+        };
         /** @description Body of `POST /api/v1/tokens`. */
         CreateTokenRequest: {
             /** @description A label, e.g. "backup script" (1–100 characters). */
             name: string;
+        };
+        /** @description A newly created channel; `secret` (generic webhooks only) is shown this once. */
+        CreatedChannel: components["schemas"]["ChannelView"] & {
+            /** @description The Standard Webhooks signing secret (`whsec_…`), for `json(s)://` channels. */
+            secret?: string | null;
         };
         /** @description A newly created token; `token` is shown only this once. */
         CreatedToken: components["schemas"]["TokenView"] & {
@@ -778,6 +968,38 @@ export interface components {
             /** @description Listing title. */
             title: string;
         };
+        /** @description One listing worth telling. */
+        ListingRef: {
+            /** @description `fixed_price` or `auction`. */
+            buying_option: string;
+            /** @description Condition group or eBay's label. */
+            condition?: string | null;
+            /** @description ISO 4217. */
+            currency: string;
+            /**
+             * Format: date-time
+             * @description When an auction ends.
+             */
+            ends_at?: string | null;
+            /** @description A picture, if eBay has one. */
+            image_url?: string | null;
+            /** @description The compared price before a drop. */
+            previous_price?: string | null;
+            /** @description Price (decimal string) in `currency`. */
+            price: string;
+            /** @description The price as a buyer reads it ("$89.00 + $12.50 shipping"). */
+            price_line: string;
+            /** @description Why it is mentioned: `new`, `price_drop`, `target`, `ending_soon`. */
+            reason: string;
+            /** @description Shipping to the owner (null = unknown or calculated). */
+            shipping_cost?: string | null;
+            /** @description eBay's title. */
+            title: string;
+            /** @description Price plus shipping, when shipping is known. */
+            total_price?: string | null;
+            /** @description The listing on eBay. */
+            url: string;
+        };
         /** @description Answer of `POST /api/v1/auth/login`. */
         LoginAccepted: {
             /** @description What happens next. */
@@ -831,6 +1053,28 @@ export interface components {
              */
             postal_code?: string | null;
         };
+        /** @description What a channel is told: the body of the outbox row, and `data` of a webhook. */
+        Notification: {
+            alert?: components["schemas"]["AlertRef"] | null;
+            /** @description Counts by reason. */
+            counts: components["schemas"]["Counts"];
+            /**
+             * Format: date-time
+             * @description When the run happened.
+             */
+            created_at: string;
+            /** @description The one-line summary, as an email subject would say it. */
+            headline: string;
+            /** @description The listings, most important first (at most 25). */
+            listings: components["schemas"]["ListingRef"][];
+            /**
+             * Format: uuid
+             * @description The run that found them.
+             */
+            run_id?: string | null;
+            /** @description `alert.listings` (a run found something) or `channel.test`. */
+            type: string;
+        };
         /**
          * @description Which listings are worth a notification.
          * @enum {string}
@@ -840,6 +1084,15 @@ export interface components {
         Outbox: {
             /** @description Newest first. */
             items: components["schemas"]["CapturedEmail"][];
+        };
+        /** @description A preview of templates on sample data. */
+        Preview: {
+            /** @description The rendered body. */
+            body: string;
+            /** @description The sample data the templates saw. */
+            sample: components["schemas"]["Notification"];
+            /** @description The rendered title. */
+            title: string;
         };
         /**
          * @description What `min_price`, `max_price` and `target_price` are compared with.
@@ -1577,6 +1830,405 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description `{url, name?, title_template?, body_template?}` */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedChannel"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description the account has the most channels allowed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview_channel_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description `{title_template?, body_template?}` */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preview"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id, or `email` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelView"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description `{url?, name?, title_template?, body_template?}` */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelView"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test_channel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description channel id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description what the receiver answered (also when it refused) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attempt"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -54,6 +54,7 @@ export function buildAlert(overrides: Partial<Alert> = {}): Alert {
     alert_emails: true,
     insight_emails: true,
     last_run_hidden: null,
+    channels: ['email'],
     ...overrides,
   };
 }

@@ -1,0 +1,140 @@
+//! Turning a run's notices into channel outbox rows, inside the run's transaction (called by
+//! [`crate::listings`] beside the email it queues), so a notification exists for every channel
+//! exactly when the run that found it is committed.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseTransaction, DbErr};
+use uuid::Uuid;
+
+use super::message::{AlertRef, Counts, ListingRef, Notification};
+use super::store::{self, Queued, Route};
+use crate::db::entities::alert;
+use crate::domain::format_money;
+use crate::runner::email::{condition_label, price_line, shorten, subject};
+use crate::runner::matching::{Listing, Notice, Reason};
+use crate::state::AppState;
+
+/// Listings carried per notification (a first run may find many; the count says how many).
+pub const LISTINGS_CAP: usize = 25;
+
+/// One alert's notices from a run.
+pub struct RunNotices<'a> {
+    /// The alert.
+    pub alert: &'a alert::Model,
+    /// Its run.
+    pub run_id: Uuid,
+    /// What is worth telling, most important first.
+    pub notices: &'a [Notice],
+    /// How many were worth it before a first run's cut.
+    pub candidates: usize,
+}
+
+/// Builds the notification of one alert's run.
+pub fn notification(
+    state: &AppState,
+    run: &RunNotices<'_>,
+    listings: &[Listing],
+    now: DateTime<Utc>,
+) -> Notification {
+    let mut counts = Counts::default();
+    for n in run.notices {
+        match n.reason {
+            Reason::New => counts.new += 1,
+            Reason::PriceDrop => counts.price_drops += 1,
+            Reason::Target => counts.at_target += 1,
+            Reason::EndingSoon => counts.ending_soon += 1,
+        }
+    }
+    counts.total = run.candidates.max(run.notices.len());
+    let headline = subject(
+        [
+            counts.at_target,
+            counts.price_drops,
+            counts.ending_soon,
+            counts.new,
+        ],
+        &shorten(&run.alert.search_phrase, 60),
+    );
+    Notification {
+        kind: "alert.listings".into(),
+        headline,
+        alert: Some(AlertRef {
+            id: run.alert.id,
+            search_phrase: run.alert.search_phrase.clone(),
+            url: state
+                .settings
+                .public_link(&format!("/alerts/{}", run.alert.id)),
+        }),
+        listings: run
+            .notices
+            .iter()
+            .take(LISTINGS_CAP)
+            .map(|n| {
+                let l = &listings[n.index];
+                ListingRef {
+                    reason: match n.reason {
+                        Reason::New => "new",
+                        Reason::PriceDrop => "price_drop",
+                        Reason::Target => "target",
+                        Reason::EndingSoon => "ending_soon",
+                    }
+                    .into(),
+                    title: l.title.clone(),
+                    url: l.item_url.clone(),
+                    image_url: l.image_url.clone(),
+                    price: l.price.to_string(),
+                    shipping_cost: l.shipping.map(|s| s.to_string()),
+                    total_price: l.total().map(|t| t.to_string()),
+                    currency: l.currency.clone(),
+                    price_line: price_line(l),
+                    previous_price: n.previous_price.map(|p| format_money(p, &l.currency)),
+                    condition: l
+                        .condition_group
+                        .map(|g| condition_label(g).to_owned())
+                        .or_else(|| l.condition.clone()),
+                    buying_option: if l.is_auction() {
+                        "auction"
+                    } else {
+                        "fixed_price"
+                    }
+                    .into(),
+                    ends_at: l.ends_at,
+                }
+            })
+            .collect(),
+        counts,
+        run_id: Some(run.run_id),
+        created_at: now,
+    }
+}
+
+/// Writes one outbox row per (run, channel) for every alert with notices and channels;
+/// returns how many.
+pub async fn enqueue(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    runs: &[RunNotices<'_>],
+    routes: &HashMap<Uuid, Route>,
+    listings: &[Listing],
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let mut rows = Vec::new();
+    for run in runs.iter().filter(|r| !r.notices.is_empty()) {
+        let Some(route) = routes.get(&run.alert.id).filter(|r| !r.channels.is_empty()) else {
+            continue;
+        };
+        let n = notification(state, run, listings, now);
+        for &channel_id in &route.channels {
+            rows.push(Queued {
+                channel_id,
+                run_id: Some(run.run_id),
+                notification: n.clone(),
+            });
+        }
+    }
+    let queued = rows.len();
+    store::enqueue_many(txn, rows).await?;
+    Ok(queued)
+}
