@@ -23,6 +23,7 @@ export const routes: RouteObject[] = [
           { path: '/alerts/:id', lazy: () => import('./routes/alert') },
           { path: '/alerts/:id/edit', lazy: () => import('./routes/edit-alert') },
           { path: '/account', lazy: () => import('./routes/account') },
+          { path: '/account/channels', lazy: () => import('./routes/channels') },
         ],
       },
       { path: '*', lazy: () => import('./routes/not-found') },

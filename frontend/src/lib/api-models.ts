@@ -20,6 +20,13 @@ export type ApiToken = Schemas['TokenView'];
 export type CreatedToken = Schemas['CreatedToken'];
 export type TokenList = Schemas['TokenList'];
 export type ErrorBody = Schemas['ErrorBody'];
+/** A notification channel (secrets masked); `email` is the built-in one. */
+export type Channel = Schemas['ChannelView'];
+/** A new channel; `secret` (webhooks only) is shown once. */
+export type CreatedChannel = Schemas['CreatedChannel'];
+export type ChannelList = Schemas['ChannelList'];
+/** What a receiver answered to a test send. */
+export type ChannelAttempt = Schemas['Attempt'];
 /** An email the development outbox captured instead of sending. */
 export type CapturedEmail = Schemas['CapturedEmail'];
 

@@ -1,3 +1,5 @@
+import { Link } from 'react-router';
+
 import { Button } from '@/components/ui/button';
 import { ErrorState, Loading, Notice } from '@/components/ui/states';
 import { useMe } from '@/features/auth/api/get-me';
@@ -46,6 +48,13 @@ export function Component() {
       </section>
       <section className="card">
         <DeliveryLocationForm me={me.data} />
+      </section>
+      <section className="card stack" aria-labelledby="channels-title">
+        <h2 id="channels-title">Notification channels</h2>
+        <p className="muted">Besides email, alerts can notify a webhook, ntfy, Telegram, Discord or Slack.</p>
+        <p>
+          <Link to="/account/channels">Manage channels</Link>
+        </p>
       </section>
       <QuotaUsage />
       <section className="card stack" aria-labelledby="tokens-title">

@@ -1,5 +1,5 @@
 /** The mock server's state, reset after every test. Tests arrange it directly. */
-import type { Alert, CreatedToken, Me } from '@/lib/api-models';
+import type { Alert, Channel, ChannelAttempt, CreatedToken, Me } from '@/lib/api-models';
 
 import { buildMe, resetIds, type buildInsights, type MockItem } from './data';
 
@@ -30,6 +30,10 @@ export interface MockDb {
   loginReturnTo: (string | undefined)[];
   /** Set: "Run now" answers 429 with this Retry-After (the server's per-alert limit). */
   runRetryAfter: number | null;
+  /** The user's channels besides the built-in email. */
+  channels: Channel[];
+  /** What a test send reports. */
+  channelTest: ChannelAttempt;
 }
 
 function fresh(): MockDb {
@@ -48,6 +52,8 @@ function fresh(): MockDb {
     loginRequests: [],
     loginReturnTo: [],
     runRetryAfter: null,
+    channels: [],
+    channelTest: { outcome: 'delivered', status: 200, answer: '{"ok":true}', error: null, duration_ms: 42 },
   };
 }
 

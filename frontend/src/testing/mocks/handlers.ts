@@ -4,7 +4,7 @@
  */
 import { http, HttpResponse, type DefaultBodyType, type StrictRequest } from 'msw';
 
-import type { Alert } from '@/lib/api-models';
+import type { Alert, Channel } from '@/lib/api-models';
 
 import { buildAlert, buildInsights, nextId } from './data';
 import { db } from './db';
@@ -102,6 +102,73 @@ export const handlers = [
     const before = db.tokens.length;
     db.tokens = db.tokens.filter((t) => t.id !== params.id);
     return db.tokens.length === before ? notFound('token') : new HttpResponse(null, { status: 204 });
+  }),
+
+  http.get('*/api/v1/channels', () => {
+    if (!db.session) return unauthenticated();
+    const email = {
+      id: 'email',
+      kind: 'email',
+      name: 'Email',
+      url: 'mailto:',
+      builtin: true,
+      title_template: null,
+      body_template: null,
+      created_at: null,
+      last_delivery_at: null,
+      last_status: null,
+      last_error: null,
+    };
+    return HttpResponse.json({ items: [email, ...db.channels] });
+  }),
+
+  http.post('*/api/v1/channels', async ({ request }) => {
+    if (!db.session) return unauthenticated();
+    const { url, name } = await jsonBody(request);
+    // A small part of the server's parsing: the scheme decides the kind; tokens are masked.
+    const match = typeof url === 'string' ? /^(jsons?|ntfys?|tgram|discord|slack):\/\/(.+)$/.exec(url) : null;
+    if (!match) {
+      return apiError(422, 'validation_failed', 'Some fields are not valid.', [
+        { field: 'url', message: 'must start with one of mailto:, json://, jsons://, ntfy://, ntfys://, tgram://, discord://, slack://' },
+      ]);
+    }
+    const scheme = match[1]!;
+    const kind = scheme.replace(/s$/, '') as Channel['kind'];
+    const parts = match[2]!.split('/');
+    const masked = kind === 'json' || kind === 'ntfy' ? url : `${scheme}://${parts.slice(0, -1).join('/')}/***`;
+    const channel: Channel = {
+      id: nextId(),
+      kind,
+      name: typeof name === 'string' && name ? name : kind,
+      url: masked as string,
+      builtin: false,
+      title_template: null,
+      body_template: null,
+      created_at: new Date().toISOString(),
+      last_delivery_at: null,
+      last_status: null,
+      last_error: null,
+    };
+    db.channels.push(channel);
+    const secret = kind === 'json' ? 'whsec_c2VjcmV0LWZvci10ZXN0cw==' : undefined;
+    return HttpResponse.json({ ...channel, ...(secret ? { secret } : {}) }, { status: 201 });
+  }),
+
+  http.post('*/api/v1/channels/:id/test', ({ params }) => {
+    if (!db.session) return unauthenticated();
+    const channel = db.channels.find((c) => c.id === params.id);
+    if (!channel) return notFound('channel');
+    channel.last_delivery_at = new Date().toISOString();
+    channel.last_status = db.channelTest.status ?? null;
+    channel.last_error = db.channelTest.error ?? null;
+    return HttpResponse.json(db.channelTest);
+  }),
+
+  http.delete('*/api/v1/channels/:id', ({ params }) => {
+    if (!db.session) return unauthenticated();
+    const before = db.channels.length;
+    db.channels = db.channels.filter((c) => c.id !== params.id);
+    return db.channels.length === before ? notFound('channel') : new HttpResponse(null, { status: 204 });
   }),
 
   http.get('*/api/v1/alerts', ({ request }) => {

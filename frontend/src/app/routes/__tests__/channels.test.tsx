@@ -1,0 +1,108 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+
+import { db, findHeading, renderApp } from '@/testing/test-utils';
+
+describe('the channels page', () => {
+  it('is reached from the account page and lists the built-in email channel', async () => {
+    const { user } = renderApp('/account');
+    await findHeading('Account');
+    await user.click(screen.getByRole('link', { name: 'Manage channels' }));
+    await findHeading('Notification channels');
+    const list = within(await screen.findByRole('list', { name: 'Channels' }));
+    expect(list.getByText('Email')).toBeInTheDocument();
+    expect(list.getByText('Your verified address')).toBeInTheDocument();
+    expect(list.queryByRole('button', { name: /Delete/ })).not.toBeInTheDocument();
+    // Every service's form is explained.
+    const forms = within(screen.getByLabelText('Channel URL forms'));
+    for (const service of ['Webhook', 'ntfy', 'Telegram', 'Discord', 'Slack']) {
+      expect(forms.getByText(service)).toBeInTheDocument();
+    }
+  });
+
+  it('refuses an empty or unknown URL with the reason next to the field', async () => {
+    const { user } = renderApp('/account/channels');
+    await findHeading('Notification channels');
+    await user.click(screen.getByRole('button', { name: 'Add channel' }));
+    expect(screen.getByLabelText('Channel URL')).toHaveAccessibleDescription(/Paste a channel URL/);
+
+    await user.type(screen.getByLabelText('Channel URL'), 'https://example.com/hook');
+    await user.click(screen.getByRole('button', { name: 'Add channel' }));
+    await waitFor(() => expect(screen.getByLabelText('Channel URL')).toHaveAccessibleDescription(/must start with one of/));
+    expect(db.channels).toHaveLength(0);
+  });
+
+  it('adds a webhook and shows its signing secret only once', async () => {
+    const { user } = renderApp('/account/channels');
+    await findHeading('Notification channels');
+    await user.type(screen.getByLabelText('Channel URL'), 'jsons://hooks.example.com/ebay');
+    await user.type(screen.getByLabelText('Name (optional)'), 'My automation');
+    await user.click(screen.getByRole('button', { name: 'Add channel' }));
+
+    expect(await screen.findByLabelText('Webhook signing secret')).toHaveTextContent('whsec_');
+    const list = within(await screen.findByRole('list', { name: 'Channels' }));
+    expect(await list.findByText('My automation')).toBeInTheDocument();
+    expect(list.getByText('Nothing sent yet')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'I’ve saved it' }));
+    expect(document.body).not.toHaveTextContent('whsec_');
+  });
+
+  it('sends a test and shows the receiver’s answer and the last status', async () => {
+    db.channels = [
+      {
+        id: 'c1',
+        kind: 'tgram',
+        name: 'Phone',
+        url: 'tgram://123456:***/-1001',
+        builtin: false,
+        title_template: null,
+        body_template: null,
+        created_at: '2026-12-01T08:00:00Z',
+        last_delivery_at: null,
+        last_status: null,
+        last_error: null,
+      },
+    ];
+    db.channelTest = {
+      outcome: 'failed',
+      status: 401,
+      answer: '{"ok":false,"description":"Unauthorized"}',
+      error: 'the receiver answered 401 Unauthorized',
+      duration_ms: 80,
+    };
+    const { user } = renderApp('/account/channels');
+    const list = within(await screen.findByRole('list', { name: 'Channels' }));
+    await user.click(list.getByRole('button', { name: 'Send test to “Phone”' }));
+
+    expect(await list.findByText(/Test not delivered — the receiver answered HTTP 401/)).toBeInTheDocument();
+    expect(list.getByLabelText('Receiver’s answer')).toHaveTextContent('"description":"Unauthorized"');
+    expect(await list.findByText(/Last error: the receiver answered 401/)).toBeInTheDocument();
+    expect(list.getByText(/^Failed /)).toBeInTheDocument();
+  });
+
+  it('deletes a channel after confirmation', async () => {
+    db.channels = [
+      {
+        id: 'c1',
+        kind: 'discord',
+        name: 'Deals server',
+        url: 'discord://42/***',
+        builtin: false,
+        title_template: null,
+        body_template: null,
+        created_at: '2026-12-01T08:00:00Z',
+        last_delivery_at: '2026-12-02T08:00:00Z',
+        last_status: 204,
+        last_error: null,
+      },
+    ];
+    const { user } = renderApp('/account/channels');
+    const list = within(await screen.findByRole('list', { name: 'Channels' }));
+    expect(list.getByText(/Delivered .* \(HTTP 204\)/)).toBeInTheDocument();
+    await user.click(list.getByRole('button', { name: 'Delete “Deals server”' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Delete this channel?' });
+    await user.click(within(dialog).getByRole('button', { name: 'Delete channel' }));
+    expect(await screen.findByText('Channel “Deals server” deleted.')).toBeInTheDocument();
+    expect(db.channels).toEqual([]);
+  });
+});
