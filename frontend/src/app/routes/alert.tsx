@@ -6,6 +6,7 @@ import { AlertActions } from '@/features/alerts/components/alert-actions';
 import { AlertFilters, AlertSchedule, StatusBadge } from '@/features/alerts/components/alert-details';
 import { AlertListings } from '@/features/alerts/components/alert-listings';
 import { EmailSubscriptions } from '@/features/alerts/components/email-subscriptions';
+import { AlertChannels } from '@/features/channels/components/alert-channels';
 import { AlertInsights } from '@/features/insights/components/alert-insights';
 import { isNotFound } from '@/lib/api-client';
 import { useNow } from '@/lib/use-now';
@@ -55,6 +56,7 @@ export function Component() {
         <AlertFilters alert={data} />
         <AlertSchedule alert={data} now={now} />
         <EmailSubscriptions alert={data} />
+        <AlertChannels alert={data} />
         <AlertActions alert={data} onDeleted={() => void navigate('/', { replace: true })} />
       </section>
       <section className="card stack" aria-labelledby="history-title">

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 
-import { db, findHeading, renderApp } from '@/testing/test-utils';
+import { buildAlert, db, findHeading, renderApp } from '@/testing/test-utils';
 
 describe('the channels page', () => {
   it('is reached from the account page and lists the built-in email channel', async () => {
@@ -104,5 +104,40 @@ describe('the channels page', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Delete channel' }));
     expect(await screen.findByText('Channel “Deals server” deleted.')).toBeInTheDocument();
     expect(db.channels).toEqual([]);
+  });
+});
+
+describe('an alert’s channels', () => {
+  it('are chosen on the alert page and saved with one change', async () => {
+    const alert = buildAlert({ search_phrase: 'steam deck' });
+    db.alerts = [alert];
+    db.channels = [
+      {
+        id: 'c1',
+        kind: 'ntfy',
+        name: 'Phone',
+        url: 'ntfys://ntfy.sh/dea***',
+        builtin: false,
+        title_template: null,
+        body_template: null,
+        created_at: '2026-12-01T08:00:00Z',
+        last_delivery_at: null,
+        last_status: null,
+        last_error: null,
+      },
+    ];
+    const { user } = renderApp(`/alerts/${alert.id}`);
+    await findHeading('steam deck');
+    const notify = within(await screen.findByRole('group', { name: 'Notify' }));
+    expect(notify.getByRole('checkbox', { name: /Email/ })).toBeChecked();
+    expect(notify.getByRole('checkbox', { name: /Phone/ })).not.toBeChecked();
+    expect(notify.queryByRole('button', { name: 'Save channels' })).not.toBeInTheDocument();
+
+    await user.click(notify.getByRole('checkbox', { name: /Email/ }));
+    await user.click(notify.getByRole('checkbox', { name: /Phone/ }));
+    await user.click(notify.getByRole('button', { name: 'Save channels' }));
+
+    await waitFor(() => expect(db.alerts[0]!.channels).toEqual(['c1']));
+    expect(await screen.findByText('Channels saved.')).toBeInTheDocument();
   });
 });
