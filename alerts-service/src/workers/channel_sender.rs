@@ -140,7 +140,7 @@ async fn deliver(state: &AppState, due: Due) -> Result<Disposition, DbErr> {
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_default();
     let gate = channels.host_gate(&host);
-    let Ok(Ok(_permit)) = tokio::time::timeout(HOST_WAIT, gate.acquire_owned()).await else {
+    let Ok(Ok(permit)) = tokio::time::timeout(HOST_WAIT, gate.acquire_owned()).await else {
         // Its host is busy with slower deliveries: back in the queue, this attempt not counted.
         store::requeue(&state.db, due.id, Utc::now() + chrono::Duration::seconds(1)).await?;
         return Ok(Disposition::Retrying);
@@ -157,6 +157,8 @@ async fn deliver(state: &AppState, due: Due) -> Result<Disposition, DbErr> {
         },
     )
     .await;
+    // The host's slot is for the request only; recording the outcome does not hold it.
+    drop(permit);
     let label = [kind.as_str()];
     match attempt.next {
         Outcome::Delivered => {
