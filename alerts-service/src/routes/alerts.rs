@@ -294,21 +294,25 @@ async fn take_channels(
         .ok_or_else(|| invalid("must be a list of channel ids, e.g. [\"email\"]"))?;
     let mut route = crate::channels::store::Route::default();
     for item in items {
-        match item.as_str() {
-            Some(crate::routes::channels::EMAIL_ID) if !route.email => route.email = true,
-            Some(text) => match Uuid::parse_str(text) {
-                Ok(id) if !route.channels.contains(&id) => route.channels.push(id),
-                Ok(_) | Err(_) if text == crate::routes::channels::EMAIL_ID => {
-                    return Err(invalid("must not name a channel twice"));
-                }
-                Ok(_) => return Err(invalid("must not name a channel twice")),
-                Err(_) => {
-                    return Err(invalid(&format!(
-                        "{text:?} is not a channel id (\"email\" or an id from /api/v1/channels)"
-                    )));
-                }
-            },
-            None => return Err(invalid("must be a list of strings")),
+        let text = item
+            .as_str()
+            .ok_or_else(|| invalid("must be a list of strings"))?;
+        let repeated = if text == crate::routes::channels::EMAIL_ID {
+            std::mem::replace(&mut route.email, true)
+        } else {
+            let id = Uuid::parse_str(text).map_err(|_| {
+                invalid(&format!(
+                    "{text:?} is not a channel id (\"email\" or an id from /api/v1/channels)"
+                ))
+            })?;
+            let seen = route.channels.contains(&id);
+            if !seen {
+                route.channels.push(id);
+            }
+            seen
+        };
+        if repeated {
+            return Err(invalid("must not name a channel twice"));
         }
     }
     let owned = crate::channels::store::owned(&state.db, user.id, &route.channels).await?;
