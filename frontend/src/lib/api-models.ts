@@ -27,6 +27,8 @@ export type CreatedChannel = Schemas['CreatedChannel'];
 export type ChannelList = Schemas['ChannelList'];
 /** What a receiver answered to a test send. */
 export type ChannelAttempt = Schemas['Attempt'];
+/** Templates rendered on sample data. */
+export type TemplatePreview = Schemas['Preview'];
 /** An email the development outbox captured instead of sending. */
 export type CapturedEmail = Schemas['CapturedEmail'];
 

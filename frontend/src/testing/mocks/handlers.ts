@@ -154,6 +154,27 @@ export const handlers = [
     return HttpResponse.json({ ...channel, ...(secret ? { secret } : {}) }, { status: 201 });
   }),
 
+  http.post('*/api/v1/channels/preview', async ({ request }) => {
+    if (!db.session) return unauthenticated();
+    const { title_template, body_template } = await jsonBody(request);
+    // A small part of Tera: an unclosed tag is a 422 naming its line, `{{ alert.search_phrase }}` renders.
+    for (const [field, source] of [['title_template', title_template], ['body_template', body_template]] as const) {
+      if (typeof source !== 'string') continue;
+      const line = source.split('\n').findIndex((l) => l.includes('{{') && !l.includes('}}'));
+      if (line >= 0) return apiError(422, 'validation_failed', 'Some fields are not valid.', [{ field, message: `line ${line + 1}: expected }}` }]);
+    }
+    const render = (t: unknown, fallback: string) => (typeof t === 'string' ? t.replaceAll('{{ alert.search_phrase }}', 'nintendo switch oled') : fallback);
+    return HttpResponse.json({ title: render(title_template, 'headline'), body: render(body_template, 'body'), sample: {} });
+  }),
+
+  http.patch('*/api/v1/channels/:id', async ({ params, request }) => {
+    if (!db.session) return unauthenticated();
+    const channel = db.channels.find((c) => c.id === params.id);
+    if (!channel) return notFound('channel');
+    Object.assign(channel, await jsonBody(request));
+    return HttpResponse.json(channel);
+  }),
+
   http.post('*/api/v1/channels/:id/test', ({ params }) => {
     if (!db.session) return unauthenticated();
     const channel = db.channels.find((c) => c.id === params.id);

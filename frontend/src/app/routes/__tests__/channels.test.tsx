@@ -141,3 +141,41 @@ describe('an alert’s channels', () => {
     expect(await screen.findByText('Channels saved.')).toBeInTheDocument();
   });
 });
+
+describe('a channel’s templates', () => {
+  it('are previewed on sample data, refused with the line, and saved', async () => {
+    db.channels = [
+      {
+        id: 'c1',
+        kind: 'slack',
+        name: 'Team',
+        url: 'slack://T1/B2/***',
+        builtin: false,
+        title_template: null,
+        body_template: null,
+        created_at: '2026-12-01T08:00:00Z',
+        last_delivery_at: null,
+        last_status: null,
+        last_error: null,
+      },
+    ];
+    const { user } = renderApp('/account/channels');
+    const list = within(await screen.findByRole('list', { name: 'Channels' }));
+    await user.click(list.getByText('Message templates'));
+    const form = within(list.getByRole('form', { name: 'Templates of “Team”' }));
+
+    await user.type(form.getByLabelText('Body template'), 'ok{enter}{{{{ broken');
+    await user.click(form.getByRole('button', { name: 'Preview' }));
+    await waitFor(() => expect(form.getByLabelText('Body template')).toHaveAccessibleDescription(/line 2/));
+
+    await user.clear(form.getByLabelText('Body template'));
+    await user.type(form.getByLabelText('Title template'), 'Deal: {{{{ alert.search_phrase }}');
+    await user.click(form.getByRole('button', { name: 'Preview' }));
+    expect(await form.findByText('Deal: nintendo switch oled')).toBeInTheDocument();
+
+    await user.click(form.getByRole('button', { name: 'Save templates' }));
+    expect(await form.findByText('Templates saved.')).toBeInTheDocument();
+    expect(db.channels[0]!.title_template).toBe('Deal: {{ alert.search_phrase }}');
+    expect(db.channels[0]!.body_template).toBeNull();
+  });
+});

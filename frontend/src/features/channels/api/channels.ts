@@ -1,7 +1,7 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 
 import { request } from '@/lib/api-client';
-import type { ChannelAttempt, ChannelList, CreatedChannel } from '@/lib/api-models';
+import type { Channel, ChannelAttempt, ChannelList, CreatedChannel, TemplatePreview } from '@/lib/api-models';
 
 const channelsKey = ['channels'] as const;
 
@@ -56,4 +56,29 @@ export function useTestChannel() {
     mutationFn: testChannel,
     onSettled: () => client.invalidateQueries({ queryKey: channelsKey }),
   });
+}
+
+export interface ChannelTemplates {
+  title_template: string | null;
+  body_template: string | null;
+}
+
+export function updateChannelTemplates(id: string, templates: ChannelTemplates): Promise<Channel> {
+  return request<Channel>(`/api/v1/channels/${encodeURIComponent(id)}`, { method: 'PATCH', body: templates });
+}
+
+export function useUpdateChannelTemplates() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, templates }: { id: string; templates: ChannelTemplates }) => updateChannelTemplates(id, templates),
+    onSuccess: () => client.invalidateQueries({ queryKey: channelsKey }),
+  });
+}
+
+export function previewTemplates(templates: ChannelTemplates): Promise<TemplatePreview> {
+  return request<TemplatePreview>('/api/v1/channels/preview', { method: 'POST', body: templates });
+}
+
+export function usePreviewTemplates() {
+  return useMutation({ mutationFn: previewTemplates });
 }

@@ -10,6 +10,7 @@ import type { Channel, ChannelAttempt, CreatedChannel } from '@/lib/api-models';
 import { formatDateTime } from '@/lib/format';
 
 import { useChannels, useCreateChannel, useDeleteChannel, useTestChannel } from '../api/channels';
+import { ChannelTemplatesForm } from './channel-templates';
 
 /** The URL forms, with an example and where to find the parts (shown beside the form). */
 export const URL_EXAMPLES: { service: string; example: string; help: string }[] = [
@@ -186,6 +187,12 @@ function ChannelRow({ channel, onDelete }: { channel: Channel; onDelete: (c: Cha
         {channel.last_error && <p className="small field__error">Last error: {channel.last_error}</p>}
         {test.isSuccess && <TestAnswer answer={test.data} />}
         {test.isError && <Notice tone="error">Could not send a test: {errorMessage(test.error)}</Notice>}
+        {!channel.builtin && (
+          <details>
+            <summary>Message templates</summary>
+            <ChannelTemplatesForm channel={channel} />
+          </details>
+        )}
       </div>
       {!channel.builtin && (
         <div className="button-row">
