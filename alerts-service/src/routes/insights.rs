@@ -107,5 +107,7 @@ fn empty_report(alert: &crate::db::entities::alert::Model, days: u32) -> Insight
         )),
         series: Vec::new(),
         summary: InsightSummary::default(),
+        main_segment: None,
+        segments: Vec::new(),
     }
 }

@@ -337,6 +337,8 @@ mod tests {
             } else {
                 InsightSummary::default()
             },
+            main_segment: None,
+            segments: Vec::new(),
         }
     }
 

@@ -4,4 +4,6 @@
 
 pub mod chart;
 pub mod compute;
+pub mod deals;
 pub mod email;
+pub mod segments;

@@ -14,9 +14,14 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use uuid::Uuid;
 
 use crate::db::entities::{alert_activity, dim_alert};
-use crate::db::{Db, get_decimal};
+use crate::db::{Db, Dialect, get_decimal, get_opt_decimal};
+use crate::ingest::observations::decode_low_items;
 use crate::ingest::rollup::DayStats;
-use crate::insights::compute::{self, CurrentListing, InsightInputs, Listing, RollupDay};
+use crate::insights::compute::{
+    self, CurrentListing, InsightInputs, Listing, RollupDay, SegmentRollupDay,
+};
+use crate::insights::deals::VERDICT_WINDOW_DAYS;
+use crate::insights::segments::{MeasuredPrice, Segment};
 
 /// What analytics knows of an alert.
 #[derive(Debug, Clone)]
@@ -143,6 +148,9 @@ async fn inputs(
         .unwrap_or_else(|| "USD".to_owned());
 
     let rollups = rollups(db, alert_id, &currency, start, today).await?;
+    let verdict_start = compute::window_start(today, VERDICT_WINDOW_DAYS);
+    let segment_days =
+        segment_rollups(db, alert_id, &currency, start.min(verdict_start), today).await?;
     let current = match activity {
         Some(a) if a.last_observed_at.date_naive() >= start => {
             current_listings(db, alert_id, &currency, a, start).await?
@@ -158,7 +166,123 @@ async fn inputs(
         now,
         rollups,
         current,
+        segment_days,
     })
+}
+
+/// The segment rollups of one alert and currency between two days (inclusive), oldest first,
+/// each with the listing at its robust low when kept. Rows of segments this build does not know
+/// (a newer version's) are skipped.
+pub async fn segment_rollups(
+    db: &Db,
+    alert_id: Uuid,
+    currency: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<Vec<SegmentRollupDay>, DbErr> {
+    let rows = db
+        .conn
+        .query_all_raw(db.dialect.statement(
+            "SELECT day, segment, observations, without_shipping, min_price, p25, median, p75, \
+             mean, max_price, robust_low, low_items, new_listings FROM segment_rollup \
+             WHERE alert_id = $1 AND currency = $2 AND day >= $3 AND day <= $4 \
+             ORDER BY day, segment",
+            vec![
+                Value::from(alert_id),
+                Value::from(currency.to_owned()),
+                Value::from(start),
+                Value::from(end),
+            ],
+        ))
+        .await?;
+    let d = db.dialect;
+    let mut days = Vec::with_capacity(rows.len());
+    let mut low_keys = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let segment: String = row.try_get("", "segment")?;
+        let Some(segment) = Segment::parse(&segment) else {
+            continue;
+        };
+        let count: i64 = row.try_get("", "observations")?;
+        let without: i64 = row.try_get("", "without_shipping")?;
+        let new_listings: i64 = row.try_get("", "new_listings")?;
+        let robust_low = get_decimal(row, d, "robust_low")?;
+        let lows: String = row.try_get("", "low_items")?;
+        low_keys.push(
+            decode_low_items(&lows)
+                .get(&robust_low.normalize())
+                .copied(),
+        );
+        days.push(SegmentRollupDay {
+            date: row.try_get("", "day")?,
+            segment,
+            stats: DayStats {
+                count: u64::try_from(count).unwrap_or(0),
+                min: get_decimal(row, d, "min_price")?,
+                p25: get_decimal(row, d, "p25")?,
+                median: get_decimal(row, d, "median")?,
+                p75: get_decimal(row, d, "p75")?,
+                mean: get_decimal(row, d, "mean")?,
+                max: get_decimal(row, d, "max_price")?,
+            },
+            robust_low,
+            low_listing: None,
+            without_shipping: u64::try_from(without).unwrap_or(0),
+            new_listings: u64::try_from(new_listings).unwrap_or(0),
+        });
+    }
+    let wanted: Vec<i64> = low_keys.iter().flatten().copied().collect();
+    let listings = listings_by_key(db, &wanted).await?;
+    for (day, key) in days.iter_mut().zip(low_keys) {
+        day.low_listing = key.and_then(|k| listings.get(&k).cloned());
+    }
+    Ok(days)
+}
+
+/// Listings by their surrogate keys (one query on Postgres).
+async fn listings_by_key(
+    db: &Db,
+    keys: &[i64],
+) -> Result<std::collections::HashMap<i64, Listing>, DbErr> {
+    let mut keys = keys.to_vec();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut out = std::collections::HashMap::with_capacity(keys.len());
+    if keys.is_empty() {
+        return Ok(out);
+    }
+    let select = "SELECT item_key, item_id, title, item_url, image_url FROM dim_item";
+    let rows = match db.dialect {
+        Dialect::Postgres => {
+            db.conn
+                .query_all_raw(db.dialect.statement(
+                    &format!("{select} WHERE item_key = ANY($1::int8[])"),
+                    vec![Value::from(keys)],
+                ))
+                .await?
+        }
+        Dialect::Sqlite => {
+            let mut rows = Vec::new();
+            for key in keys {
+                rows.extend(
+                    db.conn
+                        .query_all_raw(db.dialect.statement(
+                            &format!("{select} WHERE item_key = $1"),
+                            vec![Value::from(key)],
+                        ))
+                        .await?,
+                );
+            }
+            rows
+        }
+    };
+    for row in &rows {
+        let key: i64 = row.try_get("", "item_key")?;
+        if let Some(listing) = listing(row)? {
+            out.insert(key, listing);
+        }
+    }
+    Ok(out)
 }
 
 /// The daily rollups of one alert and currency between two days (inclusive), oldest first.
@@ -234,7 +358,8 @@ async fn current_listings(
     let rows = db
         .conn
         .query_all_raw(db.dialect.statement(
-            "SELECT f.item_key, f.price, i.item_id, i.title, i.item_url, i.image_url \
+            "SELECT f.item_key, f.price, f.segment, f.measured_price, f.shipping_known, \
+             i.item_id, i.title, i.item_url, i.image_url \
              FROM fact_price_observation f JOIN dim_item i ON i.item_key = f.item_key \
              WHERE f.run_id = $1 AND f.observed_date = $2 AND f.alert_id = $3 AND f.currency = $4",
             vec![
@@ -253,11 +378,29 @@ async fn current_listings(
         };
         let price = get_decimal(row, db.dialect, "price")?;
         let key: i64 = row.try_get("", "item_key")?;
+        let segment: Option<String> = row.try_get("", "segment")?;
+        let measured = match (
+            segment.as_deref().and_then(Segment::parse),
+            get_opt_decimal(row, db.dialect, "measured_price")?,
+        ) {
+            (Some(segment), Some(amount)) => {
+                let known: Option<i64> = row.try_get("", "shipping_known")?;
+                Some((
+                    segment,
+                    MeasuredPrice {
+                        amount,
+                        without_shipping: known == Some(0),
+                    },
+                ))
+            }
+            _ => None,
+        };
         current.push(CurrentListing {
             listing,
             price,
             date: day,
             first_price: firsts.get(&key).copied().unwrap_or(price),
+            measured,
         });
     }
     Ok(current)
