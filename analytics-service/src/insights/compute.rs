@@ -626,6 +626,7 @@ pub fn money(value: Decimal) -> Decimal {
 
 #[cfg(test)]
 mod tests {
+    use pubsub::insights::DealKind;
     use rust_decimal_macros::dec;
 
     use super::*;
@@ -790,6 +791,198 @@ mod tests {
         assert_eq!(report.summary.first_week_median, None);
         assert_eq!(report.summary.second_week_median, Some(dec!(95.00)));
         assert_eq!(report.summary.median_change_pct, None);
+    }
+
+    /// The like-for-like fixture (hand-computed; window 14 days ending 2026-11-23):
+    ///
+    /// `used/fixed_price` on 10 days (9 … 0 days ago) with daily medians 200, 205, 210, 195,
+    /// 200, 220, 230, 200, 205, 210, Q1 = median − 15, Q3 = median + 15, robust lows 170 except
+    /// 160 six days ago (listing "low-u"). Typical (30 days) = 205, typical Q1 190, fence
+    /// max(190 − 3 × 30, 102.5) = 102.5. Cheaper-looking segments beside it: `for_parts` (a
+    /// broken unit at 26.99 every day), `lot` (a lot at 120), `used/auction` (a bid of 61 near
+    /// the end on 2 days).
+    ///
+    /// Latest run: u1 used 165 → 19.5 % below, ≤ Q1 → below typical; u2 used 150 → ≤ 160 →
+    /// lowest in 30 days (26.8 % below); u3 used 150 without shipping → none; u4 used 100 →
+    /// below the fence → none; p1 for parts 26.99, l1 lot 120, a1 auction 61 → none (not in the
+    /// main segment; parts and lots never get verdicts; the auction segment has 2 days only).
+    ///
+    /// Week 1 (11-10 … 11-16: 9, 8, 7 days ago) medians 200, 205, 210 → 205; week 2 the other
+    /// seven → sorted 195 200 200 205 210 220 230 → 205: no change; end to end 200 → 210 (+5.0 %).
+    fn like_for_like() -> InsightInputs {
+        use super::super::segments::Group;
+        let t = today();
+        let seg = |group, format| Segment { group, format };
+        let used = seg(Group::Used, Format::FixedPrice);
+        let stats = |m: Decimal| DayStats {
+            count: 20,
+            min: m - dec!(40),
+            p25: m - dec!(15),
+            median: m,
+            p75: m + dec!(15),
+            mean: m,
+            max: m + dec!(40),
+        };
+        let mut segment_days = Vec::new();
+        for (i, m) in [200, 205, 210, 195, 200, 220, 230, 200, 205, 210]
+            .iter()
+            .enumerate()
+        {
+            let ago = 9 - i as i64;
+            segment_days.push(SegmentRollupDay {
+                date: t - Duration::days(ago),
+                segment: used,
+                stats: stats(Decimal::from(*m)),
+                robust_low: if ago == 6 { dec!(160) } else { dec!(170) },
+                low_listing: Some(listing(if ago == 6 { "low-u" } else { "u-any" })),
+                without_shipping: 1,
+                new_listings: 1,
+            });
+            segment_days.push(SegmentRollupDay {
+                date: t - Duration::days(ago),
+                segment: seg(Group::ForParts, Format::FixedPrice),
+                stats: stats(dec!(26.99)),
+                robust_low: dec!(26.99),
+                low_listing: Some(listing("p1")),
+                without_shipping: 0,
+                new_listings: 0,
+            });
+            segment_days.push(SegmentRollupDay {
+                date: t - Duration::days(ago),
+                segment: seg(Group::Lot, Format::FixedPrice),
+                stats: stats(dec!(120)),
+                robust_low: dec!(120),
+                low_listing: Some(listing("l1")),
+                without_shipping: 0,
+                new_listings: 0,
+            });
+        }
+        for ago in [1, 0] {
+            segment_days.push(SegmentRollupDay {
+                date: t - Duration::days(ago),
+                segment: seg(Group::Used, Format::Auction),
+                stats: stats(dec!(61)),
+                robust_low: dec!(61),
+                low_listing: Some(listing("a1")),
+                without_shipping: 0,
+                new_listings: 1,
+            });
+        }
+        let current =
+            |id: &str, segment: Segment, amount: Decimal, without_shipping: bool| CurrentListing {
+                listing: listing(id),
+                price: amount,
+                date: t,
+                first_price: amount,
+                measured: Some((
+                    segment,
+                    MeasuredPrice {
+                        amount,
+                        without_shipping,
+                    },
+                )),
+            };
+        let mut inputs = fixture();
+        inputs.segment_days = segment_days;
+        inputs.current = vec![
+            current("u1", used, dec!(165), false),
+            current("u2", used, dec!(150), false),
+            current("u3", used, dec!(150), true),
+            current("u4", used, dec!(100), false),
+            current(
+                "p1",
+                seg(Group::ForParts, Format::FixedPrice),
+                dec!(26.99),
+                false,
+            ),
+            current("l1", seg(Group::Lot, Format::FixedPrice), dec!(120), false),
+            current("a1", seg(Group::Used, Format::Auction), dec!(61), false),
+        ];
+        inputs
+    }
+
+    #[test]
+    fn parts_lots_and_bids_never_set_the_lowest_or_a_good_deal_of_working_items() {
+        let report = compute(&like_for_like());
+
+        assert_eq!(report.main_segment.as_deref(), Some("used/fixed_price"));
+        let order: Vec<&str> = report.segments.iter().map(|s| s.segment.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "used/fixed_price",
+                "used/auction",
+                "for_parts/fixed_price",
+                "lot/fixed_price"
+            ]
+        );
+        let s = &report.summary;
+        let lowest = s.lowest.as_ref().unwrap();
+        assert_eq!(
+            (lowest.item_id.as_str(), lowest.price),
+            ("low-u", dec!(160.00))
+        );
+        assert_eq!(lowest.date, today() - Duration::days(6));
+        let deals: Vec<(&str, Decimal)> = s
+            .good_deals
+            .iter()
+            .map(|d| (d.item_id.as_str(), d.price))
+            .collect();
+        assert_eq!(deals, [("u2", dec!(150.00)), ("u1", dec!(165.00))]);
+
+        let used = &report.segments[0];
+        assert_eq!(used.typical, Some(dec!(205.00)));
+        assert_eq!(used.without_shipping, 10);
+        let verdicts: Vec<(&str, DealKind, Option<Decimal>)> = used
+            .deals
+            .iter()
+            .map(|d| {
+                (
+                    d.item_id.as_str(),
+                    d.deal.kind,
+                    d.deal.percent_below_typical,
+                )
+            })
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("u2", DealKind::LowestIn30Days, Some(dec!(26.8))),
+                ("u1", DealKind::BelowTypical, Some(dec!(19.5))),
+            ]
+        );
+        for other in &report.segments[1..] {
+            assert!(other.deals.is_empty(), "{}", other.segment);
+        }
+        assert!(!report.segments[2].comparable && !report.segments[3].comparable);
+
+        // The chart and the week medians are the main segment's.
+        assert_eq!(report.series.len(), 10);
+        assert_eq!(report.series[0].median, dec!(200.00));
+        assert_eq!(s.first_week_median, Some(dec!(205.00)));
+        assert_eq!(s.second_week_median, Some(dec!(205.00)));
+        assert_eq!(s.median_change_pct, Some(dec!(0.0)));
+        assert_eq!(
+            used.change_explained.as_deref(),
+            Some(
+                "The typical price (the median of each day's median) did not change: 205.00 for \
+                 Nov 10–Nov 16 against 205.00 for Nov 17–Nov 23. Day by day it went from 200.00 \
+                 on Nov 14 to 210.00 on Nov 23 (+5.0 %)."
+            )
+        );
+    }
+
+    #[test]
+    fn a_week_without_real_deals_says_none_rather_than_showing_the_cheapest() {
+        let mut inputs = like_for_like();
+        inputs
+            .current
+            .retain(|c| !matches!(c.listing.item_id.as_str(), "u1" | "u2"));
+
+        let report = compute(&inputs);
+
+        assert!(report.summary.good_deals.is_empty());
+        assert!(report.segments.iter().all(|s| s.deals.is_empty()));
     }
 
     #[test]
