@@ -156,6 +156,7 @@ pub struct Deal {
 #[serde(rename_all = "snake_case")]
 pub enum DealKind {
     /// At or below the segment's lowest comparable price of the last 30 days.
+    #[serde(rename = "lowest_in_30_days")]
     LowestIn30Days,
     /// Meaningfully below the segment's typical price.
     BelowTypical,

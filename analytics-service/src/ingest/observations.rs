@@ -864,9 +864,9 @@ async fn read_days<'k, C: ConnectionTrait>(
 
 type SegmentDayKey = (Uuid, String, NaiveDate, String);
 
-/// How many of the lowest distinct prices of a segment-day keep the listing that had them, so
-/// the listing at the robust low can be named (it is among them unless more than this many
-/// prices that day were outliers).
+/// How many of the lowest distinct prices (with a known total) of a segment-day keep the listing
+/// that had them, so the listing at the robust low can be named (it is among them unless more
+/// than this many prices that day were outliers).
 const LOW_ITEMS: usize = 8;
 
 /// What a batch adds to one segment-day, or what is stored for it.
@@ -933,7 +933,10 @@ async fn update_segment_rollups<C: ConnectionTrait>(
             .or_default();
         rollup::add(&mut delta.histogram, measured.amount, 1);
         delta.without_shipping += u64::from(measured.without_shipping);
-        delta.add_low(measured.amount, row.item_key);
+        // A price whose total is unknown never names the lowest (see `robust_low` below).
+        if !measured.without_shipping {
+            delta.add_low(measured.amount, row.item_key);
+        }
     }
     if deltas.is_empty() {
         return Ok(());
@@ -960,7 +963,16 @@ async fn update_segment_rollups<C: ConnectionTrait>(
         let Some(stats) = day_stats(&day.histogram) else {
             continue;
         };
-        let low = segments::robust_low(&day.histogram, &stats).unwrap_or(stats.min);
+        // The lowest comparable price among those with a known total; only a day without any
+        // (older events, or every listing's shipping calculated) falls back to all prices.
+        let fence = segments::lower_fence(&stats);
+        let low = day
+            .low_items
+            .keys()
+            .find(|price| **price >= fence)
+            .copied()
+            .or_else(|| segments::robust_low(&day.histogram, &stats))
+            .unwrap_or(stats.min);
         let fresh = new_listings.get(&key).copied().unwrap_or(0);
         keys.push(key);
         lows.push(low);

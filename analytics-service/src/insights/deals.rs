@@ -24,10 +24,15 @@
 //! `percent_below_typical` is filled whenever the price is below typical, also for
 //! `lowest_in_30_days`.
 
-use pubsub::insights::{Deal, DealKind};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use pubsub::ObservedItem;
+use pubsub::insights::{Deal, DealKind, Verdict};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::segments::{MeasuredPrice, Segment};
+use super::compute::SegmentRollupDay;
+use super::segments::{self, MeasuredPrice, PriceBasis, Segment};
 use crate::ingest::rollup::DayStats;
 
 /// Days of history a verdict looks at.
@@ -119,6 +124,58 @@ pub fn verdict(segment: Segment, price: MeasuredPrice, typical: Option<&Typical>
         });
     }
     None
+}
+
+/// Each segment's typical figures over the [`VERDICT_WINDOW_DAYS`] days ending `today`.
+pub fn typical_by_segment(
+    history: &[SegmentRollupDay],
+    today: NaiveDate,
+) -> BTreeMap<Segment, Typical> {
+    let start = today - Duration::days(i64::from(VERDICT_WINDOW_DAYS) - 1);
+    let mut days: BTreeMap<Segment, Vec<HistoryDay>> = BTreeMap::new();
+    for d in history {
+        if d.date >= start && d.date <= today && d.stats.count > 0 {
+            days.entry(d.segment).or_default().push(HistoryDay {
+                stats: d.stats.clone(),
+                robust_low: d.robust_low,
+            });
+        }
+    }
+    days.into_iter()
+        .filter_map(|(segment, days)| Some((segment, Typical::of(&days)?)))
+        .collect()
+}
+
+/// The verdicts on listings an alert run saw (`POST …/verdicts`): each listing in its segment,
+/// measured on the alert's basis, against that segment's history. A listing in another currency
+/// than the history's gets none (prices in two currencies are never compared).
+pub fn judge(
+    items: &[ObservedItem],
+    observed_at: DateTime<Utc>,
+    basis: PriceBasis,
+    currency: &str,
+    typical: &BTreeMap<Segment, Typical>,
+) -> Vec<Verdict> {
+    items
+        .iter()
+        .map(|item| {
+            let segment = segments::segment_of(item);
+            let same_currency = item.price.currency == currency
+                && item
+                    .shipping_cost
+                    .as_ref()
+                    .is_none_or(|s| s.currency == currency);
+            let deal = same_currency
+                .then(|| segments::measured_price(item, segment.format, basis, observed_at))
+                .flatten()
+                .and_then(|price| verdict(segment, price, typical.get(&segment)));
+            Verdict {
+                item_id: item.item_id.clone(),
+                segment: segment.key(),
+                deal,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -248,6 +305,82 @@ mod tests {
             let got = verdict(USED, price(amount), Some(typical));
             assert_eq!(got, want, "{amount}: {why}");
         }
+    }
+
+    #[test]
+    fn listings_are_judged_in_their_own_segment_and_currency() {
+        use chrono::TimeZone;
+        use pubsub::Money;
+        let today = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        let history: Vec<SegmentRollupDay> = ten_days()
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| SegmentRollupDay {
+                date: today - Duration::days(i as i64),
+                segment: USED,
+                stats: d.stats,
+                robust_low: d.robust_low,
+                low_listing: None,
+                without_shipping: 0,
+                new_listings: 0,
+            })
+            .collect();
+        let typical = typical_by_segment(&history, today);
+        let item = |id: &str, title: &str, price: Decimal, currency: &str| ObservedItem {
+            item_id: id.into(),
+            title: title.into(),
+            price: Money::new(price, currency),
+            shipping_cost: Some(Money::new(dec!(10), currency)),
+            condition: Some("Used".into()),
+            buying_options: vec!["FIXED_PRICE".into()],
+            item_url: String::new(),
+            image_url: None,
+            seller: None,
+            condition_id: Some(3000),
+            buying_option: Some("fixed_price".into()),
+            current_bid: None,
+            bid_count: None,
+            ends_at: None,
+            seller_feedback_percent: None,
+        };
+        let at = Utc.with_ymd_and_hms(2026, 12, 5, 12, 0, 0).unwrap();
+        let items = [
+            // 140 + 10 shipping = 150 ≤ the 30-day low 160.
+            item("a", "Switch OLED", dec!(140), "USD"),
+            // The same price as a lot: its own segment, no history, no verdict.
+            item("b", "Lot of 2 Switch OLED", dec!(140), "USD"),
+            // Another currency: not compared.
+            item("c", "Switch OLED", dec!(140), "EUR"),
+            // 195 + 10 = 205: typical.
+            item("d", "Switch OLED", dec!(195), "USD"),
+        ];
+        let verdicts = judge(&items, at, PriceBasis::WithShipping, "USD", &typical);
+        let got: Vec<(&str, &str, Option<DealKind>)> = verdicts
+            .iter()
+            .map(|v| {
+                (
+                    v.item_id.as_str(),
+                    v.segment.as_str(),
+                    v.deal.as_ref().map(|d| d.kind),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", "used/fixed_price", Some(DealKind::LowestIn30Days)),
+                ("b", "lot/fixed_price", None),
+                ("c", "used/fixed_price", None),
+                ("d", "used/fixed_price", None),
+            ]
+        );
+        // On the item basis 140 is also the lowest; 195 is still typical-ish (4.9 % below).
+        let on_item = judge(&items, at, PriceBasis::Item, "USD", &typical);
+        assert_eq!(
+            on_item[0].deal.as_ref().map(|d| d.kind),
+            Some(DealKind::LowestIn30Days)
+        );
+        assert_eq!(on_item[3].deal, None);
     }
 
     #[test]

@@ -20,8 +20,10 @@ use crate::ingest::rollup::DayStats;
 use crate::insights::compute::{
     self, CurrentListing, InsightInputs, Listing, RollupDay, SegmentRollupDay,
 };
-use crate::insights::deals::VERDICT_WINDOW_DAYS;
-use crate::insights::segments::{MeasuredPrice, Segment};
+use crate::insights::csv;
+use crate::insights::deals::{self, VERDICT_WINDOW_DAYS};
+use crate::insights::segments::{MeasuredPrice, PriceBasis, Segment};
+use pubsub::insights::{Verdict, VerdictRequest};
 
 /// What analytics knows of an alert.
 #[derive(Debug, Clone)]
@@ -434,4 +436,166 @@ async fn first_prices(
         );
     }
     Ok(out)
+}
+
+/// The alert's price basis and currency as analytics knows them (`None`: unknown or deleted).
+async fn basis_and_currency(
+    db: &Db,
+    alert_id: Uuid,
+) -> Result<Option<(PriceBasis, String, Option<String>)>, DbErr> {
+    let AlertState::Known { alert, activity } = alert_state(db, alert_id).await? else {
+        return Ok(None);
+    };
+    let basis = PriceBasis::of_alert(
+        alert.is_some(),
+        alert.as_ref().and_then(|a| a.price_basis.as_deref()),
+    );
+    let currency = alert
+        .as_ref()
+        .and_then(|a| a.currency.clone())
+        .or_else(|| activity.map(|a| a.currency))
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "USD".to_owned());
+    Ok(Some((
+        basis,
+        currency,
+        alert.and_then(|a| a.search_phrase.clone()),
+    )))
+}
+
+/// Deal verdicts on listings a run of the alert saw, against its segments' last 30 days.
+/// An alert analytics has never heard of has no history: every verdict is null.
+pub async fn verdicts(
+    db: &Db,
+    alert_id: Uuid,
+    request: &VerdictRequest,
+    now: DateTime<Utc>,
+) -> Result<Vec<Verdict>, DbErr> {
+    let today = now.date_naive();
+    let (basis, currency) = match basis_and_currency(db, alert_id).await? {
+        Some((basis, currency, _)) => (basis, currency),
+        None => (PriceBasis::default(), String::new()),
+    };
+    let history = if currency.is_empty() {
+        Vec::new()
+    } else {
+        let start = compute::window_start(today, VERDICT_WINDOW_DAYS);
+        segment_rollups(db, alert_id, &currency, start, today).await?
+    };
+    let typical = deals::typical_by_segment(&history, today);
+    Ok(deals::judge(
+        &request.items,
+        request.observed_at,
+        basis,
+        &currency,
+        &typical,
+    ))
+}
+
+/// A CSV export: its file name and body.
+#[derive(Debug, Clone)]
+pub struct CsvExport {
+    /// Suggested file name.
+    pub file_name: String,
+    /// The CSV text.
+    pub body: String,
+}
+
+/// `insights.csv`: the segment rollups of the last `days` days (`None`: unknown alert).
+pub async fn insights_csv(
+    db: &Db,
+    alert_id: Uuid,
+    days: u32,
+    now: DateTime<Utc>,
+) -> Result<Option<CsvExport>, DbErr> {
+    let Some((_, currency, phrase)) = basis_and_currency(db, alert_id).await? else {
+        return Ok(None);
+    };
+    let today = now.date_naive();
+    let rows = segment_rollups(
+        db,
+        alert_id,
+        &currency,
+        compute::window_start(today, days),
+        today,
+    )
+    .await?;
+    Ok(Some(CsvExport {
+        file_name: csv::file_name("insights", phrase.as_deref(), today),
+        body: csv::insights_csv(&rows),
+    }))
+}
+
+/// `listings.csv`: every listing the alert saw in the last `days` days, with its first
+/// sighting, latest and lowest asking price. Reads this one alert's facts of the window through
+/// the `(alert_id, item_key, observed_at)` index: an export on request, not a report.
+pub async fn listings_csv(
+    db: &Db,
+    alert_id: Uuid,
+    days: u32,
+    now: DateTime<Utc>,
+) -> Result<Option<CsvExport>, DbErr> {
+    let Some((_, currency, phrase)) = basis_and_currency(db, alert_id).await? else {
+        return Ok(None);
+    };
+    let today = now.date_naive();
+    let start = compute::window_start(today, days);
+    let rows = db
+        .conn
+        .query_all_raw(db.dialect.statement(
+            "SELECT f.item_key, f.observed_at, f.price, f.segment, i.item_id, i.title, \
+             i.item_url, i.condition, l.first_seen_at \
+             FROM fact_price_observation f \
+             JOIN dim_item i ON i.item_key = f.item_key \
+             JOIN alert_listing l ON l.alert_id = f.alert_id AND l.item_key = f.item_key \
+             WHERE f.alert_id = $1 AND f.observed_date >= $2 AND f.currency = $3 \
+             ORDER BY f.item_key, f.observed_at",
+            vec![
+                Value::from(alert_id),
+                Value::from(start),
+                Value::from(currency.clone()),
+            ],
+        ))
+        .await?;
+    let mut by_item: std::collections::BTreeMap<i64, csv::ListingRow> =
+        std::collections::BTreeMap::new();
+    for row in &rows {
+        let key: i64 = row.try_get("", "item_key")?;
+        let at: DateTime<Utc> = row.try_get("", "observed_at")?;
+        let price = get_decimal(row, db.dialect, "price")?;
+        let segment: Option<String> = row.try_get("", "segment")?;
+        match by_item.get_mut(&key) {
+            // Rows come oldest first: the latest sighting wins.
+            Some(listing) => {
+                listing.last_seen = at;
+                listing.last_price = price;
+                listing.lowest_price = listing.lowest_price.min(price);
+                if segment.is_some() {
+                    listing.segment = segment;
+                }
+            }
+            None => {
+                by_item.insert(
+                    key,
+                    csv::ListingRow {
+                        item_id: row.try_get("", "item_id")?,
+                        title: row.try_get("", "title")?,
+                        condition: row.try_get("", "condition")?,
+                        segment,
+                        first_seen: row.try_get("", "first_seen_at")?,
+                        last_seen: at,
+                        last_price: price,
+                        lowest_price: price,
+                        currency: currency.clone(),
+                        item_url: row.try_get("", "item_url")?,
+                    },
+                );
+            }
+        }
+    }
+    let listings: Vec<csv::ListingRow> = by_item.into_values().collect();
+    Ok(Some(CsvExport {
+        file_name: csv::file_name("listings", phrase.as_deref(), today),
+        body: csv::listings_csv(&listings),
+    }))
 }
