@@ -22,7 +22,8 @@
 //! * [`routes`] — one thin module per resource.
 //! * [`workers`] — every background loop: the scheduler, the event relay, the email sender.
 //! * [`runner`] — one run of due alerts: eBay searches shared per query, "new to you" matching,
-//!   alert emails; [`ebay`] — the boundary to the eBay SDK.
+//!   alert emails; [`ebay`] — the boundary to the eBay SDK; [`verdicts`] — deal verdicts asked
+//!   of analytics-service (never holding an email back).
 //! * [`auth`] — who is calling: the extractor, CSRF, credentials cache, login rate limits.
 //! * [`db`] — connection, migrations (`db/migrations/`), entities; [`metrics`];
 //!   [`timestamp`] — RFC 3339 formatting for hot JSON paths.
@@ -45,4 +46,5 @@ pub mod runner;
 pub mod startup;
 pub mod state;
 pub mod timestamp;
+pub mod verdicts;
 pub mod workers;

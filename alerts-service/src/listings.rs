@@ -21,9 +21,11 @@ use crate::domain::{
     Conditions, ExcludeSellers, ExcludeWords, FeedbackPercent, NotifyOn, PriceBasis,
 };
 use crate::runner::RunSummary;
+use crate::runner::email::Verdicts;
 use crate::runner::filtering::{self, AlertFilter, Hidden};
 use crate::runner::matching::{self, Listing, Notice, Reason, Rules, Seen};
 use crate::state::AppState;
+use crate::verdicts::{self, Deals};
 use crate::{event_outbox, quota};
 
 /// Rows per multi-row statement: 13 values a seen listing keeps well under SQLite's 32,766 and
@@ -41,9 +43,12 @@ struct Planned<'a> {
     notices: Vec<Notice>,
     /// How many were worth it before a first run's cut (the email says "showing 10 of 36").
     candidates: usize,
-    /// Whether the notices are emailed (alert emails on, and the alert notifies on new
-    /// listings: `deals_only` has nothing to send until deal verdicts exist).
+    /// Whether the notices are emailed (alert emails on).
     emailed: bool,
+    /// `new_listings` or `deals_only`.
+    notify_on: NotifyOn,
+    /// Deal verdicts of the notices (`None`: analytics could not answer in time).
+    deals: Option<Deals>,
     /// The alert's price basis.
     basis: PriceBasis,
     run_id: Uuid,
@@ -52,6 +57,29 @@ struct Planned<'a> {
 impl Planned<'_> {
     fn email_sent(&self) -> bool {
         self.emailed && !self.notices.is_empty()
+    }
+
+    /// Takes analytics' answer. A `deals_only` alert keeps only the notices with a verdict;
+    /// without an answer it keeps them all (the email says why), so that nothing is held back
+    /// or lost while analytics is down — the listings are marked notified either way.
+    fn apply_verdicts(&mut self, answer: Option<Deals>, listings: &[Listing]) {
+        if self.notify_on == NotifyOn::DealsOnly
+            && let Some(deals) = &answer
+        {
+            self.notices
+                .retain(|n| deals.contains_key(&listings[n.index].item_id));
+            self.candidates = self.notices.len();
+        }
+        self.deals = answer;
+    }
+
+    fn verdicts(&self) -> Verdicts<'_> {
+        match &self.deals {
+            Some(deals) => Verdicts::Known(deals),
+            None => Verdicts::Unavailable {
+                deals_only: self.notify_on == NotifyOn::DealsOnly,
+            },
+        }
     }
 }
 
@@ -110,7 +138,7 @@ pub(crate) async fn record_runs(
     }
     let ids: Vec<Uuid> = alerts.iter().map(|a| a.id).collect();
     let mut seen = load_seen(txn, &ids, listings).await?;
-    let planned: Vec<Planned> = alerts
+    let mut planned: Vec<Planned> = alerts
         .into_iter()
         .map(|alert| {
             let filter = alert_filter(alert);
@@ -143,14 +171,33 @@ pub(crate) async fn record_runs(
                 hidden,
                 notices,
                 candidates,
-                emailed: alert.alert_emails
-                    && NotifyOn::parse(&alert.notify_on).unwrap_or_default()
-                        == NotifyOn::NewListings,
+                emailed: alert.alert_emails,
+                notify_on: NotifyOn::parse(&alert.notify_on).unwrap_or_default(),
+                deals: None,
                 basis: filter.basis,
                 run_id: Uuid::now_v7(),
             }
         })
         .collect();
+
+    // Verdicts for what would be emailed, asked of analytics for every alert at once; each
+    // request is bounded by `verdicts::TIMEOUT`, and a missing answer never stops an email.
+    let answers = futures::future::join_all(planned.iter().map(|p| {
+        let wanted = p.emailed && !p.notices.is_empty();
+        let items: Vec<ObservedItem> = if wanted {
+            p.notices
+                .iter()
+                .map(|n| observed_item(&listings[n.index]))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        verdicts::fetch(state, p.alert.id, now, items)
+    }))
+    .await;
+    for (p, answer) in planned.iter_mut().zip(answers) {
+        p.apply_verdicts(answer, listings);
+    }
 
     upsert_seen(txn, &planned, listings, now).await?;
     queue_emails(state, txn, &planned, listings).await?;
@@ -460,6 +507,7 @@ async fn queue_emails(
                 p.run_id,
                 p.basis,
                 p.candidates,
+                p.verdicts(),
             )
             .map_err(|e| DbErr::Custom(format!("alert email template: {e}")))?,
         );

@@ -20,6 +20,7 @@ use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::quota::{self, QuotaView};
 use crate::runner::{self, RunError, RunSummary};
 use crate::state::AppState;
+use crate::verdicts;
 
 /// Mounts the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -119,9 +120,11 @@ pub struct SeenListing {
     pub seller: Option<String>,
     /// Seller's positive feedback, percent (decimal string).
     pub seller_feedback_percent: Option<String>,
-    /// Deal verdict against comparable listings; always null until deal verdicts exist.
-    #[schema(value_type = Option<Object>)]
-    pub deal: Option<serde_json::Value>,
+    /// Deal verdict against comparable listings (same condition group and buying format, lots
+    /// and for-parts units apart), from analytics-service: `{"kind": "lowest_in_30_days" |
+    /// "below_typical", "percent_below_typical": "12.5"}`; null when the listing is no deal, or
+    /// analytics could not answer in time.
+    pub deal: Option<pubsub::insights::Deal>,
     /// Price when first seen.
     pub first_price: String,
     /// Price before the latest change, if it changed.
@@ -159,6 +162,35 @@ struct SeenRow {
     first_seen_at: DateTime<Utc>,
     last_seen_at: DateTime<Utc>,
     last_notified_at: Option<DateTime<Utc>>,
+}
+
+impl SeenRow {
+    /// The listing as analytics judges it (its latest sighting); `None` when a stored price
+    /// cannot be read.
+    fn observed(&self) -> Option<pubsub::ObservedItem> {
+        let money = |text: &str| {
+            Decimal::from_str(text)
+                .ok()
+                .map(|v| pubsub::Money::new(v, self.currency.clone()))
+        };
+        Some(pubsub::ObservedItem {
+            item_id: self.item_id.clone(),
+            title: self.title.clone(),
+            price: money(&self.last_price)?,
+            shipping_cost: self.shipping_cost.as_deref().and_then(money),
+            condition: self.condition.clone(),
+            buying_options: Vec::new(),
+            item_url: self.item_url.clone(),
+            image_url: None,
+            seller: None,
+            condition_id: self.condition_id.and_then(|c| u32::try_from(c).ok()),
+            buying_option: self.buying_option.clone(),
+            current_bid: self.current_bid.as_deref().and_then(money),
+            bid_count: self.bid_count.and_then(|c| u32::try_from(c).ok()),
+            ends_at: self.ends_at,
+            seller_feedback_percent: None,
+        })
+    }
 }
 
 impl From<SeenRow> for SeenListing {
@@ -249,10 +281,22 @@ async fn items(
         [alert.id.into()],
     ))
     .all(&state.db)
-    .await?
-    .into_iter()
-    .map(SeenListing::from)
-    .collect();
+    .await?;
+    let observed: Vec<pubsub::ObservedItem> = items.iter().filter_map(SeenRow::observed).collect();
+    // Without an answer from analytics the listings are still served, without verdicts.
+    let deals = verdicts::fetch(&state, alert.id, Utc::now(), observed)
+        .await
+        .unwrap_or_default();
+    let items = items
+        .into_iter()
+        .map(|row| {
+            let deal = deals.get(&row.item_id).cloned();
+            SeenListing {
+                deal,
+                ..SeenListing::from(row)
+            }
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(SeenListings { items }))
 }
 

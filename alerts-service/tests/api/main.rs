@@ -4,6 +4,7 @@
 
 mod accounts;
 mod alerts;
+mod deals;
 mod helpers;
 mod insights;
 mod newcomer;
