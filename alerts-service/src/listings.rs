@@ -653,7 +653,8 @@ async fn schedule_next(
     Ok(())
 }
 
-fn observed_item(l: &Listing) -> ObservedItem {
+/// A listing as `products.observed` (and analytics' verdicts) carry it.
+pub fn observed_item(l: &Listing) -> ObservedItem {
     let money = |v: Decimal| Money::new(v, l.currency.clone());
     ObservedItem {
         item_id: l.item_id.clone(),
