@@ -242,10 +242,13 @@ pub struct InsightSummary {
     /// Change from the first to the second week in percent (one decimal; negative = cheaper).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub median_change_pct: Option<Decimal>,
-    /// The lowest asking price seen in the window, and its listing.
+    /// The lowest price seen in the window and its listing: the main segment's robust low (see
+    /// [`SegmentInsight::lowest`]), or the lowest daily minimum for reports without segments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lowest: Option<ListingPrice>,
-    /// Listings of the latest run priced within 5 % of `lowest`, cheapest first.
+    /// Good deals of the latest run, cheapest first: the main segment's listings with a deal
+    /// verdict (see [`SegmentInsight::deals`]); for reports without segments (history from
+    /// before them), listings priced within 5 % of `lowest`. Empty means "none this week".
     #[serde(default)]
     pub good_deals: Vec<ListingPrice>,
     /// Listings of the latest run whose own price fell most since first seen in the window.

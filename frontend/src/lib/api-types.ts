@@ -823,7 +823,11 @@ export interface components {
             biggest_drops?: components["schemas"]["PriceDrop"][];
             /** @description Median of the daily medians of the first half of the window (the first week of 14 days). */
             first_week_median?: string | null;
-            /** @description Listings of the latest run priced within 5 % of `lowest`, cheapest first. */
+            /**
+             * @description Good deals of the latest run, cheapest first: the main segment's listings with a deal
+             *     verdict (see [`SegmentInsight::deals`]); for reports without segments (history from
+             *     before them), listings priced within 5 % of `lowest`. Empty means "none this week".
+             */
             good_deals?: components["schemas"]["ListingPrice"][];
             lowest?: components["schemas"]["ListingPrice"] | null;
             /** @description Change from the first to the second week in percent (one decimal; negative = cheaper). */
