@@ -897,7 +897,7 @@ fn encode_low_items(items: &BTreeMap<Decimal, i64>) -> String {
         .join(" ")
 }
 
-/// Parses [`encode_low_items`]' output, skipping damaged pairs (they only name a listing).
+/// Parses the stored `low_items` text, skipping damaged pairs (they only name a listing).
 pub fn decode_low_items(text: &str) -> BTreeMap<Decimal, i64> {
     text.split_ascii_whitespace()
         .filter_map(|pair| {
