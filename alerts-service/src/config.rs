@@ -78,6 +78,12 @@ pub struct Settings {
     #[arg(long, env = "SCHEDULER_TICK_SECS", default_value_t = 15)]
     pub scheduler_tick_secs: u32,
 
+    /// How the daily eBay budget is spent when alerts ask for more: `adaptive` searches each
+    /// query as often as new listings appear in it (DESIGN §13), `uniform` stretches every
+    /// alert's interval by one factor.
+    #[arg(long, env = "SCHEDULER_POLICY", value_enum, default_value_t = SchedulerPolicy::Adaptive)]
+    pub scheduler_policy: SchedulerPolicy,
+
     /// Development only: expose the emails written by a `file://` SMTP_URL at
     /// `GET /api/v1/dev/outbox` (unauthenticated), so sign-in works without a mail server.
     #[arg(long, env = "DEV_OUTBOX", default_value_t = false)]
@@ -193,6 +199,19 @@ impl Settings {
             path_and_query
         )
     }
+}
+
+/// How the scheduler spends the daily eBay budget (`SCHEDULER_POLICY`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SchedulerPolicy {
+    /// Plan per query group from how often new listings appear in it.
+    #[default]
+    Adaptive,
+    /// Stretch every alert's interval by the same factor.
+    Uniform,
 }
 
 /// Fixed policies that are not worth a setting.
