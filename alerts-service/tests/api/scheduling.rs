@@ -1,0 +1,190 @@
+//! The scheduler's spending of the daily eBay budget under a simulated clock: replicas share
+//! one budget, and the adaptive plan searches busy queries more often than quiet ones. The
+//! real runner, Postgres, Redis and ebay-mock over HTTP.
+
+use std::sync::Arc;
+
+use alerts_service::clock::{Clock, SimulatedClock};
+use alerts_service::config::SchedulerPolicy;
+use alerts_service::runner::run_due_once;
+use alerts_service::startup::build_state_with_clock;
+use alerts_service::{quota, runner::planner};
+use chrono::{Duration, Utc};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, alert_body, spawn_app_with};
+
+/// A simulated start an hour into the next eBay day, so the hours a test simulates stay within
+/// one quota day and after the alerts' creation.
+fn simulated_start() -> chrono::DateTime<Utc> {
+    quota::resets_at(Utc::now()) + Duration::hours(1)
+}
+
+/// Successful searches the mock answered.
+fn searches(app: &TestApp) -> u64 {
+    app.ebay
+        .state()
+        .stats()
+        .search_status
+        .get(&200)
+        .copied()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn two_scheduler_replicas_together_never_exceed_the_daily_budget() {
+    const BUDGET: u32 = 25;
+    let app = spawn_app_with(|s| s.ebay_daily_call_budget = BUDGET).await;
+    let ada = app.token_for("ada@example.com").await;
+    for i in 0..40 {
+        app.create_alert(&ada, alert_body(&format!("replica query {i}")))
+            .await;
+    }
+    let clock = Arc::new(SimulatedClock::starting_at(simulated_start()));
+    let first = build_state_with_clock(app.state.settings.clone(), None, clock.clone())
+        .await
+        .unwrap();
+    let second = build_state_with_clock(app.state.settings.clone(), None, clock.clone())
+        .await
+        .unwrap();
+
+    // Ten simulated hours, both replicas running each tick at the same time.
+    let mut calls = 0;
+    for _ in 0..60 {
+        let (a, b) = tokio::join!(run_due_once(&first), run_due_once(&second));
+        calls += a.unwrap().ebay_calls + b.unwrap().ebay_calls;
+        clock.advance(Duration::minutes(10));
+    }
+
+    let used = first.calls.used(clock.now()).await;
+    assert_eq!(
+        searches(&app),
+        u64::from(BUDGET),
+        "the mock saw the budget, no more"
+    );
+    assert_eq!(calls as u64, u64::from(BUDGET));
+    assert_eq!(used, u64::from(BUDGET));
+}
+
+async fn rows(app: &TestApp, sql: &str) -> Vec<sea_orm::QueryResult> {
+    app.state
+        .db
+        .query_all_raw(Statement::from_string(
+            app.state.db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_adaptive_plan_learns_which_search_is_busy_and_searches_it_more_often() {
+    // Two searches the mock fills at very different rates: every listing of a broad phrase,
+    // and only for-parts auctions of another.
+    let app = spawn_app_with(|s| {
+        s.ebay_daily_call_budget = 150;
+        s.scheduler_policy = SchedulerPolicy::Adaptive;
+    })
+    .await;
+    let ada = app.token_for("ada@example.com").await;
+    let busy = app
+        .create_alert(
+            &ada,
+            json!({"search_phrase": "nintendo switch", "frequency_minutes": 2,
+                   "conditions": ["new", "open_box", "refurbished", "used", "for_parts"],
+                   "buying_options": "any"}),
+        )
+        .await;
+    let quiet = app
+        .create_alert(
+            &ada,
+            json!({"search_phrase": "nikon d750", "frequency_minutes": 2,
+                   "conditions": ["for_parts"], "buying_options": "auction"}),
+        )
+        .await;
+    let start = simulated_start();
+    let clock = Arc::new(SimulatedClock::starting_at(start));
+    let state = build_state_with_clock(app.state.settings.clone(), None, clock.clone())
+        .await
+        .unwrap();
+    let mock_clock = format!("{}/mock/clock", app.ebay.base_url());
+    let set_mock = |at: chrono::DateTime<Utc>| {
+        app.http
+            .post(&mock_clock)
+            .json(&json!({"now": at, "freeze": true}))
+            .send()
+    };
+
+    // Twenty simulated hours in five-minute ticks, the mock's clock moved with ours.
+    for _ in 0..240 {
+        set_mock(clock.now())
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+        run_due_once(&state).await.unwrap();
+        clock.advance(Duration::minutes(5));
+    }
+
+    let runs = |id: &Value| {
+        format!(
+            "SELECT COUNT(*) AS n FROM alert_runs WHERE alert_id = '{}' AND status <> 'error'",
+            id["id"].as_str().unwrap()
+        )
+    };
+    let count = |rows: Vec<sea_orm::QueryResult>| rows[0].try_get::<i64>("", "n").unwrap();
+    let busy_runs = count(rows(&app, &runs(&busy)).await);
+    let quiet_runs = count(rows(&app, &runs(&quiet)).await);
+    let plan = alerts_service::runner::current_plan(&state, clock.now())
+        .await
+        .unwrap();
+    let interval = |alert: &Value| {
+        let key = rows_key(alert);
+        plan.groups
+            .iter()
+            .find(|g| g.query_key == key)
+            .map(|g| (g.interval_minutes, g.reason, g.rate_per_hour))
+            .unwrap()
+    };
+    let (busy_every, busy_reason, busy_rate) = interval(&app_alert(&app, &busy).await);
+    let (quiet_every, _, quiet_rate) = interval(&app_alert(&app, &quiet).await);
+
+    assert!(
+        busy_rate > 3.0 * quiet_rate,
+        "rates learned: busy {busy_rate:.3}/h, quiet {quiet_rate:.3}/h"
+    );
+    assert!(
+        busy_every < quiet_every,
+        "busy every {busy_every} min, quiet every {quiet_every} min"
+    );
+    assert_eq!(busy_reason, planner::Reason::Busy);
+    assert!(
+        busy_runs > 2 * quiet_runs,
+        "busy searched {busy_runs} times, quiet {quiet_runs}"
+    );
+    assert!(
+        quiet_runs >= 20 / 12,
+        "the quiet search still ran within the starvation ceiling: {quiet_runs}"
+    );
+    assert!(
+        searches(&app) <= 150,
+        "within the budget: {}",
+        searches(&app)
+    );
+}
+
+/// The stored alert (with its query key).
+async fn app_alert(app: &TestApp, alert: &Value) -> Value {
+    let id = alert["id"].as_str().unwrap();
+    let found = rows(
+        app,
+        &format!("SELECT query_key FROM alerts WHERE id = '{id}'"),
+    )
+    .await;
+    json!({"query_key": found[0].try_get::<String>("", "query_key").unwrap()})
+}
+
+fn rows_key(alert: &Value) -> String {
+    alert["query_key"].as_str().unwrap().to_owned()
+}
