@@ -128,3 +128,31 @@ pub async fn active<C: ConnectionTrait>(db: &C) -> Result<Vec<GroupDemand>, DbEr
         })
         .collect())
 }
+
+/// One of a user's active alerts, with what the plan needs.
+#[derive(Debug, FromQueryResult)]
+pub struct ActiveAlert {
+    /// The alert.
+    pub id: uuid::Uuid,
+    /// Its phrase.
+    pub search_phrase: String,
+    /// Its query key.
+    pub query_key: String,
+    /// Its chosen frequency.
+    pub frequency_minutes: i32,
+}
+
+/// The user's active (unpaused) alerts, oldest first.
+pub async fn active_alerts_of<C: ConnectionTrait>(
+    db: &C,
+    user_id: uuid::Uuid,
+) -> Result<Vec<ActiveAlert>, DbErr> {
+    ActiveAlert::find_by_statement(sql(
+        db.get_database_backend(),
+        "SELECT id, search_phrase, query_key, frequency_minutes FROM alerts \
+         WHERE user_id = $1 AND paused = $2 ORDER BY created_at, id",
+        [user_id.into(), false.into()],
+    ))
+    .all(db)
+    .await
+}

@@ -111,12 +111,16 @@ pub struct GroupDemand {
 /// Why a group runs at its interval, as the dashboard says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = PlanReason)]
 pub enum Reason {
     /// The budget covers the alert's own frequency.
     AsAsked,
-    /// New listings appear often: searched often.
+    /// New listings appear more often than in most searches: searched more often than an
+    /// even share of the budget would allow.
     Busy,
-    /// New listings are rare: searched less often.
+    /// About an even share of the budget.
+    FairShare,
+    /// New listings are rarer than in most searches: searched less often than an even share.
     Quiet,
     /// Held at the starvation ceiling.
     Ceiling,
@@ -124,6 +128,8 @@ pub enum Reason {
     AuctionEnding,
     /// Even the ceiling does not fit the budget: stretched.
     OverBudget,
+    /// `SCHEDULER_POLICY=uniform`: every interval stretched by one factor.
+    Stretched,
 }
 
 /// One group's place in the plan.
@@ -204,6 +210,9 @@ pub fn plan(groups: &[GroupDemand], pace_per_hour: f64, now: DateTime<Utc>) -> P
         }
         (false, high, 1.0)
     };
+    // The interval every group would get if the pace were split evenly: what "busy" and
+    // "quiet" are measured against.
+    let even_share = 60.0 * groups.len() as f64 / pace_per_hour.max(1e-9);
     let plans = groups
         .iter()
         .zip(rates.iter().zip(&bounds))
@@ -218,8 +227,10 @@ pub fn plan(groups: &[GroupDemand], pace_per_hour: f64, now: DateTime<Utc>) -> P
                     (floor, Reason::AsAsked)
                 } else if wanted >= ceiling {
                     (ceiling, Reason::Ceiling)
-                } else if wanted <= ceiling / 4.0 {
+                } else if wanted < even_share * 0.9 {
                     (wanted, Reason::Busy)
+                } else if wanted <= even_share * 1.1 {
+                    (wanted, Reason::FairShare)
                 } else {
                     (wanted, Reason::Quiet)
                 }
@@ -276,10 +287,12 @@ pub fn describe(reason: Reason, interval_minutes: i32) -> String {
     match reason {
         Reason::AsAsked => format!("as asked: {every}"),
         Reason::Busy => format!("busy search: {every}"),
+        Reason::FairShare => format!("even share of the budget: {every}"),
         Reason::Quiet => format!("quiet search: {every}"),
         Reason::Ceiling => format!("rarely new listings: {every} (the longest wait)"),
         Reason::AuctionEnding => format!("auction ending soon: {every}"),
         Reason::OverBudget => format!("over budget: {every}"),
+        Reason::Stretched => format!("stretched to fit the budget: {every}"),
     }
 }
 
@@ -385,6 +398,7 @@ mod tests {
         );
         assert!(calls_per_hour(&plan) > 9.0, "and spends nearly all of it");
         assert_eq!(busy.reason, Reason::Busy);
+        assert_eq!(quiet.reason, Reason::Quiet);
         assert!(!plan.over_budget);
     }
 
@@ -394,8 +408,8 @@ mod tests {
         let cases = [
             // The budget covers what the alert asks: exactly that.
             (10, 5.0, 100.0, 10, Reason::AsAsked),
-            // One call an hour to spend on a busy group: hourly.
-            (10, 1_000.0, 1.0, 60, Reason::Busy),
+            // One call an hour to spend on one group: hourly, its whole share.
+            (10, 1_000.0, 1.0, 60, Reason::FairShare),
             // A daily alert keeps its day, longer than the ceiling or not.
             (1440, 0.001, 1.0, 1440, Reason::AsAsked),
             // Half a call an hour for a daily alert: every other day, and said so.
@@ -490,6 +504,11 @@ mod tests {
             (Reason::Quiet, 120, "quiet search: every 2 h"),
             (Reason::AsAsked, 60, "as asked: every hour"),
             (Reason::Quiet, 125, "quiet search: every 125 min"),
+            (
+                Reason::FairShare,
+                86,
+                "even share of the budget: every 86 min",
+            ),
         ];
         for (reason, minutes, text) in cases {
             assert_eq!(describe(reason, minutes), text);

@@ -13,7 +13,7 @@ use chrono::{Duration, Utc};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, alert_body, spawn_app_with};
+use crate::helpers::{TestApp, alert_body, spawn_app, spawn_app_with};
 
 /// A simulated start an hour into the next eBay day, so the hours a test simulates stay within
 /// one quota day and after the alerts' creation.
@@ -187,4 +187,87 @@ async fn app_alert(app: &TestApp, alert: &Value) -> Value {
 
 fn rows_key(alert: &Value) -> String {
     alert["query_key"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_quota_shows_each_alert_as_asked_when_the_budget_covers_them() {
+    let app = spawn_app().await;
+    let ada = app.token_for("ada@example.com").await;
+    let alert = app.create_alert(&ada, alert_body("lego 42100")).await;
+    let bob = app.token_for("bob@example.com").await;
+    app.create_alert(&bob, alert_body("not ada's")).await;
+
+    let quota: Value = app.get("/api/v1/quota", &ada).await.json().await.unwrap();
+
+    assert_eq!(quota["policy"], "adaptive");
+    assert_eq!(quota["warning"], Value::Null);
+    let alerts = quota["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 1, "only the caller's alerts: {quota}");
+    assert_eq!(alerts[0]["alert_id"], alert["id"]);
+    assert_eq!(alerts[0]["effective_interval_minutes"], 10);
+    assert_eq!(alerts[0]["reason"], "as_asked");
+    assert_eq!(alerts[0]["explanation"], "as asked: every 10 min");
+    assert_eq!(quota["asked_per_day"], 144.0);
+    assert_eq!(quota["given_per_day"], 144.0);
+}
+
+#[tokio::test]
+async fn the_quota_warns_when_the_alerts_ask_for_more_than_the_budget_gives() {
+    for policy in [SchedulerPolicy::Adaptive, SchedulerPolicy::Uniform] {
+        let app = spawn_app_with(|s| {
+            s.ebay_daily_call_budget = 50;
+            s.scheduler_policy = policy;
+        })
+        .await;
+        let ada = app.token_for("ada@example.com").await;
+        for i in 0..5 {
+            app.create_alert(
+                &ada,
+                json!({"search_phrase": format!("pokemon card {i}"), "frequency_minutes": 2}),
+            )
+            .await;
+        }
+        run_due_once(&app.state).await.unwrap();
+
+        let quota: Value = app.get("/api/v1/quota", &ada).await.json().await.unwrap();
+
+        let warning = quota["warning"].as_str().unwrap_or_default();
+        assert!(
+            warning.starts_with("Your alerts ask for about 3600 searches a day"),
+            "{policy:?}: {quota}"
+        );
+        // The rest of today's budget spread over the hours left, as a daily rate.
+        let given = quota["given_per_day"].as_f64().unwrap();
+        let remaining = quota["remaining"].as_f64().unwrap();
+        let hours_left =
+            (chrono::DateTime::parse_from_rfc3339(quota["resets_at"].as_str().unwrap())
+                .unwrap()
+                .with_timezone(&Utc)
+                - Utc::now())
+            .num_seconds() as f64
+                / 3600.0;
+        assert!(given <= remaining / hours_left * 24.0 + 1.0, "{quota}");
+        for alert in quota["alerts"].as_array().unwrap() {
+            let every = alert["effective_interval_minutes"].as_i64().unwrap();
+            assert!(every > 2, "{alert}");
+            let explanation = alert["explanation"].as_str().unwrap();
+            match policy {
+                SchedulerPolicy::Uniform => {
+                    assert_eq!(alert["reason"], "stretched");
+                    assert!(explanation.starts_with("stretched to fit the budget: every "));
+                }
+                SchedulerPolicy::Adaptive => {
+                    assert_ne!(alert["reason"], "as_asked", "{alert}");
+                    assert!(explanation.contains("every "), "{explanation}");
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_quota_needs_a_signed_in_caller() {
+    let app = spawn_app().await;
+    let response = app.get("/api/v1/quota", &crate::helpers::Auth::None).await;
+    assert_eq!(response.status(), 401);
 }
