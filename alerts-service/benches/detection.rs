@@ -220,6 +220,8 @@ struct Outcome {
     caught: usize,
     catchable: usize,
     wall_secs: f64,
+    /// The longest any alert waited between two searches (hours).
+    longest_wait_hours: f64,
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -357,6 +359,27 @@ async fn simulate(config: &Config, groups: &[Group], policy: SchedulerPolicy) ->
         }
     }
     delays.sort_by(f64::total_cmp);
+    // The starvation ceiling, checked: the longest gap between two runs of any alert.
+    let runs = state
+        .db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT alert_id, started_at FROM alert_runs ORDER BY alert_id, started_at".to_owned(),
+        ))
+        .await
+        .unwrap();
+    let mut longest_wait = Duration::zero();
+    let mut previous: Option<(Uuid, DateTime<Utc>)> = None;
+    for row in runs {
+        let alert: Uuid = row.try_get("", "alert_id").unwrap();
+        let at: DateTime<Utc> = row.try_get("", "started_at").unwrap();
+        if let Some((last_alert, last_at)) = previous
+            && last_alert == alert
+        {
+            longest_wait = longest_wait.max(at - last_at);
+        }
+        previous = Some((alert, at));
+    }
     mock.stop().await;
     Outcome {
         coverage: delays.len() as f64 / catchable.max(1) as f64,
@@ -367,6 +390,7 @@ async fn simulate(config: &Config, groups: &[Group], policy: SchedulerPolicy) ->
         caught: delays.len(),
         catchable,
         wall_secs: started.elapsed().as_secs_f64(),
+        longest_wait_hours: longest_wait.num_minutes() as f64 / 60.0,
     }
 }
 
@@ -403,11 +427,12 @@ fn main() {
     for policy in [SchedulerPolicy::Uniform, SchedulerPolicy::Adaptive] {
         let outcome = runtime.block_on(simulate(&config, &groups, policy));
         println!(
-            "{policy:?}: caught {} of {} listings, {} calls (at most {} in one day), {:.0} s wall time",
+            "{policy:?}: caught {} of {} listings, {} calls (at most {} in one day), longest wait between two searches of an alert {:.1} h, {:.0} s wall time",
             outcome.caught,
             outcome.catchable,
             outcome.calls,
             outcome.most_calls_in_a_day,
+            outcome.longest_wait_hours,
             outcome.wall_secs
         );
         assert!(

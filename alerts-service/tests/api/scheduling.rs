@@ -271,3 +271,52 @@ async fn the_quota_needs_a_signed_in_caller() {
     let response = app.get("/api/v1/quota", &crate::helpers::Auth::None).await;
     assert_eq!(response.status(), 401);
 }
+
+#[tokio::test]
+async fn a_search_pages_deeper_only_while_every_listing_of_a_page_is_new() {
+    let app = spawn_app_with(|s| s.ebay_search_limit = 10).await;
+    let ada = app.token_for("ada@example.com").await;
+    let alert = app
+        .create_alert(
+            &ada,
+            json!({"search_phrase": "nintendo switch", "frequency_minutes": 2, "buying_options": "any",
+                   "conditions": ["new", "open_box", "refurbished", "used", "for_parts"]}),
+        )
+        .await;
+    let id = alert["id"].as_str().unwrap();
+    let first = run_due_once(&app.state).await.unwrap();
+    let due_again = |app: &TestApp, last_run: chrono::DateTime<Utc>| {
+        let sql = format!(
+            "UPDATE alerts SET next_run_at = now() - interval '1 minute' WHERE id = '{id}'; \
+             UPDATE query_groups SET last_run_at = '{}'",
+            last_run.to_rfc3339()
+        );
+        let db = app.state.db.clone();
+        async move { db.execute_unprepared(&sql).await.unwrap() }
+    };
+
+    // Last searched a month ago: every listing now live is new, page after page.
+    due_again(&app, Utc::now() - Duration::days(30)).await;
+    let deep = run_due_once(&app.state).await.unwrap();
+    // Last searched a minute ago: the first page is mostly known listings.
+    due_again(&app, Utc::now() - Duration::minutes(1)).await;
+    let shallow = run_due_once(&app.state).await.unwrap();
+
+    assert_eq!(
+        first.ebay_calls, 1,
+        "a first search has nothing to compare with"
+    );
+    assert_eq!(
+        deep.ebay_calls,
+        planner::MAX_PAGES as usize,
+        "pages of entirely new listings, up to the limit"
+    );
+    assert_eq!(shallow.ebay_calls, 1);
+    let pages = rows(
+        &app,
+        "SELECT last_pages, last_new_listings FROM query_groups",
+    )
+    .await;
+    assert_eq!(pages[0].try_get::<i32>("", "last_pages").unwrap(), 1);
+    assert_eq!(searches(&app), 1 + u64::from(planner::MAX_PAGES) + 1);
+}
