@@ -238,3 +238,50 @@ pub mod policy {
     /// Published outbox rows are kept this long, for inspection.
     pub const OUTBOX_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    #[test]
+    fn the_scheduler_policy_is_adaptive_unless_uniform_is_asked_for_and_nothing_else_is_accepted() {
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["alerts-service", "--database-url", "postgres://localhost/x"];
+            args.extend_from_slice(extra);
+            Cli::try_parse_from(args).map(|cli| cli.settings.scheduler_policy)
+        };
+        let cases: [(&[&str], Option<SchedulerPolicy>); 4] = [
+            (&[], Some(SchedulerPolicy::Adaptive)),
+            (
+                &["--scheduler-policy", "uniform"],
+                Some(SchedulerPolicy::Uniform),
+            ),
+            (
+                &["--scheduler-policy", "adaptive"],
+                Some(SchedulerPolicy::Adaptive),
+            ),
+            (&["--scheduler-policy", "fastest"], None),
+        ];
+        for (extra, expected) in cases {
+            match (parse(extra), expected) {
+                (Ok(policy), Some(expected)) => assert_eq!(policy, expected, "{extra:?}"),
+                (Err(error), None) => {
+                    let message = error.to_string();
+                    assert!(
+                        message.contains("--scheduler-policy") && message.contains("uniform"),
+                        "the error names the setting and its values: {message}"
+                    );
+                }
+                (got, expected) => panic!("{extra:?}: got {got:?}, expected {expected:?}"),
+            }
+        }
+    }
+}

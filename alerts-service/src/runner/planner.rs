@@ -22,8 +22,9 @@
 //!
 //! Why `r^-¾`: the square-root rule (`r^-½`) gives the least *mean* delay; the proportional
 //! rule (`r^-1`) the least *median* delay but leaves quiet searches for hours. `¾` sits between:
-//! in a model of 240 groups whose rates span 200× (see BENCHMARKS.md), it more than halves the
-//! median delay of the uniform stretch while keeping the 90th percentile below uniform's.
+//! in an idealised model of 240 groups whose rates span 200×, and in the `detection` benchmark
+//! (BENCHMARKS.md), it more than halves the median delay of the uniform stretch while keeping the
+//! 90th percentile below uniform's.
 //!
 //! Rates come from the group's runs as an exponentially weighted count of new listings over an
 //! exponentially weighted exposure time ([`GroupModel::observe`], half-life about a day), with
