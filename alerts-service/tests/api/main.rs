@@ -11,3 +11,4 @@ mod operations;
 mod outbox;
 mod precise;
 mod runner;
+mod scheduling;
