@@ -49,6 +49,7 @@ async fn cycle(n: usize) {
         ebay_daily_call_budget: 1_000_000,
         ebay_search_limit: 50,
         scheduler_tick_secs: 15,
+        scheduler_policy: alerts_service::config::SchedulerPolicy::Adaptive,
     };
     let state = build_state(settings, None).await.unwrap();
     let backend = state.db.get_database_backend();

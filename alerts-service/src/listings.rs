@@ -20,13 +20,13 @@ use crate::db::sql;
 use crate::domain::{
     Conditions, ExcludeSellers, ExcludeWords, FeedbackPercent, NotifyOn, PriceBasis,
 };
-use crate::runner::RunSummary;
+use crate::event_outbox;
 use crate::runner::email::Verdicts;
 use crate::runner::filtering::{self, AlertFilter, Hidden};
 use crate::runner::matching::{self, Listing, Notice, Reason, Rules, Seen};
+use crate::runner::{Cadence, RunSummary};
 use crate::state::AppState;
 use crate::verdicts::{self, Deals};
-use crate::{event_outbox, quota};
 
 /// Rows per multi-row statement: 13 values a seen listing keeps well under SQLite's 32,766 and
 /// Postgres's 65,535 bind parameters.
@@ -126,7 +126,7 @@ pub(crate) async fn record_runs(
     alerts: &[alert::Model],
     listings: &[Listing],
     now: DateTime<Utc>,
-    stretch: f64,
+    cadence: &Cadence,
     shared_search: bool,
 ) -> Result<Vec<(Uuid, RunSummary)>, DbErr> {
     // An alert deleted while its search was in flight is skipped, not a failed group: lock the
@@ -240,7 +240,7 @@ pub(crate) async fn record_runs(
         })
         .collect();
     insert_runs(txn, &runs).await?;
-    schedule_next(txn, &planned, now, stretch).await?;
+    schedule_next(txn, &planned, now, cadence).await?;
 
     Ok(planned
         .iter()
@@ -586,13 +586,13 @@ async fn schedule_next(
     txn: &DatabaseTransaction,
     planned: &[Planned<'_>],
     now: DateTime<Utc>,
-    stretch: f64,
+    cadence: &Cadence,
 ) -> Result<(), DbErr> {
     let backend = txn.get_database_backend();
     let rows: Vec<(Uuid, DateTime<Utc>, &'static str, i32, String)> = planned
         .iter()
         .map(|p| {
-            let effective = quota::effective_interval_minutes(p.alert.frequency_minutes, stretch);
+            let effective = cadence.interval_minutes(p.alert);
             // Counted from the alert's own schedule, so runs do not drift later by their
             // duration; a manual run before the due time counts from now.
             let step = chrono::Duration::minutes(i64::from(effective));

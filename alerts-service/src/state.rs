@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 
 use crate::auth::credentials::Credentials;
 use crate::auth::rate_limit::RateLimiter;
+use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::email::templates::Templates;
 use crate::error::AppError;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub wake_sender: Arc<Notify>,
     /// Recently verified sessions and tokens of this process.
     pub credentials: Credentials,
+    /// Where the scheduler and the runner read "now" (simulated in tests and benchmarks).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {
@@ -74,6 +77,13 @@ impl AppState {
             wake_relay: Arc::new(Notify::new()),
             wake_sender: Arc::new(Notify::new()),
             credentials: Credentials::default(),
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// The same state reading time from `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 }

@@ -80,6 +80,7 @@ pub fn settings(
         ebay_daily_call_budget: 5_000,
         ebay_search_limit: 50,
         scheduler_tick_secs: 15,
+        scheduler_policy: alerts_service::config::SchedulerPolicy::Adaptive,
     }
 }
 

@@ -12,3 +12,4 @@ mod operations;
 mod outbox;
 mod precise;
 mod runner;
+mod scheduling;

@@ -221,7 +221,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The daily eBay call budget and how much of it is used. */
+        /**
+         * The daily eBay call budget, how much of it is used, and the plan for the caller's alerts:
+         *     how often each runs now and why, with a warning when they ask for more than the budget gives.
+         */
         get: operations["get_quota"];
         put?: never;
         post?: never;
@@ -395,6 +398,36 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description One alert's place in the plan, as the dashboard shows it. */
+        AlertCadence: {
+            /**
+             * Format: uuid
+             * @description The alert.
+             */
+            alert_id: string;
+            /**
+             * Format: int32
+             * @description Minutes between its searches now.
+             */
+            effective_interval_minutes: number;
+            /** @description The same in words, e.g. "busy search: every 6 min". */
+            explanation: string;
+            /**
+             * Format: int32
+             * @description The frequency its owner chose (minutes).
+             */
+            frequency_minutes: number;
+            /**
+             * Format: double
+             * @description New matching listings an hour its search has shown lately (adaptive policy; with a
+             *     small prior for searches that have not run twice yet).
+             */
+            new_listings_per_hour?: number | null;
+            /** @description Why it runs at that interval. */
+            reason: components["schemas"]["PlanReason"];
+            /** @description Its search phrase. */
+            search_phrase: string;
+        };
         /** @description Body of `POST /api/v1/alerts` (and, all fields optional, of `PATCH`). */
         AlertInput: {
             /** @description Alert emails on (default) or off; an alert email's unsubscribe link turns them off. */
@@ -922,6 +955,11 @@ export interface components {
             items: components["schemas"]["CapturedEmail"][];
         };
         /**
+         * @description Why a group runs at its interval, as the dashboard says it.
+         * @enum {string}
+         */
+        PlanReason: "as_asked" | "busy" | "fair_share" | "quiet" | "ceiling" | "auction_ending" | "over_budget" | "stretched";
+        /**
          * @description What `min_price`, `max_price` and `target_price` are compared with.
          * @enum {string}
          */
@@ -945,6 +983,13 @@ export interface components {
         };
         /** @description The quota as the API shows it. */
         QuotaView: {
+            /** @description The caller's active alerts: how often each runs now, and why. */
+            alerts: components["schemas"]["AlertCadence"][];
+            /**
+             * Format: double
+             * @description Searches a day the caller's active alerts ask for (one per shared search).
+             */
+            asked_per_day: number;
             /**
              * Format: int64
              * @description Calls made so far today (all replicas).
@@ -961,6 +1006,13 @@ export interface components {
              */
             demand_per_day: number;
             /**
+             * Format: double
+             * @description Searches a day the plan gives them.
+             */
+            given_per_day: number;
+            /** @description How the budget is spent (`SCHEDULER_POLICY`). */
+            policy: components["schemas"]["SchedulerPolicy"];
+            /**
              * Format: int64
              * @description Calls left today.
              */
@@ -972,9 +1024,12 @@ export interface components {
             resets_at: string;
             /**
              * Format: double
-             * @description How much every interval is stretched to stay within budget (1 = not at all).
+             * @description How much every interval is stretched to stay within budget (1 = not at all) under
+             *     the uniform policy; under the adaptive one, what it would be.
              */
             stretch_factor: number;
+            /** @description Set when the caller's alerts ask for more than the budget gives them. */
+            warning?: string | null;
         };
         /** @description The outcome of one alert's run, as `POST /api/v1/alerts/{id}/run` reports it. */
         RunSummary: {
@@ -987,6 +1042,11 @@ export interface components {
             /** @description Listings mentioned in the email (new, cheaper, or at target). */
             new_items: number;
         };
+        /**
+         * @description How the scheduler spends the daily eBay budget (`SCHEDULER_POLICY`).
+         * @enum {string}
+         */
+        SchedulerPolicy: "adaptive" | "uniform";
         /** @description A listing the alert has seen, with its price history and what a buyer decides on. */
         SeenListing: {
             /**
