@@ -116,7 +116,8 @@ choose_storage() {
 
 install_packages() {
     local missing=()
-    command -v podman >/dev/null || missing+=(podman)
+    # `type -P`, not `command -v`: the podman() wrapper above would count as installed.
+    type -P podman >/dev/null || missing+=(podman)
     command -v runc >/dev/null || missing+=(runc)
     command -v debootstrap >/dev/null || missing+=(debootstrap)
     command -v curl >/dev/null || missing+=(curl)

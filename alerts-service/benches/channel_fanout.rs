@@ -111,6 +111,7 @@ async fn fanout(n: usize, channels: usize, hosts: usize) {
         ebay_daily_call_budget: 1_000_000,
         ebay_search_limit: 50,
         scheduler_tick_secs: 15,
+        scheduler_policy: alerts_service::config::SchedulerPolicy::Adaptive,
         channels: alerts_service::channels::ChannelArgs {
             channel_allowed_hosts: ips.join(","),
             channel_secret_key: Some(

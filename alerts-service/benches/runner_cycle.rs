@@ -50,6 +50,7 @@ async fn cycle(n: usize) {
         ebay_search_limit: 50,
         scheduler_tick_secs: 15,
         channels: alerts_service::channels::ChannelArgs::default(),
+        scheduler_policy: alerts_service::config::SchedulerPolicy::Adaptive,
     };
     let state = build_state(settings, None).await.unwrap();
     let backend = state.db.get_database_backend();

@@ -83,6 +83,12 @@ pub struct Settings {
     #[arg(long, env = "SCHEDULER_TICK_SECS", default_value_t = 15)]
     pub scheduler_tick_secs: u32,
 
+    /// How the daily eBay budget is spent when alerts ask for more: `adaptive` searches each
+    /// query as often as new listings appear in it (DESIGN §13), `uniform` stretches every
+    /// alert's interval by one factor.
+    #[arg(long, env = "SCHEDULER_POLICY", value_enum, default_value_t = SchedulerPolicy::Adaptive)]
+    pub scheduler_policy: SchedulerPolicy,
+
     /// Development only: expose the emails written by a `file://` SMTP_URL at
     /// `GET /api/v1/dev/outbox` (unauthenticated), so sign-in works without a mail server.
     #[arg(long, env = "DEV_OUTBOX", default_value_t = false)]
@@ -201,6 +207,19 @@ impl Settings {
     }
 }
 
+/// How the scheduler spends the daily eBay budget (`SCHEDULER_POLICY`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SchedulerPolicy {
+    /// Plan per query group from how often new listings appear in it.
+    #[default]
+    Adaptive,
+    /// Stretch every alert's interval by the same factor.
+    Uniform,
+}
+
 /// Fixed policies that are not worth a setting.
 pub mod policy {
     use super::Duration;
@@ -224,4 +243,51 @@ pub mod policy {
     pub const MAX_JSON_BODY: usize = 16 * 1024;
     /// Published outbox rows are kept this long, for inspection.
     pub const OUTBOX_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    #[test]
+    fn the_scheduler_policy_is_adaptive_unless_uniform_is_asked_for_and_nothing_else_is_accepted() {
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["alerts-service", "--database-url", "postgres://localhost/x"];
+            args.extend_from_slice(extra);
+            Cli::try_parse_from(args).map(|cli| cli.settings.scheduler_policy)
+        };
+        let cases: [(&[&str], Option<SchedulerPolicy>); 4] = [
+            (&[], Some(SchedulerPolicy::Adaptive)),
+            (
+                &["--scheduler-policy", "uniform"],
+                Some(SchedulerPolicy::Uniform),
+            ),
+            (
+                &["--scheduler-policy", "adaptive"],
+                Some(SchedulerPolicy::Adaptive),
+            ),
+            (&["--scheduler-policy", "fastest"], None),
+        ];
+        for (extra, expected) in cases {
+            match (parse(extra), expected) {
+                (Ok(policy), Some(expected)) => assert_eq!(policy, expected, "{extra:?}"),
+                (Err(error), None) => {
+                    let message = error.to_string();
+                    assert!(
+                        message.contains("--scheduler-policy") && message.contains("uniform"),
+                        "the error names the setting and its values: {message}"
+                    );
+                }
+                (got, expected) => panic!("{extra:?}: got {got:?}, expected {expected:?}"),
+            }
+        }
+    }
 }

@@ -139,6 +139,7 @@ pub fn listing(item: ebay_sdk::ItemSummary, alert_currency: &str) -> Option<List
         condition_group: condition_id.and_then(group_of),
         bid_count: item.bid_count,
         ends_at: item.item_end_date,
+        listed_at: item.item_creation_date.or(item.item_origin_date),
         item_id: item.item_id,
         title: item.title,
         condition: item.condition,

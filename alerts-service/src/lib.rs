@@ -18,14 +18,17 @@
 //! * Stores, named for their nouns, own all SQL: [`accounts`] (users, sign-in links, sessions,
 //!   API tokens), [`alerts`] (an alert change and its event in one transaction), [`listings`]
 //!   (seen listings and runs, a search's results recorded in a few statements),
-//!   [`event_outbox`] and [`email`] (the two outboxes), [`quota`] (the daily eBay budget).
+//!   [`event_outbox`] and [`email`] (the two outboxes), [`quota`] (the daily eBay budget),
+//!   [`query_groups`] (what each shared search's runs have shown, for the adaptive plan).
 //! * [`routes`] — one thin module per resource.
 //! * [`workers`] — every background loop: the scheduler, the event relay, the email sender,
 //!   the channel sender.
 //! * [`channels`] — notification channels beyond email (webhooks, ntfy, Telegram, Discord,
 //!   Slack): URLs, the SSRF guard, sealed secrets, templates, sending, and their store.
 //! * [`runner`] — one run of due alerts: eBay searches shared per query, "new to you" matching,
-//!   alert emails; [`ebay`] — the boundary to the eBay SDK.
+//!   alert emails, and `runner::planner`, the adaptive spending plan; [`ebay`] — the boundary
+//!   to the eBay SDK; [`clock`] — where they read "now" (simulated in the `detection` bench);
+//!   [`verdicts`] — deal verdicts asked of analytics-service (never holding an email back).
 //! * [`auth`] — who is calling: the extractor, CSRF, credentials cache, login rate limits.
 //! * [`db`] — connection, migrations (`db/migrations/`), entities; [`metrics`];
 //!   [`timestamp`] — RFC 3339 formatting for hot JSON paths.
@@ -34,6 +37,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod auth;
 pub mod channels;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
@@ -43,10 +47,12 @@ pub mod error;
 pub mod event_outbox;
 pub mod listings;
 pub mod metrics;
+pub mod query_groups;
 pub mod quota;
 pub mod routes;
 pub mod runner;
 pub mod startup;
 pub mod state;
 pub mod timestamp;
+pub mod verdicts;
 pub mod workers;

@@ -20,11 +20,13 @@ use crate::db::sql;
 use crate::domain::{
     Conditions, ExcludeSellers, ExcludeWords, FeedbackPercent, NotifyOn, PriceBasis,
 };
-use crate::runner::RunSummary;
+use crate::event_outbox;
+use crate::runner::email::Verdicts;
 use crate::runner::filtering::{self, AlertFilter, Hidden};
 use crate::runner::matching::{self, Listing, Notice, Reason, Rules, Seen};
+use crate::runner::{Cadence, RunSummary};
 use crate::state::AppState;
-use crate::{event_outbox, quota};
+use crate::verdicts::{self, Deals};
 
 /// Rows per multi-row statement: 13 values a seen listing keeps well under SQLite's 32,766 and
 /// Postgres's 65,535 bind parameters.
@@ -41,9 +43,12 @@ struct Planned<'a> {
     notices: Vec<Notice>,
     /// How many were worth it before a first run's cut (the email says "showing 10 of 36").
     candidates: usize,
-    /// Whether the notices are emailed (alert emails on, and the alert notifies on new
-    /// listings: `deals_only` has nothing to send until deal verdicts exist).
+    /// Whether the notices are emailed (alert emails on).
     emailed: bool,
+    /// `new_listings` or `deals_only`.
+    notify_on: NotifyOn,
+    /// Deal verdicts of the notices (`None`: analytics could not answer in time).
+    deals: Option<Deals>,
     /// The alert's price basis.
     basis: PriceBasis,
     run_id: Uuid,
@@ -52,6 +57,29 @@ struct Planned<'a> {
 impl Planned<'_> {
     fn email_sent(&self) -> bool {
         self.emailed && !self.notices.is_empty()
+    }
+
+    /// Takes analytics' answer. A `deals_only` alert keeps only the notices with a verdict;
+    /// without an answer it keeps them all (the email says why), so that nothing is held back
+    /// or lost while analytics is down — the listings are marked notified either way.
+    fn apply_verdicts(&mut self, answer: Option<Deals>, listings: &[Listing]) {
+        if self.notify_on == NotifyOn::DealsOnly
+            && let Some(deals) = &answer
+        {
+            self.notices
+                .retain(|n| deals.contains_key(&listings[n.index].item_id));
+            self.candidates = self.notices.len();
+        }
+        self.deals = answer;
+    }
+
+    fn verdicts(&self) -> Verdicts<'_> {
+        match &self.deals {
+            Some(deals) => Verdicts::Known(deals),
+            None => Verdicts::Unavailable {
+                deals_only: self.notify_on == NotifyOn::DealsOnly,
+            },
+        }
     }
 }
 
@@ -98,7 +126,7 @@ pub(crate) async fn record_runs(
     alerts: &[alert::Model],
     listings: &[Listing],
     now: DateTime<Utc>,
-    stretch: f64,
+    cadence: &Cadence,
     shared_search: bool,
 ) -> Result<Vec<(Uuid, RunSummary)>, DbErr> {
     // An alert deleted while its search was in flight is skipped, not a failed group: lock the
@@ -112,7 +140,7 @@ pub(crate) async fn record_runs(
     let mut seen = load_seen(txn, &ids, listings).await?;
     // Where each alert's notifications go: email (built in) and its other channels.
     let routes = crate::channels::store::routes(txn, &ids).await?;
-    let planned: Vec<Planned> = alerts
+    let mut planned: Vec<Planned> = alerts
         .into_iter()
         .map(|alert| {
             let filter = alert_filter(alert);
@@ -145,15 +173,38 @@ pub(crate) async fn record_runs(
                 hidden,
                 notices,
                 candidates,
-                emailed: alert.alert_emails
-                    && routes.get(&alert.id).is_none_or(|r| r.email)
-                    && NotifyOn::parse(&alert.notify_on).unwrap_or_default()
-                        == NotifyOn::NewListings,
+                emailed: alert.alert_emails && routes.get(&alert.id).is_none_or(|r| r.email),
+                notify_on: NotifyOn::parse(&alert.notify_on).unwrap_or_default(),
+                deals: None,
                 basis: filter.basis,
                 run_id: Uuid::now_v7(),
             }
         })
         .collect();
+
+    // Verdicts for what would be emailed, asked of analytics for every alert at once; each
+    // request is bounded by `verdicts::TIMEOUT`, and a missing answer never stops an email.
+    let answers = futures::future::join_all(planned.iter().map(|p| {
+        // Asked whenever the run tells someone: by email or on one of its channels.
+        let wanted = !p.notices.is_empty()
+            && (p.emailed
+                || routes
+                    .get(&p.alert.id)
+                    .is_some_and(|r| !r.channels.is_empty()));
+        let items: Vec<ObservedItem> = if wanted {
+            p.notices
+                .iter()
+                .map(|n| observed_item(&listings[n.index]))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        verdicts::fetch(state, p.alert.id, now, items)
+    }))
+    .await;
+    for (p, answer) in planned.iter_mut().zip(answers) {
+        p.apply_verdicts(answer, listings);
+    }
 
     upsert_seen(txn, &planned, listings, now).await?;
     queue_emails(state, txn, &planned, listings).await?;
@@ -197,7 +248,7 @@ pub(crate) async fn record_runs(
         })
         .collect();
     insert_runs(txn, &runs).await?;
-    schedule_next(txn, &planned, now, stretch).await?;
+    schedule_next(txn, &planned, now, cadence).await?;
 
     Ok(planned
         .iter()
@@ -464,6 +515,7 @@ async fn queue_emails(
                 p.run_id,
                 p.basis,
                 p.candidates,
+                p.verdicts(),
             )
             .map_err(|e| DbErr::Custom(format!("alert email template: {e}")))?,
         );
@@ -471,7 +523,7 @@ async fn queue_emails(
     crate::email::enqueue_many(txn, &state.mailer, emails).await
 }
 
-/// Writes the channel outbox rows of every alert with something to say (same rule as its
+/// Writes the channel outbox rows of every alert with something to say (same notices as its
 /// email, except that an email unsubscribe does not silence its other channels).
 async fn queue_channel_notifications(
     state: &AppState,
@@ -481,16 +533,15 @@ async fn queue_channel_notifications(
     listings: &[Listing],
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    // A `deals_only` alert's notices are already only those with a verdict (`apply_verdicts`).
     let runs: Vec<crate::channels::notify::RunNotices> = planned
         .iter()
-        .filter(|p| {
-            NotifyOn::parse(&p.alert.notify_on).unwrap_or_default() == NotifyOn::NewListings
-        })
         .map(|p| crate::channels::notify::RunNotices {
             alert: p.alert,
             run_id: p.run_id,
             notices: &p.notices,
             candidates: p.candidates,
+            deals: p.deals.as_ref(),
         })
         .collect();
     let queued = crate::channels::notify::enqueue(state, txn, &runs, routes, listings, now).await?;
@@ -571,13 +622,13 @@ async fn schedule_next(
     txn: &DatabaseTransaction,
     planned: &[Planned<'_>],
     now: DateTime<Utc>,
-    stretch: f64,
+    cadence: &Cadence,
 ) -> Result<(), DbErr> {
     let backend = txn.get_database_backend();
     let rows: Vec<(Uuid, DateTime<Utc>, &'static str, i32, String)> = planned
         .iter()
         .map(|p| {
-            let effective = quota::effective_interval_minutes(p.alert.frequency_minutes, stretch);
+            let effective = cadence.interval_minutes(p.alert);
             // Counted from the alert's own schedule, so runs do not drift later by their
             // duration; a manual run before the due time counts from now.
             let step = chrono::Duration::minutes(i64::from(effective));
@@ -638,7 +689,8 @@ async fn schedule_next(
     Ok(())
 }
 
-fn observed_item(l: &Listing) -> ObservedItem {
+/// A listing as `products.observed` (and analytics' verdicts) carry it.
+pub fn observed_item(l: &Listing) -> ObservedItem {
     let money = |v: Decimal| Money::new(v, l.currency.clone());
     ObservedItem {
         item_id: l.item_id.clone(),

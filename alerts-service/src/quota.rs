@@ -196,8 +196,50 @@ pub struct QuotaView {
     pub resets_at: DateTime<Utc>,
     /// Calls a day the active alerts would need at their chosen frequencies.
     pub demand_per_day: f64,
-    /// How much every interval is stretched to stay within budget (1 = not at all).
+    /// How much every interval is stretched to stay within budget (1 = not at all) under
+    /// the uniform policy; under the adaptive one, what it would be.
     pub stretch_factor: f64,
+    /// How the budget is spent (`SCHEDULER_POLICY`).
+    pub policy: crate::config::SchedulerPolicy,
+    /// The caller's active alerts: how often each runs now, and why.
+    pub alerts: Vec<AlertCadence>,
+    /// Searches a day the caller's active alerts ask for (one per shared search).
+    pub asked_per_day: f64,
+    /// Searches a day the plan gives them.
+    pub given_per_day: f64,
+    /// Set when the caller's alerts ask for more than the budget gives them.
+    pub warning: Option<String>,
+}
+
+/// One alert's place in the plan, as the dashboard shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertCadence {
+    /// The alert.
+    pub alert_id: uuid::Uuid,
+    /// Its search phrase.
+    pub search_phrase: String,
+    /// The frequency its owner chose (minutes).
+    pub frequency_minutes: i32,
+    /// Minutes between its searches now.
+    pub effective_interval_minutes: i32,
+    /// Why it runs at that interval.
+    pub reason: crate::runner::planner::Reason,
+    /// The same in words, e.g. "busy search: every 6 min".
+    pub explanation: String,
+    /// New matching listings an hour its search has shown lately (adaptive policy; with a
+    /// small prior for searches that have not run twice yet).
+    pub new_listings_per_hour: Option<f64>,
+}
+
+/// The warning shown when alerts ask for more searches than the plan gives them.
+pub fn shortfall_warning(asked_per_day: f64, given_per_day: f64) -> Option<String> {
+    // A few percent of slack: intervals are whole minutes, rounded up.
+    (asked_per_day > given_per_day * 1.05 && asked_per_day > 0.0).then(|| {
+        format!(
+            "Your alerts ask for about {:.0} searches a day; the shared eBay budget gives them about {:.0}, so some run less often than you chose.",
+            asked_per_day, given_per_day
+        )
+    })
 }
 
 #[cfg(test)]
@@ -235,6 +277,27 @@ mod tests {
             "rounded up, never faster than allowed"
         );
         assert_eq!(effective_interval_minutes(10, 1.0), 10);
+    }
+
+    #[test]
+    fn a_warning_appears_only_when_alerts_ask_noticeably_more_than_they_get() {
+        let cases = [
+            (720.0, 720.0, false),
+            (720.0, 700.0, false),
+            (720.0, 100.0, true),
+            (0.0, 0.0, false),
+        ];
+        for (asked, given, warned) in cases {
+            assert_eq!(
+                shortfall_warning(asked, given).is_some(),
+                warned,
+                "{asked} vs {given}"
+            );
+        }
+        assert_eq!(
+            shortfall_warning(720.0, 100.0).unwrap(),
+            "Your alerts ask for about 720 searches a day; the shared eBay budget gives them about 100, so some run less often than you chose."
+        );
     }
 
     #[tokio::test]

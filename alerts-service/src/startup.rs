@@ -43,6 +43,16 @@ pub async fn build_state(
     settings: Settings,
     transport: Option<pubsub::Transport>,
 ) -> Result<Arc<AppState>, AppError> {
+    build_state_with_clock(settings, transport, Arc::new(crate::clock::SystemClock)).await
+}
+
+/// [`build_state`] with the scheduler and runner reading time from `clock` (a simulated one
+/// in tests and the `detection` benchmark).
+pub async fn build_state_with_clock(
+    settings: Settings,
+    transport: Option<pubsub::Transport>,
+    clock: Arc<dyn crate::clock::Clock>,
+) -> Result<Arc<AppState>, AppError> {
     settings.validate().map_err(AppError::Config)?;
     let db = db::connect(
         settings.database_url.expose(),
@@ -94,7 +104,8 @@ pub async fn build_state(
         .mail
         .mailer()
         .map_err(|e| AppError::Config(e.to_string()))?;
-    let state = AppState::new(settings, db, transport, mailer, limiter, ebay, calls)?;
+    let state =
+        AppState::new(settings, db, transport, mailer, limiter, ebay, calls)?.with_clock(clock);
     Ok(Arc::new(state))
 }
 

@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 
 use crate::auth::credentials::Credentials;
 use crate::auth::rate_limit::RateLimiter;
+use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::email::templates::Templates;
 use crate::error::AppError;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub channels: crate::channels::Channels,
     /// Nudges the channel sender when a run queued channel notifications.
     pub wake_channels: Arc<Notify>,
+    /// Where the scheduler and the runner read "now" (simulated in tests and benchmarks).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {
@@ -88,6 +91,13 @@ impl AppState {
             credentials: Credentials::default(),
             channels,
             wake_channels: Arc::new(Notify::new()),
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// The same state reading time from `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 }

@@ -74,24 +74,33 @@ fn event(i: usize, alerts: usize, now: DateTime<Utc>, total: usize) -> Event {
             // The price drifts a little from run to run.
             let drift = (mix((a * 7_919 + listing * 104_729 + run / 3) as u64) % 500) as i64;
             let id = 200_000_000_000u64 + (a * POOL + listing) as u64;
+            // Wave 2's wider listings, spread over segments: new, used and for-parts units,
+            // one listing in ten a lot, a third without a known shipping cost.
+            let (condition_id, condition) = match listing % 6 {
+                0 | 1 => (1000, "New"),
+                2..=4 => (3000, "Used"),
+                _ => (7000, "For parts or not working"),
+            };
+            let lot = if listing % 10 == 3 { "Lot of 2 " } else { "" };
             ObservedItem {
                 item_id: format!("v1|{id}|0"),
                 title: format!(
-                    "LEGO Technic 42100 Liebherr R 9800 - listing {listing} of alert {a}"
+                    "{lot}LEGO Technic 42100 Liebherr R 9800 - listing {listing} of alert {a}"
                 ),
                 price: Money::new(Decimal::new(base + drift, 2), "USD"),
-                shipping_cost: Some(Money::new(Decimal::new(1_299, 2), "USD")),
-                condition: Some("New".into()),
+                shipping_cost: (!listing.is_multiple_of(3))
+                    .then(|| Money::new(Decimal::new(1_299, 2), "USD")),
+                condition: Some(condition.into()),
                 buying_options: vec!["FIXED_PRICE".into()],
                 item_url: format!("https://www.ebay.com/itm/{id}"),
                 image_url: Some(format!("https://i.ebayimg.com/images/g/{id}/s-l1600.jpg")),
                 seller: Some(format!("seller_{}", listing % 17)),
-                condition_id: None,
-                buying_option: None,
+                condition_id: Some(condition_id),
+                buying_option: Some("fixed_price".into()),
                 current_bid: None,
                 bid_count: None,
                 ends_at: None,
-                seller_feedback_percent: None,
+                seller_feedback_percent: Some(Decimal::new(992, 1)),
             }
         })
         .collect();

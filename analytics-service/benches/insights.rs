@@ -82,18 +82,26 @@ fn observation(a: usize, run: usize, listings: usize, at: DateTime<Utc>) -> Even
             let trend = -(day as i64) * (mix(listing as u64) % 120) as i64;
             let noise = (mix((a * 31 + listing * 7 + run) as u64) % 300) as i64;
             let id = 300_000_000_000u64 + (a * pool + listing) as u64;
+            // Segments as Wave 2 sees them: used and new units, for-parts units, lots.
+            let (condition_id, lot) = match listing % 8 {
+                0..=3 => (3000, ""),
+                4 | 5 => (1000, ""),
+                6 => (7000, ""),
+                _ => (3000, "Lot of 3 "),
+            };
             ObservedItem {
                 item_id: format!("v1|{id}|0"),
-                title: format!("Listing {listing} of alert {a}"),
+                title: format!("{lot}Listing {listing} of alert {a}"),
                 price: Money::new(Decimal::new((base + trend + noise).max(100), 2), "USD"),
-                shipping_cost: None,
+                shipping_cost: (!listing.is_multiple_of(4))
+                    .then(|| Money::new(Decimal::new(899, 2), "USD")),
                 condition: Some("Used".into()),
                 buying_options: vec!["FIXED_PRICE".into()],
                 item_url: format!("https://www.ebay.com/itm/{id}"),
                 image_url: None,
                 seller: None,
-                condition_id: None,
-                buying_option: None,
+                condition_id: Some(condition_id),
+                buying_option: Some("fixed_price".into()),
                 current_bid: None,
                 bid_count: None,
                 ends_at: None,

@@ -12,7 +12,8 @@
 //! * [`reports`] — the report store: every query a report is built from, [`reports::build`]
 //!   (the one way a report is made, for the read API and the emails alike) and the queue of
 //!   report emails ([`reports::queue`]).
-//! * [`insights`] — the pure part of a report: its arithmetic, the chart and the email.
+//! * [`insights`] — the pure part of a report: its arithmetic, segments (like-for-like
+//!   comparison, robust lows), deal verdicts, the CSV exports, the chart and the email.
 //! * [`workers`] — consume loop, insight emails, maintenance, the cron schedule; each a
 //!   `…_once` a test can call.
 //! * [`routes`] — the read API and the operational endpoints, thin over [`reports`].

@@ -27,6 +27,9 @@ pub struct MockConfig {
     /// Starting offset of the mock clock from real time, in seconds (e.g. to serve "last
     /// week" for a demo). Adjustable later through `POST /mock/clock`.
     pub clock_offset_secs: i64,
+    /// Test mode: the clock may be frozen (`POST /mock/clock {"freeze": true}`), so tests and
+    /// benchmarks simulate days with the clock standing still between their steps.
+    pub test_mode: bool,
 }
 
 impl Default for MockConfig {
@@ -39,16 +42,19 @@ impl Default for MockConfig {
             workers: None,
             handle_signals: false,
             clock_offset_secs: 0,
+            test_mode: false,
         }
     }
 }
 
 impl MockConfig {
-    /// A configuration for tests: a free loopback port, two workers, no signal handling.
+    /// A configuration for tests: a free loopback port, two workers, no signal handling, test
+    /// mode on.
     pub fn for_tests() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             workers: Some(2),
+            test_mode: true,
             ..Self::default()
         }
     }

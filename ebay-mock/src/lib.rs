@@ -29,7 +29,7 @@
 //! | `GET /buy/browse/v1/item_summary/search` | search; headers `Authorization: Bearer`, `X-EBAY-C-MARKETPLACE-ID` (any Browse marketplace; unknown values fall back to `EBAY_US`, other eBay marketplaces get 409), optional `X-EBAY-C-ENDUSERCTX` (`contextualLocation=country%3DUS%2Czip%3D19406`: shipping costs for that buyer), optional `X-Mock-Time` (RFC 3339) and `X-Mock-Fault` (`429`, `500`, `latency=MS`, `retry-after=S`) |
 //! | `GET /buy/browse/v1/item/{item_id}` | getItem of a listing a search has shown, priced at the request's time; 404 (11001) once it has ended or for an id never shown; same headers |
 //! | `GET /` | health |
-//! | `GET`/`POST /mock/clock` | read, advance (`{"advance_secs": N}`), set (`{"now": …}`) or reset (`{"reset": true}`) the clock |
+//! | `GET`/`POST /mock/clock` | read, advance (`{"advance_secs": N}`), set (`{"now": …}`) or reset (`{"reset": true}`) the clock; in test mode (`EBAY_MOCK_TEST_MODE`, [`MockConfig::for_tests`]) also freeze it (`{"freeze": true}`, with `now` or `advance_secs` if wanted) so a simulation moves time alone |
 //! | `GET`/`POST /mock/faults` | read or change fault rates and latency; queue faults for the next searches (`{"queue": ["429"]}`) |
 //! | `GET /mock/stats`, `DELETE /mock/stats` (or `POST /mock/stats/reset`) | counters by endpoint and status |
 //! | `POST /mock/tokens/revoke` (or `DELETE /mock/tokens`) | forget every issued token |

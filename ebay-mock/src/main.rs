@@ -53,6 +53,11 @@ struct Cli {
     )]
     clock_offset_secs: i64,
 
+    /// Test mode: allows freezing the clock (`POST /mock/clock {"freeze": true}`) for
+    /// simulations; never needed for development or demos.
+    #[arg(long, env = "EBAY_MOCK_TEST_MODE", default_value_t = false)]
+    test_mode: bool,
+
     /// HTTP worker threads (default: one per CPU).
     #[arg(long, env = "EBAY_MOCK_WORKERS")]
     workers: Option<usize>,
@@ -80,6 +85,7 @@ impl Cli {
             workers: self.workers,
             handle_signals: true,
             clock_offset_secs: self.clock_offset_secs,
+            test_mode: self.test_mode,
         };
         config.validate()?;
         Ok(config)

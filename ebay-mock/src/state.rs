@@ -138,6 +138,9 @@ struct Stats {
     item_status: Mutex<BTreeMap<u16, u64>>,
 }
 
+/// [`MockState::frozen_at_ms`] of a running clock.
+const RUNNING: i64 = i64::MIN;
+
 /// State shared by all workers.
 pub struct MockState {
     token_ttl_ms: i64,
@@ -145,6 +148,10 @@ pub struct MockState {
     /// Token → expiry in mock-clock milliseconds.
     tokens: Mutex<HashMap<String, i64>>,
     clock_offset_ms: AtomicI64,
+    /// The instant a frozen clock stands at (Unix milliseconds); [`RUNNING`] when it runs.
+    frozen_at_ms: AtomicI64,
+    /// Whether the clock may be frozen (the mock's test mode).
+    test_mode: bool,
     faults: RwLock<FaultSettings>,
     fault_queue: Mutex<VecDeque<FaultPlan>>,
     items: Mutex<ItemRegistry>,
@@ -159,6 +166,8 @@ impl MockState {
             allowed_client_ids: config.allowed_client_ids.clone(),
             tokens: Mutex::new(HashMap::new()),
             clock_offset_ms: AtomicI64::new(0),
+            frozen_at_ms: AtomicI64::new(RUNNING),
+            test_mode: config.test_mode,
             faults: RwLock::new(config.faults.clone()),
             fault_queue: Mutex::new(VecDeque::new()),
             items: Mutex::new(ItemRegistry::default()),
@@ -168,26 +177,67 @@ impl MockState {
 
     // ---- clock ----
 
-    /// The mock's "now": real time plus the adjustable offset.
+    /// The mock's "now": the frozen instant, or real time plus the adjustable offset.
     pub fn now(&self) -> DateTime<Utc> {
+        let frozen = self.frozen_at_ms.load(Ordering::SeqCst);
+        if frozen != RUNNING {
+            return DateTime::from_timestamp_millis(frozen).unwrap_or_default();
+        }
         Utc::now() + chrono::Duration::milliseconds(self.clock_offset_ms.load(Ordering::Relaxed))
     }
 
-    /// Moves the clock by `seconds` (may be negative).
+    /// Moves the clock by `seconds` (may be negative); a frozen clock stays frozen there.
     pub fn advance_clock(&self, seconds: i64) {
-        self.clock_offset_ms
-            .fetch_add(seconds.saturating_mul(1000), Ordering::Relaxed);
+        let millis = seconds.saturating_mul(1000);
+        if self.is_frozen() {
+            self.frozen_at_ms.fetch_add(millis, Ordering::SeqCst);
+        } else {
+            self.clock_offset_ms.fetch_add(millis, Ordering::Relaxed);
+        }
     }
 
-    /// Sets the clock so that "now" is `at`.
+    /// Sets the clock so that "now" is `at`; a frozen clock stays frozen there.
     pub fn set_clock(&self, at: DateTime<Utc>) {
-        let offset = (at - Utc::now()).num_milliseconds();
-        self.clock_offset_ms.store(offset, Ordering::Relaxed);
+        if self.is_frozen() {
+            self.frozen_at_ms
+                .store(at.timestamp_millis(), Ordering::SeqCst);
+        } else {
+            let offset = (at - Utc::now()).num_milliseconds();
+            self.clock_offset_ms.store(offset, Ordering::Relaxed);
+        }
+    }
+
+    /// Stops the clock at its current instant, so a simulation (the `detection` benchmark)
+    /// decides alone when time passes. Only in test mode: a demo's clock keeps running.
+    pub fn freeze_clock(&self) -> Result<(), String> {
+        if !self.test_mode {
+            return Err(
+                "the clock can be frozen only in the mock's test mode (EBAY_MOCK_TEST_MODE=true)"
+                    .to_owned(),
+            );
+        }
+        if !self.is_frozen() {
+            self.frozen_at_ms
+                .store(self.now().timestamp_millis(), Ordering::SeqCst);
+        }
+        Ok(())
+    }
+
+    /// Lets a frozen clock run again from where it stands.
+    pub fn unfreeze_clock(&self) {
+        let at = self.now();
+        self.frozen_at_ms.store(RUNNING, Ordering::SeqCst);
+        self.set_clock(at);
+    }
+
+    /// Whether the clock stands still.
+    pub fn is_frozen(&self) -> bool {
+        self.frozen_at_ms.load(Ordering::SeqCst) != RUNNING
     }
 
     /// The current clock offset in seconds.
     pub fn clock_offset_secs(&self) -> i64 {
-        self.clock_offset_ms.load(Ordering::Relaxed) / 1000
+        (self.now() - Utc::now()).num_seconds()
     }
 
     // ---- tokens ----

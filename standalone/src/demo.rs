@@ -9,7 +9,7 @@ use alerts_service::domain::{AlertDraft, EmailAddress};
 use alerts_service::state::AppState;
 use base64::Engine;
 use chrono::{Duration, Utc};
-use pubsub::{Event, Money, ObservedItem, Payload, ProductsObserved};
+use pubsub::{Event, Payload, ProductsObserved};
 use serde_json::json;
 
 /// The demo account's address.
@@ -152,28 +152,10 @@ async fn backfill(
             let items = response
                 .item_summaries
                 .into_iter()
-                .filter_map(|item| {
-                    let price = item.price.clone()?;
-                    Some(ObservedItem {
-                        title: item.title.clone(),
-                        price: Money::new(price.value, price.currency.clone()),
-                        shipping_cost: item
-                            .shipping_cost()
-                            .map(|s| Money::new(s.value, s.currency.clone())),
-                        condition: item.condition.clone(),
-                        buying_options: item.buying_options.clone(),
-                        item_url: item.item_web_url.clone().unwrap_or_default(),
-                        image_url: item.image.as_ref().and_then(|i| i.image_url.clone()),
-                        seller: item.seller.as_ref().and_then(|s| s.username.clone()),
-                        condition_id: None,
-                        buying_option: None,
-                        current_bid: None,
-                        bid_count: None,
-                        ends_at: None,
-                        seller_feedback_percent: None,
-                        item_id: item.item_id,
-                    })
-                })
+                // The same conversion as a real run, so the demo's events carry conditions,
+                // formats, bids and shipping, and insights show their segments.
+                .filter_map(|item| alerts_service::ebay::listing(item, &alert.currency))
+                .map(|listing| alerts_service::listings::observed_item(&listing))
                 .collect();
             let event = Event::new(
                 alerts_service::event_outbox::SOURCE,

@@ -61,6 +61,19 @@ pub struct ListingRef {
     pub buying_option: String,
     /// When an auction ends.
     pub ends_at: Option<DateTime<Utc>>,
+    /// The deal verdict's badge ("Lowest in 30 days", "18.0 % below typical"); null when the
+    /// listing has none or analytics could not say.
+    pub deal: Option<String>,
+}
+
+impl ListingRef {
+    /// The price line with the deal badge after it, as the built-in messages show it.
+    pub fn price_and_deal(&self) -> String {
+        match &self.deal {
+            Some(deal) => format!("{} · {deal}", self.price_line),
+            None => self.price_line.clone(),
+        }
+    }
 }
 
 /// Counts by reason.
@@ -132,6 +145,7 @@ impl Notification {
             condition: Some("Used".into()),
             buying_option: "fixed_price".into(),
             ends_at: None,
+            deal: (reason == "target").then(|| "Lowest in 30 days".to_owned()),
         };
         Self {
             kind: "alert.listings".into(),
@@ -174,7 +188,7 @@ impl Notification {
         let mut lines: Vec<String> = self
             .listings
             .iter()
-            .map(|l| format!("{} — {} {}", label(&l.reason), l.title, l.price_line))
+            .map(|l| format!("{} — {} {}", label(&l.reason), l.title, l.price_and_deal()))
             .collect();
         if self.counts.total > self.listings.len() {
             lines.push(format!(
@@ -246,7 +260,7 @@ pub fn telegram_body(chat_id: &str, n: &Notification, r: &Rendered) -> Value {
                 label(&l.reason),
                 escape_html(&l.url),
                 escape_html(&l.title),
-                escape_html(&l.price_line)
+                escape_html(&l.price_and_deal())
             ));
         }
         if let Some(url) = n.click_url() {
@@ -351,7 +365,7 @@ pub fn discord_body(n: &Notification, r: &Rendered) -> Value {
             if !push(
                 &mut embeds,
                 l.title.clone(),
-                format!("**{}** — {}", label(&l.reason), l.price_line),
+                format!("**{}** — {}", label(&l.reason), l.price_and_deal()),
                 Some(&l.url),
                 footer,
             ) {
@@ -419,7 +433,7 @@ pub fn slack_body(n: &Notification, r: &Rendered) -> Value {
                 label(&l.reason),
                 l.url,
                 escape_slack(&l.title),
-                escape_slack(&l.price_line)
+                escape_slack(&l.price_and_deal())
             )));
         }
         let shown = blocks.len() - 1;

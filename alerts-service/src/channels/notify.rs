@@ -29,6 +29,8 @@ pub struct RunNotices<'a> {
     pub notices: &'a [Notice],
     /// How many were worth it before a first run's cut.
     pub candidates: usize,
+    /// Deal verdicts by item id (`None`: analytics could not answer in time).
+    pub deals: Option<&'a crate::verdicts::Deals>,
 }
 
 /// Builds the notification of one alert's run.
@@ -94,6 +96,7 @@ pub fn notification(
                         .condition_group
                         .map(|g| condition_label(g).to_owned())
                         .or_else(|| l.condition.clone()),
+                    deal: run.deals.and_then(|d| d.get(&l.item_id)).map(|d| d.badge()),
                     buying_option: if l.is_auction() {
                         "auction"
                     } else {

@@ -6,7 +6,8 @@
 //! * `alert.search_phrase`, `alert.url`, `alert.id`.
 //! * `listings` — each with `reason` (`new`, `price_drop`, `target`, `ending_soon`), `title`,
 //!   `url`, `price`, `shipping_cost`, `total_price`, `currency`, `price_line`,
-//!   `previous_price`, `condition`, `buying_option`, `ends_at`, `image_url`.
+//!   `previous_price`, `condition`, `buying_option`, `ends_at`, `image_url`, `deal` (the
+//!   verdict's badge, e.g. "Lowest in 30 days", or null).
 //! * `counts.new`, `counts.price_drops`, `counts.at_target`, `counts.ending_soon`,
 //!   `counts.total`.
 //! * `type` — `alert.listings` or `channel.test`.

@@ -27,6 +27,7 @@ use super::{
         channels::list, channels::create, channels::get_one, channels::update, channels::remove, channels::test, channels::preview,
         alerts::list, alerts::create, alerts::get_one, alerts::update, alerts::remove,
         runs::run_now, runs::items, insights::insights, runs::quota_view, unsubscribe::unsubscribe_get, unsubscribe::unsubscribe_post, unsubscribe::resume_post,
+        insights::insights_csv, insights::listings_csv,
         health::healthz, health::readyz, health::metrics, email_outbox::outbox,
     ),
     modifiers(&Security, &ResponseDescriptions),

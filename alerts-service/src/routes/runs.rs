@@ -11,7 +11,6 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::alerts;
 use crate::auth::CurrentUser;
 use crate::config::policy;
 use crate::db::sql;
@@ -20,6 +19,8 @@ use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::quota::{self, QuotaView};
 use crate::runner::{self, RunError, RunSummary};
 use crate::state::AppState;
+use crate::verdicts;
+use crate::{alerts, query_groups};
 
 /// Mounts the routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -119,9 +120,11 @@ pub struct SeenListing {
     pub seller: Option<String>,
     /// Seller's positive feedback, percent (decimal string).
     pub seller_feedback_percent: Option<String>,
-    /// Deal verdict against comparable listings; always null until deal verdicts exist.
-    #[schema(value_type = Option<Object>)]
-    pub deal: Option<serde_json::Value>,
+    /// Deal verdict against comparable listings (same condition group and buying format, lots
+    /// and for-parts units apart), from analytics-service: `{"kind": "lowest_in_30_days" |
+    /// "below_typical", "percent_below_typical": "12.5"}`; null when the listing is no deal, or
+    /// analytics could not answer in time.
+    pub deal: Option<pubsub::insights::Deal>,
     /// Price when first seen.
     pub first_price: String,
     /// Price before the latest change, if it changed.
@@ -159,6 +162,35 @@ struct SeenRow {
     first_seen_at: DateTime<Utc>,
     last_seen_at: DateTime<Utc>,
     last_notified_at: Option<DateTime<Utc>>,
+}
+
+impl SeenRow {
+    /// The listing as analytics judges it (its latest sighting); `None` when a stored price
+    /// cannot be read.
+    fn observed(&self) -> Option<pubsub::ObservedItem> {
+        let money = |text: &str| {
+            Decimal::from_str(text)
+                .ok()
+                .map(|v| pubsub::Money::new(v, self.currency.clone()))
+        };
+        Some(pubsub::ObservedItem {
+            item_id: self.item_id.clone(),
+            title: self.title.clone(),
+            price: money(&self.last_price)?,
+            shipping_cost: self.shipping_cost.as_deref().and_then(money),
+            condition: self.condition.clone(),
+            buying_options: Vec::new(),
+            item_url: self.item_url.clone(),
+            image_url: None,
+            seller: None,
+            condition_id: self.condition_id.and_then(|c| u32::try_from(c).ok()),
+            buying_option: self.buying_option.clone(),
+            current_bid: self.current_bid.as_deref().and_then(money),
+            bid_count: self.bid_count.and_then(|c| u32::try_from(c).ok()),
+            ends_at: self.ends_at,
+            seller_feedback_percent: None,
+        })
+    }
 }
 
 impl From<SeenRow> for SeenListing {
@@ -249,14 +281,27 @@ async fn items(
         [alert.id.into()],
     ))
     .all(&state.db)
-    .await?
-    .into_iter()
-    .map(SeenListing::from)
-    .collect();
+    .await?;
+    let observed: Vec<pubsub::ObservedItem> = items.iter().filter_map(SeenRow::observed).collect();
+    // Without an answer from analytics the listings are still served, without verdicts.
+    let deals = verdicts::fetch(&state, alert.id, Utc::now(), observed)
+        .await
+        .unwrap_or_default();
+    let items = items
+        .into_iter()
+        .map(|row| {
+            let deal = deals.get(&row.item_id).cloned();
+            SeenListing {
+                deal,
+                ..SeenListing::from(row)
+            }
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(SeenListings { items }))
 }
 
-/// The daily eBay call budget and how much of it is used.
+/// The daily eBay call budget, how much of it is used, and the plan for the caller's alerts:
+/// how often each runs now and why, with a warning when they ask for more than the budget gives.
 #[utoipa::path(
     operation_id = "get_quota",
     tag = "alerts",
@@ -265,19 +310,77 @@ async fn items(
 )]
 #[get("/api/v1/quota")]
 async fn quota_view(
-    _user: CurrentUser,
+    user: CurrentUser,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = Utc::now();
+    use crate::config::SchedulerPolicy;
+    use crate::runner::planner::{self, Reason};
+    let now = state.clock.now();
     let budget = state.settings.ebay_daily_call_budget;
     let used = state.calls.used(now).await;
     let demand = quota::daily_demand(&state.db).await?;
+    let stretch = quota::stretch_factor(demand, budget);
+    let mine = query_groups::active_alerts_of(&state.db, user.id).await?;
+    let plan = match state.settings.scheduler_policy {
+        SchedulerPolicy::Adaptive => Some(runner::current_plan(&state, now).await?),
+        SchedulerPolicy::Uniform => None,
+    };
+    let planned: std::collections::HashMap<&str, &planner::GroupPlan> = plan
+        .iter()
+        .flat_map(|p| p.groups.iter())
+        .map(|g| (g.query_key.as_str(), g))
+        .collect();
+    let alerts: Vec<quota::AlertCadence> = mine
+        .iter()
+        .map(|a| {
+            let (interval, reason, rate) = match planned.get(a.query_key.as_str()) {
+                Some(g) if g.interval_minutes > a.frequency_minutes => {
+                    (g.interval_minutes, g.reason, Some(g.rate_per_hour))
+                }
+                Some(g) => (a.frequency_minutes, Reason::AsAsked, Some(g.rate_per_hour)),
+                None if stretch > 1.0 => (
+                    quota::effective_interval_minutes(a.frequency_minutes, stretch),
+                    Reason::Stretched,
+                    None,
+                ),
+                None => (a.frequency_minutes, Reason::AsAsked, None),
+            };
+            quota::AlertCadence {
+                alert_id: a.id,
+                search_phrase: a.search_phrase.clone(),
+                frequency_minutes: a.frequency_minutes,
+                effective_interval_minutes: interval,
+                reason,
+                explanation: planner::describe(reason, interval),
+                new_listings_per_hour: rate.map(|r| (r * 1000.0).round() / 1000.0),
+            }
+        })
+        .collect();
+    // Per shared search, as eBay is called: the most frequent alert of each asks, the
+    // shortest effective interval is what it gets.
+    let mut searches: std::collections::HashMap<&str, (i32, i32)> = Default::default();
+    for (a, c) in mine.iter().zip(&alerts) {
+        let entry = searches
+            .entry(a.query_key.as_str())
+            .or_insert((i32::MAX, i32::MAX));
+        entry.0 = entry.0.min(a.frequency_minutes.max(1));
+        entry.1 = entry.1.min(c.effective_interval_minutes.max(1));
+    }
+    let per_day = |minutes: i32| 1440.0 / f64::from(minutes);
+    let asked: f64 = searches.values().map(|(asked, _)| per_day(*asked)).sum();
+    let given: f64 = searches.values().map(|(_, given)| per_day(*given)).sum();
+    let round = |x: f64| (x * 10.0).round() / 10.0;
     Ok(HttpResponse::Ok().json(QuotaView {
         daily_budget: budget,
         calls_today: used,
         remaining: u64::from(budget).saturating_sub(used),
         resets_at: quota::resets_at(now),
-        demand_per_day: (demand * 10.0).round() / 10.0,
-        stretch_factor: (quota::stretch_factor(demand, budget) * 100.0).round() / 100.0,
+        demand_per_day: round(demand),
+        stretch_factor: (stretch * 100.0).round() / 100.0,
+        policy: state.settings.scheduler_policy,
+        alerts,
+        asked_per_day: round(asked),
+        given_per_day: round(given),
+        warning: quota::shortfall_warning(asked, given),
     }))
 }

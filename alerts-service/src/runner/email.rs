@@ -36,6 +36,20 @@ struct Item {
     time_left: Option<String>,
     /// "seller_name · 99.2% positive".
     seller: Option<String>,
+    /// The deal verdict's badge: "Lowest in 30 days", "18.0 % below typical".
+    deal: Option<String>,
+}
+
+/// The deal verdicts of a run's listings, as the email shows them.
+#[derive(Debug, Clone, Copy)]
+pub enum Verdicts<'a> {
+    /// Analytics answered: badges for the listings it judged deals.
+    Known(&'a crate::verdicts::Deals),
+    /// Analytics could not answer in time: no badges, and a `deals_only` alert says so.
+    Unavailable {
+        /// The alert asked for deals only, and gets every listing instead.
+        deals_only: bool,
+    },
 }
 
 /// Human name of a condition group, as the dashboard writes it.
@@ -118,6 +132,7 @@ pub fn render(
     run_id: Uuid,
     basis: PriceBasis,
     candidates: usize,
+    verdicts: Verdicts<'_>,
 ) -> Result<QueuedEmail, tera::Error> {
     let now = Utc::now();
     let items: Vec<Item> = notices
@@ -163,6 +178,10 @@ pub fn render(
                     Some(f) => format!("{s} · {}% positive", f.normalize()),
                     None => s.clone(),
                 }),
+                deal: match verdicts {
+                    Verdicts::Known(deals) => deals.get(&l.item_id).map(|d| d.badge()),
+                    Verdicts::Unavailable { .. } => None,
+                },
             }
         })
         .collect();
@@ -191,6 +210,16 @@ pub fn render(
         match basis {
             PriceBasis::WithShipping => "Prices are compared with shipping to you included.",
             PriceBasis::Item => "Prices are compared without shipping.",
+        },
+    );
+    context.insert(
+        "deals_note",
+        &match verdicts {
+            Verdicts::Unavailable { deals_only: true } => Some(
+                "Deal checks are unavailable right now, so this email lists every new listing \
+                 instead of deals only.",
+            ),
+            _ => None,
         },
     );
     context.insert("phrase", &alert.search_phrase);

@@ -65,6 +65,9 @@ pub struct Listing {
     pub bid_count: Option<u32>,
     /// When the listing ends (auctions).
     pub ends_at: Option<DateTime<Utc>>,
+    /// When it went live (eBay's `itemCreationDate`): how the scheduler tells listings new
+    /// since its previous search.
+    pub listed_at: Option<DateTime<Utc>>,
 }
 
 impl Listing {
@@ -284,6 +287,7 @@ pub(crate) mod tests {
             seller_feedback_percent: None,
             bid_count: None,
             ends_at: None,
+            listed_at: None,
         }
     }
 

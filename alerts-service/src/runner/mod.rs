@@ -9,6 +9,7 @@
 pub mod email;
 pub mod filtering;
 pub mod matching;
+pub mod planner;
 
 use std::collections::HashMap;
 
@@ -19,10 +20,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::config::SchedulerPolicy;
 use crate::db::entities::alert;
 use crate::db::{skip_locked, sql};
 use crate::state::AppState;
-use crate::{ebay, listings, quota};
+use crate::{ebay, listings, query_groups, quota};
 use matching::Listing;
 
 /// Alerts leased per round.
@@ -79,16 +81,71 @@ pub enum RunError {
     Gone,
 }
 
+/// How often each alert runs: the uniform stretch, or the adaptive plan per query group.
+#[derive(Debug, Clone)]
+pub enum Cadence {
+    /// Every alert's interval times one factor (`SCHEDULER_POLICY=uniform`).
+    Uniform(f64),
+    /// Minutes between searches per query key ([`planner::plan`]); an alert that asks for
+    /// less often keeps its own frequency.
+    Planned(HashMap<String, i32>),
+}
+
+impl Cadence {
+    /// The cadence of the configured policy at `now`.
+    pub async fn current(state: &AppState, now: DateTime<Utc>) -> Result<Self, DbErr> {
+        let budget = state.settings.ebay_daily_call_budget;
+        match state.settings.scheduler_policy {
+            SchedulerPolicy::Uniform => {
+                let demand = quota::daily_demand(&state.db).await?;
+                Ok(Self::Uniform(quota::stretch_factor(demand, budget)))
+            }
+            SchedulerPolicy::Adaptive => {
+                let plan = current_plan(state, now).await?;
+                Ok(Self::Planned(
+                    plan.groups
+                        .into_iter()
+                        .map(|g| (g.query_key, g.interval_minutes))
+                        .collect(),
+                ))
+            }
+        }
+    }
+
+    /// Minutes until the alert's next run.
+    pub fn interval_minutes(&self, alert: &alert::Model) -> i32 {
+        match self {
+            Self::Uniform(stretch) => {
+                quota::effective_interval_minutes(alert.frequency_minutes, *stretch)
+            }
+            Self::Planned(intervals) => intervals
+                .get(&alert.query_key)
+                .copied()
+                .unwrap_or(alert.frequency_minutes)
+                .max(alert.frequency_minutes),
+        }
+    }
+}
+
+/// The adaptive plan for every active query group, with the rest of today's budget.
+pub async fn current_plan(state: &AppState, now: DateTime<Utc>) -> Result<planner::Plan, DbErr> {
+    let budget = u64::from(state.settings.ebay_daily_call_budget);
+    let remaining = budget.saturating_sub(state.calls.used(now).await);
+    let pace = planner::pace_per_hour(remaining, quota::resets_at(now) - now);
+    let groups = query_groups::active(&state.db).await?;
+    Ok(planner::plan(&groups, pace, now))
+}
+
 /// Runs every due alert once (in batches until none is due) and returns what happened.
 pub async fn run_due_once(state: &AppState) -> Result<CycleOutcome, DbErr> {
     let mut outcome = CycleOutcome::default();
-    let demand = quota::daily_demand(&state.db).await?;
-    let stretch = quota::stretch_factor(demand, state.settings.ebay_daily_call_budget);
+    let cadence = Cadence::current(state, state.clock.now()).await?;
     // Results of this cycle's searches by query: alerts of one query leased in different
     // batches still share one call.
     let searched: SearchCache = std::sync::Mutex::new(HashMap::new());
     loop {
-        let leased = lease_due(state, Utc::now()).await?;
+        let now = state.clock.now();
+        let leased = lease_due(state, now).await?;
         if leased.is_empty() {
             break;
         }
@@ -100,10 +157,27 @@ pub async fn run_due_once(state: &AppState) -> Result<CycleOutcome, DbErr> {
                 .or_default()
                 .push(alert);
         }
+        // When the budget may not reach every due group, the ones with the most new listings
+        // waiting (and any past the starvation ceiling) go first.
+        let keys: Vec<String> = groups.keys().cloned().collect();
+        let models = query_groups::models(&state.db, &keys).await?;
+        let mut ordered: Vec<(f64, Vec<alert::Model>)> = groups
+            .into_iter()
+            .map(|(key, group)| {
+                let model = models.get(&key).copied().unwrap_or_default();
+                (planner::priority(&model, now), group)
+            })
+            .collect();
+        ordered.sort_by(|a, b| b.0.total_cmp(&a.0));
         // Futures are built in a plain loop (not a closure) so the whole pass stays `Send`.
-        let mut runs = Vec::with_capacity(groups.len());
-        for group in groups.into_values() {
-            runs.push(run_group(state, group, stretch, &searched));
+        let mut runs = Vec::with_capacity(ordered.len());
+        for (_, group) in ordered {
+            let model = group
+                .first()
+                .and_then(|a| models.get(&a.query_key))
+                .copied()
+                .unwrap_or_default();
+            runs.push(run_group(state, group, model, &cadence, &searched));
         }
         let results: Vec<Result<CycleOutcome, DbErr>> = futures::stream::iter(runs)
             .buffer_unordered(SEARCH_CONCURRENCY)
@@ -131,7 +205,7 @@ pub async fn run_due_once(state: &AppState) -> Result<CycleOutcome, DbErr> {
 }
 
 /// Listings found per query key during one cycle.
-type SearchCache = std::sync::Mutex<HashMap<String, std::sync::Arc<Vec<Listing>>>>;
+type SearchCache = std::sync::Mutex<HashMap<String, std::sync::Arc<Found>>>;
 
 /// Leases up to a batch of due, unpaused, unleased alerts.
 async fn lease_due(state: &AppState, now: DateTime<Utc>) -> Result<Vec<alert::Model>, DbErr> {
@@ -171,19 +245,20 @@ async fn set_lease<C: ConnectionTrait>(
 
 /// Runs one alert now, as the scheduler would (the caller has checked ownership).
 pub async fn run_alert_now(state: &AppState, alert: alert::Model) -> Result<RunSummary, RunError> {
-    let stretch = quota::stretch_factor(
-        quota::daily_demand(&state.db).await?,
-        state.settings.ebay_daily_call_budget,
-    );
-    let now = Utc::now();
-    let listings = match search(state, &alert, now).await {
-        Ok(listings) => listings,
+    let now = state.clock.now();
+    let cadence = Cadence::current(state, now).await?;
+    let model = query_groups::models(&state.db, std::slice::from_ref(&alert.query_key))
+        .await?
+        .remove(&alert.query_key)
+        .unwrap_or_default();
+    let found = match search(state, &alert, model.last_run_at, now).await {
+        Ok(found) => found,
         Err(error @ RunError::BudgetSpent(_)) => {
             release(state, alert.id).await?;
             return Err(error);
         }
         Err(error) => {
-            record_failure(state, &alert, &error.to_string(), stretch, now).await?;
+            record_failure(state, &alert, &error.to_string(), &cadence, now).await?;
             return Err(error);
         }
     };
@@ -192,14 +267,15 @@ pub async fn run_alert_now(state: &AppState, alert: alert::Model) -> Result<RunS
         state,
         &txn,
         std::slice::from_ref(&alert),
-        &listings,
+        &found.listings,
         now,
-        stretch,
+        &cadence,
         false,
     )
     .await?
     .pop()
     .map(|(_, summary)| summary);
+    learn(&txn, &alert.query_key, model, &found, now).await?;
     txn.commit().await?;
     let Some(summary) = summary else {
         return Err(RunError::Gone);
@@ -211,13 +287,41 @@ pub async fn run_alert_now(state: &AppState, alert: alert::Model) -> Result<RunS
     Ok(summary)
 }
 
+/// Updates the group's model with what a search found, in the run's transaction.
+async fn learn<C: ConnectionTrait>(
+    db: &C,
+    query_key: &str,
+    model: planner::GroupModel,
+    found: &Found,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let auction_ends_at = found
+        .listings
+        .iter()
+        .filter(|l| l.is_auction())
+        .filter_map(|l| l.ends_at)
+        .filter(|end| *end > now)
+        .min();
+    let updated = model.observe(now, found.new_listings, auction_ends_at);
+    query_groups::save(
+        db,
+        query_key,
+        &updated,
+        found.new_listings,
+        found.pages,
+        now,
+    )
+    .await
+}
+
 async fn run_group(
     state: &AppState,
     group: Vec<alert::Model>,
-    stretch: f64,
+    model: planner::GroupModel,
+    cadence: &Cadence,
     searched: &SearchCache,
 ) -> Result<CycleOutcome, DbErr> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut outcome = CycleOutcome::default();
     let Some(first) = group.first() else {
         return Ok(outcome);
@@ -226,33 +330,40 @@ async fn run_group(
         .lock()
         .ok()
         .and_then(|c| c.get(&first.query_key).cloned());
+    let fresh = cached.is_none();
     let found = match cached {
-        Some(listings) => Ok(listings),
-        None => search(state, first, now).await.map(|listings| {
-            outcome.ebay_calls = 1;
-            let listings = std::sync::Arc::new(listings);
-            if let Ok(mut cache) = searched.lock() {
-                cache.insert(first.query_key.clone(), listings.clone());
-            }
-            listings
-        }),
+        Some(found) => Ok(found),
+        None => search(state, first, model.last_run_at, now)
+            .await
+            .map(|found| {
+                outcome.ebay_calls = found.pages as usize;
+                let found = std::sync::Arc::new(found);
+                if let Ok(mut cache) = searched.lock() {
+                    cache.insert(first.query_key.clone(), found.clone());
+                }
+                found
+            }),
     };
     match found {
-        Ok(listings) => {
+        Ok(found) => {
             // One transaction for every alert of the query: one commit (one WAL flush) per
             // group instead of per alert. A database error rolls the group back; the leases
             // then expire and the alerts run again, with nothing half-done.
             let shared = group.len() > 1;
             let txn = state.db.begin().await?;
             let summaries =
-                listings::record_runs(state, &txn, &group, &listings, now, stretch, shared).await?;
+                listings::record_runs(state, &txn, &group, &found.listings, now, cadence, shared)
+                    .await?;
+            if fresh {
+                learn(&txn, &first.query_key, model, &found, now).await?;
+            }
             txn.commit().await?;
             outcome.alerts_run += summaries.len();
             outcome.emails_queued += summaries.iter().filter(|(_, s)| s.email_sent).count();
         }
         Err(RunError::BudgetSpent(until)) => {
             for alert in &group {
-                postpone(state, alert, until.min(now + interval(alert, stretch))).await?;
+                postpone(state, alert, until.min(now + interval(alert, cadence))).await?;
             }
             outcome.deferred = group.len();
         }
@@ -260,7 +371,7 @@ async fn run_group(
             outcome.ebay_calls = 1;
             outcome.failed_searches = 1;
             for alert in &group {
-                record_failure(state, alert, &error.to_string(), stretch, now).await?;
+                record_failure(state, alert, &error.to_string(), cadence, now).await?;
                 outcome.alerts_run += 1;
             }
         }
@@ -268,17 +379,66 @@ async fn run_group(
     Ok(outcome)
 }
 
-fn interval(alert: &alert::Model, stretch: f64) -> chrono::Duration {
-    chrono::Duration::minutes(i64::from(quota::effective_interval_minutes(
-        alert.frequency_minutes,
-        stretch,
-    )))
+fn interval(alert: &alert::Model, cadence: &Cadence) -> chrono::Duration {
+    chrono::Duration::minutes(i64::from(cadence.interval_minutes(alert)))
 }
 
-/// One eBay call for the alert's query, within today's budget.
+/// What one search of a query found.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The listings of every page fetched.
+    pub listings: Vec<Listing>,
+    /// Of those, listed after the group's previous search (its rate's evidence).
+    pub new_listings: usize,
+    /// Pages fetched (each one call).
+    pub pages: u32,
+}
+
+/// Searches eBay for the alert's query, newest first, within today's budget. A page entirely
+/// listed since the group's previous search (`since`) may have more new listings behind it, so
+/// the next page is fetched too (offsets are multiples of the limit, as eBay requires), up to
+/// [`planner::MAX_PAGES`]; without a previous search there is nothing to compare with and one
+/// page is enough (a first run reports only its newest listings anyway).
 async fn search(
     state: &AppState,
     alert: &alert::Model,
+    since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<Found, RunError> {
+    let limit = state.settings.ebay_search_limit;
+    let mut found = Found::default();
+    loop {
+        let page = search_page(state, alert, found.pages * limit, now).await;
+        let page = match page {
+            Ok(page) => page,
+            // A later page that fails leaves what the first pages found.
+            Err(_) if found.pages > 0 => break,
+            Err(error) => return Err(error),
+        };
+        found.pages += 1;
+        let returned = page.len();
+        let new = page
+            .iter()
+            .filter(|l| match (since, l.listed_at) {
+                (Some(since), Some(listed)) => listed > since,
+                _ => false,
+            })
+            .count();
+        found.new_listings += new;
+        found.listings.extend(page);
+        let entirely_new = since.is_some() && returned > 0 && new == returned;
+        if !(entirely_new && returned as u32 >= limit && found.pages < planner::MAX_PAGES) {
+            break;
+        }
+    }
+    Ok(found)
+}
+
+/// One eBay call for a page of the alert's query, within today's budget.
+async fn search_page(
+    state: &AppState,
+    alert: &alert::Model,
+    offset: u32,
     now: DateTime<Utc>,
 ) -> Result<Vec<Listing>, RunError> {
     if !state
@@ -288,11 +448,14 @@ async fn search(
     {
         return Err(RunError::BudgetSpent(quota::resets_at(now)));
     }
-    let request = ebay::search_request(
+    let mut request = ebay::search_request(
         alert,
         state.settings.ebay_search_limit,
         &state.settings.ebay_marketplace,
     );
+    if offset > 0 {
+        request = request.with_offset(offset);
+    }
     let response = match state.ebay.search(&request).await {
         Ok(response) => response,
         Err(ebay_sdk::EbayError::QuotaExhausted { .. }) => {
@@ -323,10 +486,10 @@ async fn record_failure(
     state: &AppState,
     alert: &alert::Model,
     error: &str,
-    stretch: f64,
+    cadence: &Cadence,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let retry = now + interval(alert, stretch).min(RETRY_AFTER_FAILURE);
+    let retry = now + interval(alert, cadence).min(RETRY_AFTER_FAILURE);
     let message: String = error.chars().take(500).collect();
     let txn = state.db.begin().await?;
     listings::insert_runs(
@@ -372,7 +535,7 @@ async fn postpone(
 
 /// Takes the lease of one alert for a manual run; `false` if a runner holds it.
 pub async fn lease_one(state: &AppState, alert_id: Uuid) -> Result<bool, DbErr> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let result = state
         .db
         .execute_raw(sql(

@@ -81,6 +81,7 @@ pub fn settings(
         ebay_search_limit: 50,
         scheduler_tick_secs: 15,
         channels: alerts_service::channels::ChannelArgs::default(),
+        scheduler_policy: alerts_service::config::SchedulerPolicy::Adaptive,
     }
 }
 

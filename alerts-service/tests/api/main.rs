@@ -5,6 +5,7 @@
 mod accounts;
 mod alerts;
 mod channels;
+mod deals;
 mod helpers;
 mod insights;
 mod newcomer;
@@ -13,3 +14,4 @@ mod outbox;
 mod precise;
 mod receiver;
 mod runner;
+mod scheduling;

@@ -345,25 +345,3 @@ async fn a_precise_alert_shows_only_what_was_asked_for_and_says_what_it_hid() {
         .unwrap();
     assert_eq!(second["new_items"], 0, "{second}");
 }
-
-#[tokio::test]
-async fn a_deals_only_alert_records_listings_but_sends_nothing_yet() {
-    let app = spawn_app().await;
-    let ada = app.token_for("ada@example.com").await;
-    let alert = app
-        .create_alert(&ada, json!({"search_phrase": "airpods pro", "frequency_minutes": 10, "notify_on": "deals_only"}))
-        .await;
-    let id = alert["id"].as_str().unwrap();
-    let summary: Value = app
-        .post(&format!("/api/v1/alerts/{id}/run"), &ada, json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(summary["items_found"].as_u64().unwrap() > 0, "{summary}");
-    assert_eq!(summary["email_sent"], false);
-    let items = app
-        .get_json(&format!("/api/v1/alerts/{id}/items"), &ada)
-        .await;
-    assert!(!items["items"].as_array().unwrap().is_empty());
-}

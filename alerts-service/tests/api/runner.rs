@@ -407,7 +407,11 @@ async fn ebay_server_errors_are_retried_and_a_failing_search_does_not_stop_the_o
 
 #[tokio::test]
 async fn when_the_daily_budget_is_spent_runs_are_postponed_and_intervals_stretched() {
-    let app = spawn_app_with(|s| s.ebay_daily_call_budget = 3).await;
+    let app = spawn_app_with(|s| {
+        s.ebay_daily_call_budget = 3;
+        s.scheduler_policy = alerts_service::config::SchedulerPolicy::Uniform;
+    })
+    .await;
     let ada = app.token_for("ada@example.com").await;
     for i in 0..5 {
         app.create_alert(&ada, alert_body(&format!("pokemon card {i}")))

@@ -16,7 +16,14 @@
 //! 6. `daily_rollup`: each affected (alert, currency, day) row is read, its price histogram
 //!    merged with the batch's prices, its statistics recomputed, and written back — one row per
 //!    alert and day, however many observations the batch had;
-//! 7. `alert_activity`: each alert's latest run.
+//! 7. `segment_rollup`: the same per segment (condition group × buying format, lots and
+//!    for-parts apart; see [`crate::insights::segments`]), on each alert's price basis, with the
+//!    day's robust low;
+//! 8. `alert_activity`: each alert's latest run.
+//!
+//! Each alert's price basis is read from its current `dim_alert` row once per batch (one indexed
+//! query; alert changes earlier in the same batch are already visible); an alert analytics has
+//! not heard of yet is measured with shipping, the default of new alerts.
 //!
 //! The caches are only updated after the transaction committed (see [`CacheUpdates`]): a key
 //! learnt inside a transaction that rolled back may not exist.
@@ -33,6 +40,7 @@ use uuid::Uuid;
 use super::rollup::{self, Histogram, day_stats};
 use crate::db::bulk::{self, Column};
 use crate::db::{Dialect, get_decimal};
+use crate::insights::segments::{self, MeasuredPrice, PriceBasis, Segment};
 
 /// Remembers what is known to be stored, so steady-state batches skip most dimension work.
 ///
@@ -107,6 +115,9 @@ struct Inserted {
     currency: String,
     price: Decimal,
     observed_at: DateTime<Utc>,
+    segment: Segment,
+    /// The price on the alert's basis; `None` when the sighting sets no figure.
+    measured: Option<MeasuredPrice>,
 }
 
 /// What the caches already vouch for, taken synchronously before the transaction so no lock is
@@ -176,9 +187,10 @@ pub async fn store<C: ConnectionTrait>(
     }
 
     let item_keys = item_keys(conn, dialect, &plan, now, &mut stored.cache).await?;
-    let inserted = insert_facts(conn, dialect, &rows, &item_keys).await?;
+    let bases = price_bases(conn, dialect, &rows).await?;
+    let inserted = insert_facts(conn, dialect, &rows, &item_keys, &bases).await?;
     stored.inserted = inserted.len() as u64;
-    let new_listings = record_listings(
+    let (new_listings, new_by_segment) = record_listings(
         conn,
         dialect,
         &plan.known_pairs,
@@ -195,6 +207,7 @@ pub async fn store<C: ConnectionTrait>(
     )
     .await?;
     update_rollups(conn, dialect, &inserted, &new_listings, now).await?;
+    update_segment_rollups(conn, dialect, &inserted, &new_by_segment, now).await?;
     let fresh: Vec<&ProductsObserved> = observations
         .iter()
         .copied()
@@ -345,17 +358,79 @@ async fn item_keys<C: ConnectionTrait>(
     Ok(keys)
 }
 
+/// Each alert's price basis, from its current revision (see the module doc).
+async fn price_bases<C: ConnectionTrait>(
+    conn: &C,
+    dialect: Dialect,
+    rows: &[&Row<'_>],
+) -> Result<HashMap<Uuid, PriceBasis>, DbErr> {
+    let alerts: Vec<Uuid> = rows
+        .iter()
+        .map(|r| r.alert_id)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let found: Vec<QueryResult> = match dialect {
+        Dialect::Postgres => {
+            conn.query_all_raw(dialect.statement(
+                "SELECT alert_id, price_basis FROM dim_alert \
+                 WHERE is_current AND alert_id = ANY($1::uuid[])",
+                vec![Value::from(alerts.clone())],
+            ))
+            .await?
+        }
+        Dialect::Sqlite => {
+            let mut found = Vec::new();
+            for alert in &alerts {
+                found.extend(
+                    conn.query_all_raw(dialect.statement(
+                        "SELECT alert_id, price_basis FROM dim_alert \
+                         WHERE is_current AND alert_id = $1",
+                        vec![Value::from(*alert)],
+                    ))
+                    .await?,
+                );
+            }
+            found
+        }
+    };
+    let mut bases: HashMap<Uuid, PriceBasis> = alerts
+        .iter()
+        .map(|a| (*a, PriceBasis::of_alert(false, None)))
+        .collect();
+    for row in found {
+        let alert: Uuid = row.try_get("", "alert_id")?;
+        let basis: Option<String> = row.try_get("", "price_basis")?;
+        bases.insert(alert, PriceBasis::of_alert(true, basis.as_deref()));
+    }
+    Ok(bases)
+}
+
 async fn insert_facts<C: ConnectionTrait>(
     conn: &C,
     dialect: Dialect,
     rows: &[&Row<'_>],
     item_keys: &HashMap<String, i64>,
+    bases: &HashMap<Uuid, PriceBasis>,
 ) -> Result<Vec<Inserted>, DbErr> {
     let mut inserted = Vec::with_capacity(rows.len());
     for row in rows {
         let item_key = item_keys.get(&row.item.item_id).copied().ok_or_else(|| {
             DbErr::Custom(format!("no item key for listing {}", row.item.item_id))
         })?;
+        let segment = segments::segment_of(row.item);
+        let basis = bases.get(&row.alert_id).copied().unwrap_or_default();
+        let measured = segments::measured_price(row.item, segment.format, basis, row.observed_at)
+            // A shipping cost in another currency cannot be added: the item price alone.
+            .map(|m| match &row.item.shipping_cost {
+                Some(s) if s.currency != row.item.price.currency && !m.without_shipping => {
+                    MeasuredPrice {
+                        amount: m.amount - s.value,
+                        without_shipping: basis == PriceBasis::WithShipping,
+                    }
+                }
+                _ => m,
+            });
         inserted.push(Inserted {
             alert_id: row.alert_id,
             item_key,
@@ -363,6 +438,8 @@ async fn insert_facts<C: ConnectionTrait>(
             currency: row.item.price.currency.clone(),
             price: row.item.price.value,
             observed_at: row.observed_at,
+            segment,
+            measured,
         });
     }
     let n = inserted.len();
@@ -399,6 +476,33 @@ async fn insert_facts<C: ConnectionTrait>(
                 "currency",
                 Column::Text(inserted.iter().map(|r| r.currency.clone()).collect()),
             ),
+            (
+                "segment",
+                Column::OptText(
+                    inserted
+                        .iter()
+                        .map(|r| r.measured.map(|_| r.segment.key()))
+                        .collect(),
+                ),
+            ),
+            (
+                "measured_price",
+                Column::Decimal(
+                    inserted
+                        .iter()
+                        .map(|r| r.measured.map_or(r.price, |m| m.amount))
+                        .collect(),
+                ),
+            ),
+            (
+                "shipping_known",
+                Column::Int(
+                    inserted
+                        .iter()
+                        .map(|r| i64::from(!r.measured.is_some_and(|m| m.without_shipping)))
+                        .collect(),
+                ),
+            ),
         ],
         "",
     )
@@ -413,14 +517,21 @@ async fn insert_facts<C: ConnectionTrait>(
     Ok(inserted)
 }
 
-/// Records (alert, listing) pairs; returns new listings per (alert, currency, day).
+/// New listings per (alert, currency, day), and per segment too.
+type NewListings = (
+    HashMap<(Uuid, String, NaiveDate), u64>,
+    HashMap<SegmentDayKey, u64>,
+);
+
+/// Records (alert, listing) pairs; returns new listings per (alert, currency, day) and per
+/// (alert, currency, day, segment).
 async fn record_listings<C: ConnectionTrait>(
     conn: &C,
     dialect: Dialect,
     known_pairs: &HashSet<(Uuid, i64)>,
     inserted: &[Inserted],
     updates: &mut CacheUpdates,
-) -> Result<HashMap<(Uuid, String, NaiveDate), u64>, DbErr> {
+) -> Result<NewListings, DbErr> {
     // The earliest sighting in the batch of each pair the cache does not know.
     let mut pairs: BTreeMap<(Uuid, i64), &Inserted> = BTreeMap::new();
     for row in inserted {
@@ -437,8 +548,9 @@ async fn record_listings<C: ConnectionTrait>(
             .or_insert(row);
     }
     let mut new_listings = HashMap::new();
+    let mut new_by_segment = HashMap::new();
     if pairs.is_empty() {
-        return Ok(new_listings);
+        return Ok((new_listings, new_by_segment));
     }
     let rows: Vec<&Inserted> = pairs.values().copied().collect();
     let returned = bulk::insert(
@@ -467,17 +579,28 @@ async fn record_listings<C: ConnectionTrait>(
                 Column::Date(rows.iter().map(|r| r.day).collect()),
             ),
         ],
-        "ON CONFLICT (alert_id, item_key) DO NOTHING RETURNING alert_id, currency, first_seen_date",
+        "ON CONFLICT (alert_id, item_key) DO NOTHING \
+         RETURNING alert_id, item_key, currency, first_seen_date",
     )
     .await?;
     for row in &returned {
         let alert_id: Uuid = row.try_get("", "alert_id")?;
+        let item_key: i64 = row.try_get("", "item_key")?;
         let currency: String = row.try_get("", "currency")?;
         let day: NaiveDate = row.try_get("", "first_seen_date")?;
+        // A listing counts as new in its segment on its first day; an auction whose bids are
+        // not yet measured counts only in the alert's total.
+        if let Some(first) = pairs.get(&(alert_id, item_key))
+            && first.measured.is_some()
+        {
+            *new_by_segment
+                .entry((alert_id, currency.clone(), day, first.segment.key()))
+                .or_insert(0) += 1;
+        }
         *new_listings.entry((alert_id, currency, day)).or_insert(0) += 1;
     }
     updates.listings.extend(pairs.keys().copied());
-    Ok(new_listings)
+    Ok((new_listings, new_by_segment))
 }
 
 /// Records each listing's first price of each day (`alert_listing_day`), for price drops.
@@ -733,6 +856,247 @@ async fn read_days<'k, C: ConnectionTrait>(
                     get_decimal(&row, dialect, "min_price")?,
                     row.try_get("", "min_item_key")?,
                 ),
+            },
+        );
+    }
+    Ok(out)
+}
+
+type SegmentDayKey = (Uuid, String, NaiveDate, String);
+
+/// How many of the lowest distinct prices (with a known total) of a segment-day keep the listing
+/// that had them, so the listing at the robust low can be named (it is among them unless more
+/// than this many prices that day were outliers).
+const LOW_ITEMS: usize = 8;
+
+/// What a batch adds to one segment-day, or what is stored for it.
+#[derive(Default)]
+struct SegmentDay {
+    histogram: Histogram,
+    without_shipping: u64,
+    /// Lowest distinct prices and a listing that had each.
+    low_items: BTreeMap<Decimal, i64>,
+}
+
+impl SegmentDay {
+    fn add_low(&mut self, price: Decimal, item_key: i64) {
+        // The earlier listing keeps a price on a tie.
+        self.low_items.entry(price.normalize()).or_insert(item_key);
+        while self.low_items.len() > LOW_ITEMS {
+            self.low_items.pop_last();
+        }
+    }
+}
+
+/// `low_items` as stored: `price:item_key` pairs, lowest first.
+fn encode_low_items(items: &BTreeMap<Decimal, i64>) -> String {
+    items
+        .iter()
+        .map(|(price, key)| format!("{price}:{key}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Parses the stored `low_items` text, skipping damaged pairs (they only name a listing).
+pub fn decode_low_items(text: &str) -> BTreeMap<Decimal, i64> {
+    text.split_ascii_whitespace()
+        .filter_map(|pair| {
+            let (price, key) = pair.split_once(':')?;
+            Some((
+                price.parse::<Decimal>().ok()?.normalize(),
+                key.parse().ok()?,
+            ))
+        })
+        .collect()
+}
+
+async fn update_segment_rollups<C: ConnectionTrait>(
+    conn: &C,
+    dialect: Dialect,
+    inserted: &[Inserted],
+    new_listings: &HashMap<SegmentDayKey, u64>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    // Sorted by key so concurrent batches lock rows in the same order.
+    let mut deltas: BTreeMap<SegmentDayKey, SegmentDay> = BTreeMap::new();
+    for row in inserted {
+        let Some(measured) = row.measured else {
+            continue;
+        };
+        let delta = deltas
+            .entry((
+                row.alert_id,
+                row.currency.clone(),
+                row.day,
+                row.segment.key(),
+            ))
+            .or_default();
+        rollup::add(&mut delta.histogram, measured.amount, 1);
+        delta.without_shipping += u64::from(measured.without_shipping);
+        // A price whose total is unknown never names the lowest (see `robust_low` below).
+        if !measured.without_shipping {
+            delta.add_low(measured.amount, row.item_key);
+        }
+    }
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    let mut stored = read_segment_days(conn, dialect, deltas.keys()).await?;
+
+    let n = deltas.len();
+    let mut keys = Vec::with_capacity(n);
+    let mut stats_rows = Vec::with_capacity(n);
+    let mut lows = Vec::with_capacity(n);
+    let mut without = Vec::with_capacity(n);
+    let mut low_items = Vec::with_capacity(n);
+    let mut added = Vec::with_capacity(n);
+    let mut encoded = Vec::with_capacity(n);
+    for (key, delta) in deltas {
+        let mut day = stored.remove(&key).unwrap_or_default();
+        for (price, count) in delta.histogram {
+            rollup::add(&mut day.histogram, price, count);
+        }
+        day.without_shipping += delta.without_shipping;
+        for (price, item_key) in delta.low_items {
+            day.add_low(price, item_key);
+        }
+        let Some(stats) = day_stats(&day.histogram) else {
+            continue;
+        };
+        // The lowest comparable price among those with a known total; only a day without any
+        // (older events, or every listing's shipping calculated) falls back to all prices.
+        let fence = segments::lower_fence(&stats);
+        let low = day
+            .low_items
+            .keys()
+            .find(|price| **price >= fence)
+            .copied()
+            .or_else(|| segments::robust_low(&day.histogram, &stats))
+            .unwrap_or(stats.min);
+        let fresh = new_listings.get(&key).copied().unwrap_or(0);
+        keys.push(key);
+        lows.push(low);
+        stats_rows.push(stats);
+        without.push(i64::try_from(day.without_shipping).unwrap_or(i64::MAX));
+        low_items.push(encode_low_items(&day.low_items));
+        added.push(i64::try_from(fresh).unwrap_or(i64::MAX));
+        encoded.push(rollup::encode(&day.histogram));
+    }
+    let rows = keys.len();
+    let stat = |f: fn(&rollup::DayStats) -> Decimal| stats_rows.iter().map(f).collect();
+    bulk::execute(
+        conn,
+        dialect,
+        "segment_rollup",
+        &[
+            ("alert_id", Column::Uuid(keys.iter().map(|k| k.0).collect())),
+            (
+                "currency",
+                Column::Text(keys.iter().map(|k| k.1.clone()).collect()),
+            ),
+            ("day", Column::Date(keys.iter().map(|k| k.2).collect())),
+            (
+                "segment",
+                Column::Text(keys.iter().map(|k| k.3.clone()).collect()),
+            ),
+            (
+                "observations",
+                Column::Int(
+                    stats_rows
+                        .iter()
+                        .map(|s| i64::try_from(s.count).unwrap_or(i64::MAX))
+                        .collect(),
+                ),
+            ),
+            ("without_shipping", Column::Int(without)),
+            ("min_price", Column::Decimal(stat(|s| s.min))),
+            ("p25", Column::Decimal(stat(|s| s.p25))),
+            ("median", Column::Decimal(stat(|s| s.median))),
+            ("p75", Column::Decimal(stat(|s| s.p75))),
+            ("mean", Column::Decimal(stat(|s| s.mean))),
+            ("max_price", Column::Decimal(stat(|s| s.max))),
+            ("robust_low", Column::Decimal(lows)),
+            ("low_items", Column::Text(low_items)),
+            ("new_listings", Column::Int(added)),
+            ("price_counts", Column::Text(encoded)),
+            ("updated_at", Column::Time(vec![now; rows])),
+        ],
+        "ON CONFLICT (alert_id, currency, day, segment) DO UPDATE SET \
+         observations = excluded.observations, without_shipping = excluded.without_shipping, \
+         min_price = excluded.min_price, p25 = excluded.p25, median = excluded.median, \
+         p75 = excluded.p75, mean = excluded.mean, max_price = excluded.max_price, \
+         robust_low = excluded.robust_low, low_items = excluded.low_items, \
+         new_listings = segment_rollup.new_listings + excluded.new_listings, \
+         price_counts = excluded.price_counts, updated_at = excluded.updated_at",
+    )
+    .await?;
+    Ok(())
+}
+
+/// The stored segment rollups of the given segment-days.
+async fn read_segment_days<'k, C: ConnectionTrait>(
+    conn: &C,
+    dialect: Dialect,
+    keys: impl Iterator<Item = &'k SegmentDayKey>,
+) -> Result<HashMap<SegmentDayKey, SegmentDay>, DbErr> {
+    let keys: Vec<&SegmentDayKey> = keys.collect();
+    let rows: Vec<QueryResult> = match dialect {
+        Dialect::Postgres => {
+            conn.query_all_raw(dialect.statement(
+                "SELECT r.alert_id, r.currency, r.day, r.segment, r.price_counts, \
+                 r.without_shipping, r.low_items \
+                 FROM unnest($1::uuid[], $2::text[], $3::date[], $4::text[]) \
+                  AS k(alert_id, currency, day, segment) \
+                 JOIN segment_rollup r ON r.alert_id = k.alert_id AND r.currency = k.currency \
+                  AND r.day = k.day AND r.segment = k.segment",
+                vec![
+                    Value::from(keys.iter().map(|k| k.0).collect::<Vec<_>>()),
+                    Value::from(keys.iter().map(|k| k.1.clone()).collect::<Vec<_>>()),
+                    Value::from(keys.iter().map(|k| k.2).collect::<Vec<_>>()),
+                    Value::from(keys.iter().map(|k| k.3.clone()).collect::<Vec<_>>()),
+                ],
+            ))
+            .await?
+        }
+        Dialect::Sqlite => {
+            let mut rows = Vec::new();
+            for (alert_id, currency, day, segment) in keys {
+                rows.extend(
+                    conn.query_all_raw(dialect.statement(
+                        "SELECT alert_id, currency, day, segment, price_counts, \
+                         without_shipping, low_items FROM segment_rollup \
+                         WHERE alert_id = $1 AND currency = $2 AND day = $3 AND segment = $4",
+                        vec![
+                            Value::from(*alert_id),
+                            Value::from(currency.clone()),
+                            Value::from(*day),
+                            Value::from(segment.clone()),
+                        ],
+                    ))
+                    .await?,
+                );
+            }
+            rows
+        }
+    };
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let key: SegmentDayKey = (
+            row.try_get("", "alert_id")?,
+            row.try_get("", "currency")?,
+            row.try_get("", "day")?,
+            row.try_get("", "segment")?,
+        );
+        let text: String = row.try_get("", "price_counts")?;
+        let without: i64 = row.try_get("", "without_shipping")?;
+        let lows: String = row.try_get("", "low_items")?;
+        out.insert(
+            key,
+            SegmentDay {
+                // As for `daily_rollup`: a histogram emptied by retention restarts.
+                histogram: rollup::decode(&text).unwrap_or_default(),
+                without_shipping: u64::try_from(without).unwrap_or(0),
+                low_items: decode_low_items(&lows),
             },
         );
     }

@@ -181,6 +181,8 @@ mod tests {
                 })
                 .collect(),
             summary: InsightSummary::default(),
+            main_segment: None,
+            segments: Vec::new(),
         }
     }
 

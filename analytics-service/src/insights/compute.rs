@@ -13,14 +13,30 @@
 //!   a listing of the latest run priced at most 5 % above it.
 //! * A listing's drop compares its first price in the window with its price in the latest run.
 //! * Fewer than 3 days with data: `enough_data = false`, a plain message, an empty summary.
+//!
+//! Wave 2 (segments, see [`super::segments`]): when the alert has segment rollups, the headline
+//! figures (`series`, week medians, `lowest`, `good_deals`, `biggest_drops`) are the **main
+//! segment**'s — working single items, fixed price first, the busiest such segment — and every
+//! segment gets its own [`SegmentInsight`]:
+//! * `lowest` is the lowest daily robust low (outliers below the fence left out);
+//! * a good deal is a listing of the latest run with a deal verdict ([`super::deals`]) against
+//!   the segment's last 30 days; lots, for-parts units and auction bids never are one for
+//!   working fixed-price items, because they are never in that segment;
+//! * the week-over-week change is explained in a sentence that also gives the first and last
+//!   day's medians, so a series that fell 23 % from end to end is not only "down 6.5 %".
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use pubsub::insights::{
-    DailyPoint, InsightReport, InsightSummary, ListingPrice, MIN_DAYS_WITH_DATA, PriceDrop,
+    DailyPoint, DealListing, InsightReport, InsightSummary, ListingPrice, MIN_DAYS_WITH_DATA,
+    PriceDrop, SegmentInsight, SegmentLow,
 };
 use rust_decimal::{Decimal, RoundingStrategy};
 use uuid::Uuid;
 
+use super::deals::{self, HistoryDay, Typical, VERDICT_WINDOW_DAYS};
+use super::segments::{Format, MeasuredPrice, Segment};
 use crate::ingest::rollup::{DayStats, cents};
 
 /// A listing of the latest run within this many percent of the window's lowest price is a good
@@ -77,6 +93,37 @@ impl RollupDay {
     }
 }
 
+/// One day of one segment (`segment_rollup`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentRollupDay {
+    /// The day.
+    pub date: NaiveDate,
+    /// The segment.
+    pub segment: Segment,
+    /// The day's statistics on the alert's price basis.
+    pub stats: DayStats,
+    /// The day's lowest comparable price.
+    pub robust_low: Decimal,
+    /// The listing at the robust low, when kept.
+    pub low_listing: Option<Listing>,
+    /// Prices without a known shipping cost.
+    pub without_shipping: u64,
+    /// Listings first seen that day in this segment.
+    pub new_listings: u64,
+}
+
+impl SegmentRollupDay {
+    fn point(&self) -> DailyPoint {
+        RollupDay {
+            date: self.date,
+            stats: self.stats.clone(),
+            new_listings: self.new_listings,
+            lowest: None,
+        }
+        .point()
+    }
+}
+
 /// A listing of the latest run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CurrentListing {
@@ -88,6 +135,9 @@ pub struct CurrentListing {
     pub date: NaiveDate,
     /// Its first price within the window (the latest price when first seen in that run).
     pub first_price: Decimal,
+    /// Its segment and price on the alert's basis (`None`: observed before segments existed,
+    /// or an auction far from its end).
+    pub measured: Option<(Segment, MeasuredPrice)>,
 }
 
 /// Everything a report is computed from.
@@ -109,6 +159,8 @@ pub struct InsightInputs {
     pub rollups: Vec<RollupDay>,
     /// The latest run's listings (empty when the latest run is older than the window).
     pub current: Vec<CurrentListing>,
+    /// Segment rollups of the window and of the verdicts' 30 days, whichever starts earlier.
+    pub segment_days: Vec<SegmentRollupDay>,
 }
 
 impl InsightInputs {
@@ -132,13 +184,54 @@ pub fn compute(inputs: &InsightInputs) -> InsightReport {
         .filter(|r| r.date >= start && r.date <= inputs.today && r.stats.count > 0)
         .collect();
     rollups.sort_by_key(|r| r.date);
-    let days_with_data = u32::try_from(rollups.len()).unwrap_or(u32::MAX);
+
+    let segments = segment_insights(inputs, start);
+    let main = segments.first().filter(|s| s.comparable).cloned();
+    // With a main segment its days are the report's days; before segments existed (or for an
+    // alert that only saw lots and parts) every listing's.
+    let main_days: Vec<RollupDay> = match &main {
+        Some(main) => {
+            let mut days: Vec<RollupDay> = inputs
+                .segment_days
+                .iter()
+                .filter(|d| {
+                    d.segment.key() == main.segment && d.date >= start && d.date <= inputs.today
+                })
+                .map(|d| RollupDay {
+                    date: d.date,
+                    stats: d.stats.clone(),
+                    new_listings: d.new_listings,
+                    lowest: d.low_listing.clone(),
+                })
+                .collect();
+            days.sort_by_key(|d| d.date);
+            days
+        }
+        None => Vec::new(),
+    };
+    let report_days: Vec<&RollupDay> = if main.is_some() {
+        main_days.iter().collect()
+    } else {
+        rollups
+    };
+    let days_with_data = u32::try_from(report_days.len()).unwrap_or(u32::MAX);
     let enough_data = days_with_data >= MIN_DAYS_WITH_DATA;
 
-    let series = rollups.iter().map(|r| r.point()).collect();
+    let series = report_days.iter().map(|r| r.point()).collect();
 
     let (summary, message) = if enough_data {
-        (summarise(inputs, start, &rollups), None)
+        let mut summary = summarise(inputs, start, &report_days);
+        if let Some(main) = &main {
+            apply_main_segment(&mut summary, main, inputs, start);
+        }
+        // New listings of every kind, as before.
+        summary.new_listings = inputs
+            .rollups
+            .iter()
+            .filter(|r| r.date >= start && r.date <= inputs.today)
+            .map(|r| r.new_listings)
+            .sum();
+        (summary, None)
     } else {
         (
             InsightSummary::default(),
@@ -163,10 +256,239 @@ pub fn compute(inputs: &InsightInputs) -> InsightReport {
         message,
         series,
         summary,
+        main_segment: main.map(|m| m.segment),
+        segments,
     }
 }
 
+/// Replaces the all-listings lows, deals and drops with the main segment's.
+fn apply_main_segment(
+    summary: &mut InsightSummary,
+    main: &SegmentInsight,
+    inputs: &InsightInputs,
+    start: NaiveDate,
+) {
+    summary.lowest = main.lowest.as_ref().and_then(|low| {
+        Some(ListingPrice {
+            item_id: low.item_id.clone()?,
+            title: low.title.clone().unwrap_or_default(),
+            item_url: low.item_url.clone().unwrap_or_default(),
+            image_url: None,
+            price: low.price,
+            date: low.date,
+        })
+    });
+    let images: BTreeMap<&str, &Option<String>> = inputs
+        .current
+        .iter()
+        .map(|c| (c.listing.item_id.as_str(), &c.listing.image_url))
+        .collect();
+    summary.good_deals = main
+        .deals
+        .iter()
+        .map(|d| ListingPrice {
+            item_id: d.item_id.clone(),
+            title: d.title.clone(),
+            item_url: d.item_url.clone(),
+            image_url: images.get(d.item_id.as_str()).and_then(|i| (*i).clone()),
+            price: d.price,
+            date: inputs.current.first().map_or(inputs.today, |c| c.date),
+        })
+        .collect();
+    summary.biggest_drops.retain(|drop| {
+        inputs.current.iter().any(|c| {
+            c.listing.item_id == drop.item_id
+                && c.date >= start
+                && c.measured.is_some_and(|(s, _)| s.key() == main.segment)
+        })
+    });
+}
+
+/// Every segment the alert saw in the window, the main one first, then by number of prices.
+pub fn segment_insights(inputs: &InsightInputs, start: NaiveDate) -> Vec<SegmentInsight> {
+    let verdict_start = inputs.today - Duration::days(i64::from(VERDICT_WINDOW_DAYS) - 1);
+    let mut by_segment: BTreeMap<Segment, Vec<&SegmentRollupDay>> = BTreeMap::new();
+    for day in &inputs.segment_days {
+        if day.date <= inputs.today && day.stats.count > 0 {
+            by_segment.entry(day.segment).or_default().push(day);
+        }
+    }
+    let mut out: Vec<(Segment, u64, SegmentInsight)> = Vec::new();
+    for (segment, mut days) in by_segment {
+        days.sort_by_key(|d| d.date);
+        let window: Vec<&SegmentRollupDay> =
+            days.iter().copied().filter(|d| d.date >= start).collect();
+        if window.is_empty() {
+            continue;
+        }
+        let history: Vec<HistoryDay> = days
+            .iter()
+            .filter(|d| d.date >= verdict_start)
+            .map(|d| HistoryDay {
+                stats: d.stats.clone(),
+                robust_low: d.robust_low,
+            })
+            .collect();
+        let typical = Typical::of(&history);
+        let count: u64 = window.iter().map(|d| d.stats.count).sum();
+        let insight = segment_insight(inputs, start, segment, &window, typical.as_ref());
+        out.push((segment, count, insight));
+    }
+    // Working single items first, fixed price before auctions, then the busiest.
+    out.sort_by(|(a, an, _), (b, bn, _)| {
+        b.is_working_single()
+            .cmp(&a.is_working_single())
+            .then((a.format == Format::Auction).cmp(&(b.format == Format::Auction)))
+            .then(bn.cmp(an))
+            .then(a.cmp(b))
+    });
+    out.into_iter().map(|(_, _, insight)| insight).collect()
+}
+
+fn segment_insight(
+    inputs: &InsightInputs,
+    start: NaiveDate,
+    segment: Segment,
+    window: &[&SegmentRollupDay],
+    typical: Option<&Typical>,
+) -> SegmentInsight {
+    let days_with_data = u32::try_from(window.len()).unwrap_or(u32::MAX);
+    let daily_medians: Vec<Decimal> = window.iter().map(|d| d.stats.median).collect();
+    let typical_price = median(&daily_medians);
+    // The robust low of the window; the most recent day on a tie.
+    let lowest = window
+        .iter()
+        .min_by(|a, b| a.robust_low.cmp(&b.robust_low).then(b.date.cmp(&a.date)))
+        .map(|d| SegmentLow {
+            price: money(d.robust_low),
+            date: d.date,
+            item_id: d.low_listing.as_ref().map(|l| l.item_id.clone()),
+            title: d.low_listing.as_ref().map(|l| l.title.clone()),
+            item_url: d.low_listing.as_ref().map(|l| l.item_url.clone()),
+        });
+
+    let second_half = start + Duration::days(i64::from(inputs.days / 2));
+    let first: Vec<Decimal> = window
+        .iter()
+        .filter(|d| d.date < second_half)
+        .map(|d| d.stats.median)
+        .collect();
+    let second: Vec<Decimal> = window
+        .iter()
+        .filter(|d| d.date >= second_half)
+        .map(|d| d.stats.median)
+        .collect();
+    let (first_week_median, second_week_median) = (median(&first), median(&second));
+    let median_change_pct = match (first_week_median, second_week_median) {
+        (Some(a), Some(b)) if !a.is_zero() => Some(percent((b - a) / a)),
+        _ => None,
+    };
+    let change_explained = explain_change(
+        inputs,
+        start,
+        second_half,
+        first_week_median,
+        second_week_median,
+        median_change_pct,
+        window,
+    );
+
+    let mut deals: Vec<DealListing> = if segment.is_working_single() {
+        inputs
+            .current
+            .iter()
+            .filter(|c| c.date >= start)
+            .filter_map(|c| {
+                let (s, measured) = c.measured?;
+                if s != segment {
+                    return None;
+                }
+                let deal = deals::verdict(segment, measured, typical)?;
+                Some(DealListing {
+                    item_id: c.listing.item_id.clone(),
+                    title: c.listing.title.clone(),
+                    item_url: c.listing.item_url.clone(),
+                    price: money(measured.amount),
+                    deal,
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    deals.sort_by(|a, b| a.price.cmp(&b.price).then(a.item_id.cmp(&b.item_id)));
+    deals.truncate(MAX_GOOD_DEALS);
+
+    SegmentInsight {
+        segment: segment.key(),
+        label: segment.label(),
+        comparable: segment.is_working_single(),
+        days_with_data,
+        count: window.iter().map(|d| d.stats.count).sum(),
+        without_shipping: window.iter().map(|d| d.without_shipping).sum(),
+        typical: typical_price.map(money),
+        lowest,
+        first_week_median: first_week_median.map(money),
+        second_week_median: second_week_median.map(money),
+        median_change_pct,
+        change_explained,
+        deals,
+        series: window.iter().map(|d| d.point()).collect(),
+    }
+}
+
+/// The week-over-week change in a sentence that says what it compares, plus the end-to-end move
+/// of the daily median when both ends have data.
+fn explain_change(
+    inputs: &InsightInputs,
+    start: NaiveDate,
+    second_half: NaiveDate,
+    first: Option<Decimal>,
+    second: Option<Decimal>,
+    change: Option<Decimal>,
+    window: &[&SegmentRollupDay],
+) -> Option<String> {
+    let (first, second, change) = (first?, second?, change?);
+    let day = |d: NaiveDate| d.format("%b %-d").to_string();
+    let direction = if change.is_sign_negative() && !change.is_zero() {
+        format!("fell {} %", change.abs())
+    } else if change.is_zero() {
+        "did not change".to_owned()
+    } else {
+        format!("rose {change} %")
+    };
+    let mut sentence = format!(
+        "The typical price (the median of each day's median) {direction}: {} for {}–{} against {} for {}–{}.",
+        money(first),
+        day(start),
+        day(second_half - Duration::days(1)),
+        money(second),
+        day(second_half),
+        day(inputs.today),
+    );
+    if let (Some(a), Some(b)) = (window.first(), window.last())
+        && a.date != b.date
+        && !a.stats.median.is_zero()
+    {
+        let pct = percent((b.stats.median - a.stats.median) / a.stats.median);
+        sentence.push_str(&format!(
+            " Day by day it went from {} on {} to {} on {} ({}{pct} %).",
+            money(a.stats.median),
+            day(a.date),
+            money(b.stats.median),
+            day(b.date),
+            if pct.is_sign_positive() && !pct.is_zero() {
+                "+"
+            } else {
+                ""
+            },
+        ));
+    }
+    Some(sentence)
+}
+
 fn summarise(inputs: &InsightInputs, start: NaiveDate, rollups: &[&RollupDay]) -> InsightSummary {
+    // Before segments existed the summary is every listing's (the rules in the module doc).
     let first_week_days = i64::from(inputs.days / 2);
     let second_week_starts = start + Duration::days(first_week_days);
     let week_median = |in_week: &dyn Fn(NaiveDate) -> bool| {
@@ -284,7 +606,7 @@ pub fn median(values: &[Decimal]) -> Option<Decimal> {
 }
 
 /// A ratio as a percentage with exactly one decimal (`-15.0`, not `-15`).
-fn percent(ratio: Decimal) -> Decimal {
+pub fn percent(ratio: Decimal) -> Decimal {
     let mut pct = (ratio * Decimal::ONE_HUNDRED)
         .round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero);
     if pct.scale() < 1 {
@@ -304,6 +626,7 @@ pub fn money(value: Decimal) -> Decimal {
 
 #[cfg(test)]
 mod tests {
+    use pubsub::insights::DealKind;
     use rust_decimal_macros::dec;
 
     use super::*;
@@ -367,6 +690,7 @@ mod tests {
             price,
             date: t,
             first_price: first,
+            measured: None,
         };
         InsightInputs {
             alert_id: Uuid::nil(),
@@ -382,6 +706,7 @@ mod tests {
                 current("d3", dec!(84.01), dec!(70)),
                 current("d4", dec!(95), dec!(120)),
             ],
+            segment_days: Vec::new(),
         }
     }
 
@@ -466,6 +791,198 @@ mod tests {
         assert_eq!(report.summary.first_week_median, None);
         assert_eq!(report.summary.second_week_median, Some(dec!(95.00)));
         assert_eq!(report.summary.median_change_pct, None);
+    }
+
+    /// The like-for-like fixture (hand-computed; window 14 days ending 2026-11-23):
+    ///
+    /// `used/fixed_price` on 10 days (9 … 0 days ago) with daily medians 200, 205, 210, 195,
+    /// 200, 220, 230, 200, 205, 210, Q1 = median − 15, Q3 = median + 15, robust lows 170 except
+    /// 160 six days ago (listing "low-u"). Typical (30 days) = 205, typical Q1 190, fence
+    /// max(190 − 3 × 30, 102.5) = 102.5. Cheaper-looking segments beside it: `for_parts` (a
+    /// broken unit at 26.99 every day), `lot` (a lot at 120), `used/auction` (a bid of 61 near
+    /// the end on 2 days).
+    ///
+    /// Latest run: u1 used 165 → 19.5 % below, ≤ Q1 → below typical; u2 used 150 → ≤ 160 →
+    /// lowest in 30 days (26.8 % below); u3 used 150 without shipping → none; u4 used 100 →
+    /// below the fence → none; p1 for parts 26.99, l1 lot 120, a1 auction 61 → none (not in the
+    /// main segment; parts and lots never get verdicts; the auction segment has 2 days only).
+    ///
+    /// Week 1 (11-10 … 11-16: 9, 8, 7 days ago) medians 200, 205, 210 → 205; week 2 the other
+    /// seven → sorted 195 200 200 205 210 220 230 → 205: no change; end to end 200 → 210 (+5.0 %).
+    fn like_for_like() -> InsightInputs {
+        use super::super::segments::Group;
+        let t = today();
+        let seg = |group, format| Segment { group, format };
+        let used = seg(Group::Used, Format::FixedPrice);
+        let stats = |m: Decimal| DayStats {
+            count: 20,
+            min: m - dec!(40),
+            p25: m - dec!(15),
+            median: m,
+            p75: m + dec!(15),
+            mean: m,
+            max: m + dec!(40),
+        };
+        let mut segment_days = Vec::new();
+        for (i, m) in [200, 205, 210, 195, 200, 220, 230, 200, 205, 210]
+            .iter()
+            .enumerate()
+        {
+            let ago = 9 - i as i64;
+            segment_days.push(SegmentRollupDay {
+                date: t - Duration::days(ago),
+                segment: used,
+                stats: stats(Decimal::from(*m)),
+                robust_low: if ago == 6 { dec!(160) } else { dec!(170) },
+                low_listing: Some(listing(if ago == 6 { "low-u" } else { "u-any" })),
+                without_shipping: 1,
+                new_listings: 1,
+            });
+            segment_days.push(SegmentRollupDay {
+                date: t - Duration::days(ago),
+                segment: seg(Group::ForParts, Format::FixedPrice),
+                stats: stats(dec!(26.99)),
+                robust_low: dec!(26.99),
+                low_listing: Some(listing("p1")),
+                without_shipping: 0,
+                new_listings: 0,
+            });
+            segment_days.push(SegmentRollupDay {
+                date: t - Duration::days(ago),
+                segment: seg(Group::Lot, Format::FixedPrice),
+                stats: stats(dec!(120)),
+                robust_low: dec!(120),
+                low_listing: Some(listing("l1")),
+                without_shipping: 0,
+                new_listings: 0,
+            });
+        }
+        for ago in [1, 0] {
+            segment_days.push(SegmentRollupDay {
+                date: t - Duration::days(ago),
+                segment: seg(Group::Used, Format::Auction),
+                stats: stats(dec!(61)),
+                robust_low: dec!(61),
+                low_listing: Some(listing("a1")),
+                without_shipping: 0,
+                new_listings: 1,
+            });
+        }
+        let current =
+            |id: &str, segment: Segment, amount: Decimal, without_shipping: bool| CurrentListing {
+                listing: listing(id),
+                price: amount,
+                date: t,
+                first_price: amount,
+                measured: Some((
+                    segment,
+                    MeasuredPrice {
+                        amount,
+                        without_shipping,
+                    },
+                )),
+            };
+        let mut inputs = fixture();
+        inputs.segment_days = segment_days;
+        inputs.current = vec![
+            current("u1", used, dec!(165), false),
+            current("u2", used, dec!(150), false),
+            current("u3", used, dec!(150), true),
+            current("u4", used, dec!(100), false),
+            current(
+                "p1",
+                seg(Group::ForParts, Format::FixedPrice),
+                dec!(26.99),
+                false,
+            ),
+            current("l1", seg(Group::Lot, Format::FixedPrice), dec!(120), false),
+            current("a1", seg(Group::Used, Format::Auction), dec!(61), false),
+        ];
+        inputs
+    }
+
+    #[test]
+    fn parts_lots_and_bids_never_set_the_lowest_or_a_good_deal_of_working_items() {
+        let report = compute(&like_for_like());
+
+        assert_eq!(report.main_segment.as_deref(), Some("used/fixed_price"));
+        let order: Vec<&str> = report.segments.iter().map(|s| s.segment.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "used/fixed_price",
+                "used/auction",
+                "for_parts/fixed_price",
+                "lot/fixed_price"
+            ]
+        );
+        let s = &report.summary;
+        let lowest = s.lowest.as_ref().unwrap();
+        assert_eq!(
+            (lowest.item_id.as_str(), lowest.price),
+            ("low-u", dec!(160.00))
+        );
+        assert_eq!(lowest.date, today() - Duration::days(6));
+        let deals: Vec<(&str, Decimal)> = s
+            .good_deals
+            .iter()
+            .map(|d| (d.item_id.as_str(), d.price))
+            .collect();
+        assert_eq!(deals, [("u2", dec!(150.00)), ("u1", dec!(165.00))]);
+
+        let used = &report.segments[0];
+        assert_eq!(used.typical, Some(dec!(205.00)));
+        assert_eq!(used.without_shipping, 10);
+        let verdicts: Vec<(&str, DealKind, Option<Decimal>)> = used
+            .deals
+            .iter()
+            .map(|d| {
+                (
+                    d.item_id.as_str(),
+                    d.deal.kind,
+                    d.deal.percent_below_typical,
+                )
+            })
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("u2", DealKind::LowestIn30Days, Some(dec!(26.8))),
+                ("u1", DealKind::BelowTypical, Some(dec!(19.5))),
+            ]
+        );
+        for other in &report.segments[1..] {
+            assert!(other.deals.is_empty(), "{}", other.segment);
+        }
+        assert!(!report.segments[2].comparable && !report.segments[3].comparable);
+
+        // The chart and the week medians are the main segment's.
+        assert_eq!(report.series.len(), 10);
+        assert_eq!(report.series[0].median, dec!(200.00));
+        assert_eq!(s.first_week_median, Some(dec!(205.00)));
+        assert_eq!(s.second_week_median, Some(dec!(205.00)));
+        assert_eq!(s.median_change_pct, Some(dec!(0.0)));
+        assert_eq!(
+            used.change_explained.as_deref(),
+            Some(
+                "The typical price (the median of each day's median) did not change: 205.00 for \
+                 Nov 10–Nov 16 against 205.00 for Nov 17–Nov 23. Day by day it went from 200.00 \
+                 on Nov 14 to 210.00 on Nov 23 (+5.0 %)."
+            )
+        );
+    }
+
+    #[test]
+    fn a_week_without_real_deals_says_none_rather_than_showing_the_cheapest() {
+        let mut inputs = like_for_like();
+        inputs
+            .current
+            .retain(|c| !matches!(c.listing.item_id.as_str(), "u1" | "u2"));
+
+        let report = compute(&inputs);
+
+        assert!(report.summary.good_deals.is_empty());
+        assert!(report.segments.iter().all(|s| s.deals.is_empty()));
     }
 
     #[test]

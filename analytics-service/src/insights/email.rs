@@ -107,6 +107,12 @@ struct View {
     lowest: Option<LinkView>,
     good_deals: Vec<LinkView>,
     drops: Vec<DropView>,
+    /// "Used, fixed price": what the headline figures describe (empty before segments).
+    main_label: String,
+    /// What the week-over-week change compares, in a sentence.
+    change_explained: String,
+    /// Every segment, when the alert saw more than one.
+    segments: Vec<SegmentView>,
     new_listings: u64,
     series: Vec<PointView>,
     has_chart: bool,
@@ -121,6 +127,18 @@ struct LinkView {
     url: String,
     price: String,
     date: String,
+    /// The deal verdict's badge ("Lowest in 30 days"), when there is one.
+    badge: String,
+}
+
+#[derive(Serialize)]
+struct SegmentView {
+    label: String,
+    typical: String,
+    lowest: String,
+    count: u64,
+    deals: usize,
+    comparable: bool,
 }
 
 #[derive(Serialize)]
@@ -211,6 +229,10 @@ pub fn price(amount: Decimal, currency: &str) -> String {
 fn view(report: &InsightReport, details: &EmailDetails<'_>, has_chart: bool) -> View {
     let c = report.currency.as_str();
     let s = &report.summary;
+    let main = report
+        .main_segment
+        .as_ref()
+        .and_then(|key| report.segments.iter().find(|seg| &seg.segment == key));
     let (change, change_color) = match s.median_change_pct {
         Some(pct) if pct.is_sign_negative() && !pct.is_zero() => {
             (format!("down {} %", pct.abs()), "#15803d")
@@ -240,6 +262,7 @@ fn view(report: &InsightReport, details: &EmailDetails<'_>, has_chart: bool) -> 
             url: l.item_url.clone(),
             price: price(l.price, c),
             date: l.date.format("%b %-d").to_string(),
+            badge: String::new(),
         }),
         good_deals: s
             .good_deals
@@ -249,8 +272,35 @@ fn view(report: &InsightReport, details: &EmailDetails<'_>, has_chart: bool) -> 
                 url: d.item_url.clone(),
                 price: price(d.price, c),
                 date: d.date.format("%b %-d").to_string(),
+                badge: main
+                    .and_then(|m| m.deals.iter().find(|v| v.item_id == d.item_id))
+                    .map(|v| v.deal.badge())
+                    .unwrap_or_default(),
             })
             .collect(),
+        main_label: main.map(|m| m.label.clone()).unwrap_or_default(),
+        change_explained: main
+            .and_then(|m| m.change_explained.clone())
+            .unwrap_or_default(),
+        segments: if report.segments.len() > 1 {
+            report
+                .segments
+                .iter()
+                .map(|seg| SegmentView {
+                    label: seg.label.clone(),
+                    typical: seg.typical.map_or_else(|| "—".to_owned(), |t| price(t, c)),
+                    lowest: seg
+                        .lowest
+                        .as_ref()
+                        .map_or_else(|| "—".to_owned(), |l| price(l.price, c)),
+                    count: seg.count,
+                    deals: seg.deals.len(),
+                    comparable: seg.comparable,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         drops: s
             .biggest_drops
             .iter()
@@ -288,7 +338,7 @@ fn view(report: &InsightReport, details: &EmailDetails<'_>, has_chart: bool) -> 
 #[cfg(test)]
 mod tests {
     use chrono::{Duration, NaiveDate, TimeZone, Utc};
-    use pubsub::insights::{DailyPoint, InsightSummary, ListingPrice};
+    use pubsub::insights::{DailyPoint, InsightSummary, ListingPrice, SegmentInsight};
     use rust_decimal_macros::dec;
     use uuid::Uuid;
 
@@ -337,6 +387,8 @@ mod tests {
             } else {
                 InsightSummary::default()
             },
+            main_segment: None,
+            segments: Vec::new(),
         }
     }
 
@@ -372,6 +424,107 @@ mod tests {
             email.subject
         );
         assert!(email.chart_png.is_some());
+    }
+
+    fn segment(key: &str, deals: Vec<pubsub::insights::DealListing>) -> SegmentInsight {
+        let segment = crate::insights::segments::Segment::parse(key).unwrap();
+        SegmentInsight {
+            segment: key.into(),
+            label: segment.label(),
+            comparable: segment.is_working_single(),
+            days_with_data: 7,
+            count: 40,
+            without_shipping: 0,
+            typical: Some(dec!(225)),
+            lowest: None,
+            first_week_median: Some(dec!(230)),
+            second_week_median: Some(dec!(225)),
+            median_change_pct: Some(dec!(-2.2)),
+            change_explained: Some(
+                "The typical price (the median of each day's median) fell 2.2 %.".into(),
+            ),
+            deals,
+            series: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn segments_are_named_and_a_week_without_real_deals_says_none() {
+        let mut r = report(true);
+        r.main_segment = Some("used/fixed_price".into());
+        r.segments = vec![
+            segment("used/fixed_price", Vec::new()),
+            segment("for_parts/fixed_price", Vec::new()),
+        ];
+        r.summary.good_deals.clear();
+
+        let email = EmailRenderer::new()
+            .unwrap()
+            .render(&r, &details())
+            .unwrap();
+
+        assert!(
+            email
+                .text
+                .contains("Figures below are for Used, fixed price listings"),
+            "{}",
+            email.text
+        );
+        assert!(email.text.contains("fell 2.2 %"));
+        assert!(email.text.contains("* Used, fixed price: typical $225.00"));
+        assert!(email.text.contains(
+            "* For parts or not working, fixed price: typical $225.00, lowest —, 40 prices seen (not compared with working single items)"
+        ));
+        assert!(
+            email.text.contains("Good deals: none this week."),
+            "{}",
+            email.text
+        );
+        assert!(email.html.contains("None this week"));
+        assert!(!email.text.contains("observations"));
+    }
+
+    #[test]
+    fn good_deals_carry_their_verdict_badge() {
+        let mut r = report(true);
+        let deal = pubsub::insights::DealListing {
+            item_id: "v1|2|0".into(),
+            title: "Switch OLED".into(),
+            item_url: "https://www.ebay.com/itm/2".into(),
+            price: dec!(175),
+            deal: pubsub::insights::Deal {
+                kind: pubsub::insights::DealKind::LowestIn30Days,
+                percent_below_typical: Some(dec!(22.2)),
+            },
+        };
+        r.main_segment = Some("used/fixed_price".into());
+        r.segments = vec![segment("used/fixed_price", vec![deal])];
+        r.summary.good_deals = vec![ListingPrice {
+            item_id: "v1|2|0".into(),
+            title: "Switch OLED".into(),
+            item_url: "https://www.ebay.com/itm/2".into(),
+            image_url: None,
+            price: dec!(175),
+            date: r.window_end,
+        }];
+
+        let email = EmailRenderer::new()
+            .unwrap()
+            .render(&r, &details())
+            .unwrap();
+
+        assert!(
+            email
+                .text
+                .contains("* $175.00 [Lowest in 30 days]  Switch OLED"),
+            "{}",
+            email.text
+        );
+        assert!(email.html.contains(">Lowest in 30 days</span>"));
+        assert!(
+            !email.text.contains("By kind of listing"),
+            "one segment: no breakdown"
+        );
     }
 
     #[test]

@@ -4,4 +4,7 @@
 
 pub mod chart;
 pub mod compute;
+pub mod csv;
+pub mod deals;
 pub mod email;
+pub mod segments;

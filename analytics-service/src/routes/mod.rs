@@ -3,6 +3,9 @@
 //! | route | auth | does |
 //! |---|---|---|
 //! | `GET /api/v1/alerts/{id}/insights?days=N` | bearer | the report, see `docs/analytics-api.md` |
+//! | `GET /api/v1/alerts/{id}/insights.csv?days=N` | bearer | per day and segment, as CSV |
+//! | `GET /api/v1/alerts/{id}/listings.csv?days=N` | bearer | the listings seen, as CSV |
+//! | `POST /api/v1/alerts/{id}/verdicts` | bearer | deal verdicts on a run's listings |
 //! | `GET /healthz` | none | the process is up |
 //! | `GET /readyz` | none | the database and the broker answer |
 //! | `GET /metrics` | none | Prometheus text |

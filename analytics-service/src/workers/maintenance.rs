@@ -71,6 +71,13 @@ pub async fn run_maintenance_at(
         ))
         .await?
         .rows_affected();
+    // The same for segments (not counted apart: the same days, the same dead weight).
+    db.conn
+        .execute_raw(db.dialect.statement(
+            "UPDATE segment_rollup SET price_counts = '' WHERE day < $1 AND price_counts <> ''",
+            vec![Value::from(cutoff)],
+        ))
+        .await?;
     // Per-listing days are only read for the insight window (at most 90 days), but are kept as
     // long as the observations so a longer window can be added without a backfill.
     db.conn

@@ -15,7 +15,12 @@
 //!
 //! Week 1 (days −13…−7) daily medians 120, 120 → 120.00; week 2 (−6…0) 102.50, 88 → 95.25;
 //! change (95.25 − 120) / 120 = −20.625 % → −20.6.
-//! Lowest: 85.00 (L1, today). Good deals (≤ 85 × 1.05 = 89.25) in today's run: L1 85, L4 88.
+//! Lowest: 85.00 (L1, today). Every listing is "New", fixed price, free shipping: one segment,
+//! `new/fixed_price`, so the headline figures are that segment's and equal the table's.
+//! Good deals are deal verdicts (30 days = these 4 days): typical = median of daily medians
+//! 88, 102.50, 120, 120 → 111.25; typical Q1 = median of 86.50, 93.75, 105, 105 → 99.375.
+//! L1 85: (111.25 − 85) / 111.25 = 23.6 % below, ≤ Q1 → below typical; L4 88: 20.9 % → below
+//! typical; L2 100: 10.1 % → none. Four days are too few for "lowest in 30 days" (seven).
 //! Drops since first seen in the window: L2 120 → 100 = −16.7 %, L1 100 → 85 = −15.0 %,
 //! L4 95 → 88 = −7.4 %. New listings: 4.
 
@@ -121,6 +126,44 @@ pub fn assert_matches_hand_computed(report: &Value) {
             ("v1|L4|0".to_owned(), "88.00".to_owned())
         ]
     );
+    assert_eq!(report["main_segment"], "new/fixed_price");
+    let segment = &report["segments"][0];
+    assert_eq!(segment["segment"], "new/fixed_price");
+    assert_eq!(segment["label"], "New, fixed price");
+    assert_eq!(segment["typical"], "111.25");
+    assert_eq!(segment["lowest"]["price"], "85.00");
+    assert_eq!(segment["lowest"]["item_id"], "v1|L1|0");
+    let verdicts: Vec<(String, String, String)> = segment["deals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["item_id"].as_str().unwrap().to_owned(),
+                d["deal"]["kind"].as_str().unwrap().to_owned(),
+                d["deal"]["percent_below_typical"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            (
+                "v1|L1|0".to_owned(),
+                "below_typical".to_owned(),
+                "23.6".to_owned()
+            ),
+            (
+                "v1|L4|0".to_owned(),
+                "below_typical".to_owned(),
+                "20.9".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(report["segments"].as_array().unwrap().len(), 1);
     let drops: Vec<(String, String, String, String)> = summary["biggest_drops"]
         .as_array()
         .unwrap()

@@ -309,7 +309,8 @@ pub fn observed(alert_id: Uuid, at: DateTime<Utc>, items: &[(&str, Decimal)]) ->
                     item_id: format!("v1|{id}|0"),
                     title: format!("LEGO 42100 listing {id}"),
                     price: Money::new(*price, "USD"),
-                    shipping_cost: None,
+                    // Free shipping: totals equal the item prices of the hand-computed tables.
+                    shipping_cost: Some(Money::new(Decimal::ZERO, "USD")),
                     condition: Some("New".into()),
                     buying_options: vec!["FIXED_PRICE".into()],
                     item_url: format!("https://www.ebay.com/itm/{id}"),

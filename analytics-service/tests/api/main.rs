@@ -9,4 +9,5 @@ mod helpers;
 mod ingest;
 mod maintenance;
 mod read_api;
+mod segments;
 mod sqlite;

@@ -20,6 +20,34 @@ async fn ingestion_and_insights_work_on_sqlite_with_the_in_memory_broker() {
 
     let report: serde_json::Value = app.get_insights(alert, "").await.json().await.unwrap();
     assert_matches_hand_computed(&report);
+    // The exports read the same tables on SQLite (text dates and prices).
+    let listings = app
+        .get(
+            &format!("/api/v1/alerts/{alert}/listings.csv"),
+            Some(super::helpers::TOKEN),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        listings.contains("v1|L1|0,LEGO 42100 listing L1,New,new/fixed_price,"),
+        "{listings}"
+    );
+    let history = app
+        .get(
+            &format!("/api/v1/alerts/{alert}/insights.csv"),
+            Some(super::helpers::TOKEN),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        history.lines().count(),
+        5,
+        "a header and four days: {history}"
+    );
     assert_eq!(
         app.scalar("SELECT COUNT(*) AS n FROM fact_price_observation")
             .await,

@@ -39,14 +39,18 @@ struct ClockChange {
     advance_secs: Option<i64>,
     /// Set "now" to this instant.
     now: Option<DateTime<Utc>>,
-    /// Back to real time.
+    /// Back to real time (and a running clock).
     reset: Option<bool>,
+    /// Stop (`true`) or restart (`false`) the clock; test mode only. May come with `now` or
+    /// `advance_secs`, applied after freezing.
+    freeze: Option<bool>,
 }
 
 fn clock_body(state: &MockState) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "now": state.now().to_rfc3339_opts(SecondsFormat::Millis, true),
         "offset_secs": state.clock_offset_secs(),
+        "frozen": state.is_frozen(),
     }))
 }
 
@@ -59,15 +63,35 @@ async fn set_clock(body: web::Bytes, state: web::Data<MockState>) -> HttpRespons
         Ok(change) => change,
         Err(reason) => return control_error(&reason),
     };
-    match (change.advance_secs, change.now, change.reset) {
-        (Some(seconds), None, None) => state.advance_clock(seconds),
-        (None, Some(at), None) => state.set_clock(at),
-        (None, None, Some(true)) => state.set_clock(Utc::now()),
-        _ => {
-            return control_error(
-                "send exactly one of {\"advance_secs\": N}, {\"now\": RFC3339}, {\"reset\": true}",
-            );
+    // Checked whole before anything changes, so a bad body changes nothing.
+    let moves = usize::from(change.advance_secs.is_some())
+        + usize::from(change.now.is_some())
+        + usize::from(change.reset == Some(true));
+    let valid = matches!(
+        (moves, change.reset, change.freeze),
+        (0, _, Some(_)) | (1, Some(true), None) | (1, None, _)
+    );
+    if !valid {
+        return control_error(
+            "send exactly one of {\"advance_secs\": N}, {\"now\": RFC3339}, {\"reset\": true}, optionally with {\"freeze\": true|false}",
+        );
+    }
+    match change.freeze {
+        Some(true) => {
+            if let Err(reason) = state.freeze_clock() {
+                return HttpResponse::Forbidden().json(json!({ "error": reason }));
+            }
         }
+        Some(false) => state.unfreeze_clock(),
+        None => {}
+    }
+    if let Some(seconds) = change.advance_secs {
+        state.advance_clock(seconds);
+    } else if let Some(at) = change.now {
+        state.set_clock(at);
+    } else if change.reset == Some(true) {
+        state.unfreeze_clock();
+        state.set_clock(Utc::now());
     }
     clock_body(&state)
 }

@@ -253,3 +253,123 @@ async fn the_clock_can_be_set_advanced_and_reset() -> Result<()> {
     assert_eq!(ambiguous.status(), 400);
     Ok(())
 }
+
+#[tokio::test]
+async fn in_test_mode_a_frozen_clock_stands_still_until_moved_and_searches_answer_for_it()
+-> Result<()> {
+    let mock = TestMock::spawn().await?;
+    let token = mock.token().await?;
+
+    let frozen: Value = mock
+        .control(
+            "/mock/clock",
+            json!({"now": "2030-01-01T00:00:00Z", "freeze": true}),
+        )
+        .await?
+        .json()
+        .await?;
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let later: Value = mock
+        .http
+        .get(mock.url("/mock/clock"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let searched = mock
+        .search(
+            Some(&token),
+            &[("q", "nintendo switch"), ("sort", "newlyListed")],
+            &[],
+        )
+        .await?;
+    let status = searched.status();
+    let body: Value = searched.json().await?;
+    let advanced: Value = mock
+        .control("/mock/clock", json!({"advance_secs": 86_400}))
+        .await?
+        .json()
+        .await?;
+    let resumed: Value = mock
+        .control("/mock/clock", json!({"freeze": false}))
+        .await?
+        .json()
+        .await?;
+
+    assert_eq!(frozen["now"], "2030-01-01T00:00:00.000Z");
+    assert_eq!(frozen["frozen"], true);
+    assert_eq!(
+        later["now"], "2030-01-01T00:00:00.000Z",
+        "a second later the frozen clock has not moved"
+    );
+    // The token was issued at real time; in 2030 it has expired, as eBay would say.
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(advanced["now"], "2030-01-02T00:00:00.000Z");
+    assert_eq!(advanced["frozen"], true);
+    assert_eq!(resumed["frozen"], false);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_frozen_clock_serves_the_catalogue_of_its_instant() -> Result<()> {
+    let mock = TestMock::spawn().await?;
+    mock.control(
+        "/mock/clock",
+        json!({"now": "2030-01-01T00:00:00Z", "freeze": true}),
+    )
+    .await?;
+    let token = mock.token().await?;
+    let params = [("q", "nintendo switch"), ("sort", "newlyListed")];
+
+    let frozen_answer: Value = mock
+        .search(Some(&token), &params, &[])
+        .await?
+        .json()
+        .await?;
+    let pinned = mock
+        .search_at(&token, "2030-01-01T00:00:00Z", &params)
+        .await?;
+
+    assert_eq!(frozen_answer["itemSummaries"], pinned["itemSummaries"]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn outside_test_mode_the_clock_cannot_be_frozen_and_nothing_changes() -> Result<()> {
+    let mock = TestMock::spawn_with(MockConfig {
+        test_mode: false,
+        ..MockConfig::for_tests()
+    })
+    .await?;
+
+    let refused = mock
+        .control(
+            "/mock/clock",
+            json!({"now": "2030-01-01T00:00:00Z", "freeze": true}),
+        )
+        .await?;
+    let status = refused.status();
+    let body: Value = refused.json().await?;
+    let clock: Value = mock
+        .http
+        .get(mock.url("/mock/clock"))
+        .send()
+        .await?
+        .json()
+        .await?;
+
+    assert_eq!(status, 403);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("EBAY_MOCK_TEST_MODE"),
+        "{body}"
+    );
+    assert_eq!(clock["frozen"], false);
+    assert_eq!(
+        clock["offset_secs"], 0,
+        "the requested time was not applied"
+    );
+    Ok(())
+}

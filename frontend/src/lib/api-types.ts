@@ -58,6 +58,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alerts/{id}/insights.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Price history per day and segment as CSV: `date, segment, count, min, p25, median, p75, max,
+         *     new_listings, robust_low, without_shipping` (see `docs/analytics-api.md`).
+         */
+        get: operations["get_alert_insights_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/alerts/{id}/items": {
         parameters: {
             query?: never;
@@ -67,6 +87,26 @@ export interface paths {
         };
         /** Listings the alert matched recently, with first-seen time and price history. */
         get: operations["list_alert_items"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{id}/listings.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The listings the alert saw as CSV: `item_id, title, condition, segment, first_seen,
+         *     last_seen, last_price, lowest_price, currency, item_url`.
+         */
+        get: operations["get_alert_listings_csv"];
         put?: never;
         post?: never;
         delete?: never;
@@ -264,7 +304,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The daily eBay call budget and how much of it is used. */
+        /**
+         * The daily eBay call budget, how much of it is used, and the plan for the caller's alerts:
+         *     how often each runs now and why, with a warning when they ask for more than the budget gives.
+         */
         get: operations["get_quota"];
         put?: never;
         post?: never;
@@ -438,6 +481,36 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description One alert's place in the plan, as the dashboard shows it. */
+        AlertCadence: {
+            /**
+             * Format: uuid
+             * @description The alert.
+             */
+            alert_id: string;
+            /**
+             * Format: int32
+             * @description Minutes between its searches now.
+             */
+            effective_interval_minutes: number;
+            /** @description The same in words, e.g. "busy search: every 6 min". */
+            explanation: string;
+            /**
+             * Format: int32
+             * @description The frequency its owner chose (minutes).
+             */
+            frequency_minutes: number;
+            /**
+             * Format: double
+             * @description New matching listings an hour its search has shown lately (adaptive policy; with a
+             *     small prior for searches that have not run twice yet).
+             */
+            new_listings_per_hour?: number | null;
+            /** @description Why it runs at that interval. */
+            reason: components["schemas"]["PlanReason"];
+            /** @description Its search phrase. */
+            search_phrase: string;
+        };
         /** @description Body of `POST /api/v1/alerts` (and, all fields optional, of `PATCH`). */
         AlertInput: {
             /** @description Alert emails on (default) or off; an alert email's unsubscribe link turns them off. */
@@ -817,6 +890,31 @@ export interface components {
             /** @description Third quartile. */
             p75: string;
         };
+        /** @description A deal verdict (DESIGN §6 Wave 2), computed against comparable listings only. */
+        Deal: {
+            /** @description Which verdict. */
+            kind: components["schemas"]["DealKind"];
+            /** @description How far below the segment's typical price, percent with one decimal; null when not below. */
+            percent_below_typical?: string | null;
+        };
+        /**
+         * @description The kinds of verdict.
+         * @enum {string}
+         */
+        DealKind: "lowest_in_30_days" | "below_typical";
+        /** @description A current listing with its verdict. */
+        DealListing: {
+            /** @description The verdict. */
+            deal: components["schemas"]["Deal"];
+            /** @description eBay's item id. */
+            item_id: string;
+            /** @description The listing's page on eBay. */
+            item_url: string;
+            /** @description Its price on the alert's basis. */
+            price: string;
+            /** @description Listing title. */
+            title: string;
+        };
         /** @description The body of every error response. */
         ErrorBody: {
             /** @description The error. */
@@ -912,13 +1010,24 @@ export interface components {
              * @description When the report was computed.
              */
             generated_at: string;
+            /**
+             * @description The segment the headline figures describe: working single items in fixed-price listings
+             *     (the busiest such segment), e.g. `used/fixed_price`; absent when the alert saw none.
+             */
+            main_segment?: string | null;
             /** @description A sentence for people when something is missing, e.g. "Not enough data yet …". */
             message?: string | null;
             /** @description The alert's search phrase when analytics knows the alert (it may only have observations). */
             search_phrase?: string | null;
+            /** @description Every segment the alert saw in the window, the main one first (Wave 2). */
+            segments?: components["schemas"]["SegmentInsight"][];
             /** @description One point per day with observations, oldest first (days without any are left out). */
             series: components["schemas"]["DailyPoint"][];
-            /** @description Week-over-week change, lows, deals and drops. */
+            /**
+             * @description Week-over-week change, lows, deals and drops. Since Wave 2 every figure here is the
+             *     alert's **main segment**'s (see [`InsightReport::main_segment`]); `series` stays the daily
+             *     statistics of every listing the alert saw, for older clients.
+             */
             summary: components["schemas"]["InsightSummary"];
             /**
              * Format: date
@@ -937,7 +1046,11 @@ export interface components {
             biggest_drops?: components["schemas"]["PriceDrop"][];
             /** @description Median of the daily medians of the first half of the window (the first week of 14 days). */
             first_week_median?: string | null;
-            /** @description Listings of the latest run priced within 5 % of `lowest`, cheapest first. */
+            /**
+             * @description Good deals of the latest run, cheapest first: the main segment's listings with a deal
+             *     verdict (see [`SegmentInsight::deals`]); for reports without segments (history from
+             *     before them), listings priced within 5 % of `lowest`. Empty means "none this week".
+             */
             good_deals?: components["schemas"]["ListingPrice"][];
             lowest?: components["schemas"]["ListingPrice"] | null;
             /** @description Change from the first to the second week in percent (one decimal; negative = cheaper). */
@@ -1095,6 +1208,11 @@ export interface components {
             title: string;
         };
         /**
+         * @description Why a group runs at its interval, as the dashboard says it.
+         * @enum {string}
+         */
+        PlanReason: "as_asked" | "busy" | "fair_share" | "quiet" | "ceiling" | "auction_ending" | "over_budget" | "stretched";
+        /**
          * @description What `min_price`, `max_price` and `target_price` are compared with.
          * @enum {string}
          */
@@ -1118,6 +1236,13 @@ export interface components {
         };
         /** @description The quota as the API shows it. */
         QuotaView: {
+            /** @description The caller's active alerts: how often each runs now, and why. */
+            alerts: components["schemas"]["AlertCadence"][];
+            /**
+             * Format: double
+             * @description Searches a day the caller's active alerts ask for (one per shared search).
+             */
+            asked_per_day: number;
             /**
              * Format: int64
              * @description Calls made so far today (all replicas).
@@ -1134,6 +1259,13 @@ export interface components {
              */
             demand_per_day: number;
             /**
+             * Format: double
+             * @description Searches a day the plan gives them.
+             */
+            given_per_day: number;
+            /** @description How the budget is spent (`SCHEDULER_POLICY`). */
+            policy: components["schemas"]["SchedulerPolicy"];
+            /**
              * Format: int64
              * @description Calls left today.
              */
@@ -1145,9 +1277,12 @@ export interface components {
             resets_at: string;
             /**
              * Format: double
-             * @description How much every interval is stretched to stay within budget (1 = not at all).
+             * @description How much every interval is stretched to stay within budget (1 = not at all) under
+             *     the uniform policy; under the adaptive one, what it would be.
              */
             stretch_factor: number;
+            /** @description Set when the caller's alerts ask for more than the budget gives them. */
+            warning?: string | null;
         };
         /** @description The outcome of one alert's run, as `POST /api/v1/alerts/{id}/run` reports it. */
         RunSummary: {
@@ -1160,6 +1295,11 @@ export interface components {
             /** @description Listings mentioned in the email (new, cheaper, or at target). */
             new_items: number;
         };
+        /**
+         * @description How the scheduler spends the daily eBay budget (`SCHEDULER_POLICY`).
+         * @enum {string}
+         */
+        SchedulerPolicy: "adaptive" | "uniform";
         /** @description A listing the alert has seen, with its price history and what a buyer decides on. */
         SeenListing: {
             /**
@@ -1181,8 +1321,7 @@ export interface components {
             currency: string;
             /** @description An auction's current bid. */
             current_bid?: string | null;
-            /** @description Deal verdict against comparable listings; always null until deal verdicts exist. */
-            deal?: Record<string, never> | null;
+            deal?: components["schemas"]["Deal"] | null;
             /**
              * Format: date-time
              * @description When the listing ends (auctions).
@@ -1235,6 +1374,70 @@ export interface components {
         SeenListings: {
             /** @description Most recently seen first. */
             items: components["schemas"]["SeenListing"][];
+        };
+        /** @description The figures of one segment (a condition group × a buying format) over the window. */
+        SegmentInsight: {
+            /**
+             * @description What the change compares, in a sentence ("Typical price (median of daily medians)
+             *     Nov 17–23 vs Nov 10–16: …").
+             */
+            change_explained?: string | null;
+            /** @description False for `for_parts` and `lot`: their figures never describe working single items. */
+            comparable: boolean;
+            /**
+             * Format: int64
+             * @description Prices counted (one per listing per run; auctions only near their end).
+             */
+            count: number;
+            /**
+             * Format: int32
+             * @description Days in the window with prices in this segment.
+             */
+            days_with_data: number;
+            /**
+             * @description Listings of the latest run with a deal verdict, best first (empty for non-comparable
+             *     segments, and when nothing is really a deal: "none this week").
+             */
+            deals?: components["schemas"]["DealListing"][];
+            /** @description Median of daily medians, first half of the window. */
+            first_week_median?: string | null;
+            /** @description The same in plain words, e.g. "Used, fixed price". */
+            label: string;
+            lowest?: components["schemas"]["SegmentLow"] | null;
+            /** @description `(second - first) / first` in percent, one decimal. */
+            median_change_pct?: string | null;
+            /** @description Median of daily medians, second half of the window. */
+            second_week_median?: string | null;
+            /**
+             * @description `<group>/<format>`: group `new`, `open_box`, `refurbished`, `used`, `unknown`,
+             *     `for_parts` or `lot`; format `fixed_price` or `auction`.
+             */
+            segment: string;
+            /** @description One point per day with prices, oldest first. */
+            series?: components["schemas"]["DailyPoint"][];
+            /** @description The median of the segment's daily medians over the window. */
+            typical?: string | null;
+            /**
+             * Format: int64
+             * @description Of those, prices without a known shipping cost (measured at the item price).
+             */
+            without_shipping: number;
+        };
+        /** @description A segment's robust low. */
+        SegmentLow: {
+            /**
+             * Format: date
+             * @description The day it was seen.
+             */
+            date: string;
+            /** @description A listing at that price that day, when analytics kept it. */
+            item_id?: string | null;
+            /** @description Its page. */
+            item_url?: string | null;
+            /** @description The price. */
+            price: string;
+            /** @description Its title. */
+            title?: string | null;
         };
         /** @description Answer of `GET /api/v1/session`. */
         SessionView: {
@@ -1613,6 +1816,68 @@ export interface operations {
             };
         };
     };
+    get_alert_insights_csv: {
+        parameters: {
+            query?: {
+                /** @description 1–90, default 14 */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                /** @description alert id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one row per day and segment, with a header row; `Content-Disposition: attachment; filename=…` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description analytics-service is unreachable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_alert_items: {
         parameters: {
             query?: {
@@ -1657,6 +1922,68 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_alert_listings_csv: {
+        parameters: {
+            query?: {
+                /** @description 1–90, default 14 */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                /** @description alert id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one row per listing, most recently seen first; `Content-Disposition: attachment; filename=…` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description analytics-service is unreachable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,6 +6,7 @@ use sea_orm_migration::sea_orm::DbBackend;
 mod alert_counts;
 mod channels;
 mod precise_alerts;
+mod query_groups;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(AccountsAlertsOutboxes),
             Box::new(alert_counts::AlertCounts),
             Box::new(precise_alerts::PreciseAlerts),
+            Box::new(query_groups::QueryGroups),
             Box::new(channels::Channels),
         ]
     }

@@ -46,6 +46,9 @@ pub struct Model {
     pub unsubscribe_url: Option<String>,
     /// Whether insight emails are wanted (`None`: recorded before the field existed, so yes).
     pub insight_emails: Option<bool>,
+    /// `with_shipping` or `item`: what insight figures and deal verdicts compare (`None`: a
+    /// revision from before the field existed, which compared item prices).
+    pub price_basis: Option<String>,
     /// When the alert was created.
     pub created_at: Option<DateTimeUtc>,
     /// When this revision became valid.

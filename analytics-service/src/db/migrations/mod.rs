@@ -8,6 +8,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_star_schema;
 mod m20261201_000001_insight_emails;
+mod m20261205_000001_segments;
 
 /// Every migration of analytics-service, oldest first.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_star_schema::Migration),
             Box::new(m20261201_000001_insight_emails::Migration),
+            Box::new(m20261205_000001_segments::Migration),
         ]
     }
 

@@ -70,6 +70,7 @@ export interface MockItem {
   last_seen_at: string;
   previous_price?: string | null;
   change_pct?: string | null;
+  deal?: { kind: 'lowest_in_30_days' | 'below_typical'; percent_below_typical: string | null } | null;
 }
 
 export function buildItem(overrides: Partial<MockItem> = {}): MockItem {
@@ -154,5 +155,40 @@ export function buildInsights(alertId: string, { enough = true } = {}) {
           new_listings: 12,
         }
       : { good_deals: [], biggest_drops: [], new_listings: 0 },
+    main_segment: enough ? 'new/fixed_price' : undefined,
+    segments: enough
+      ? [
+          {
+            segment: 'new/fixed_price',
+            label: 'New, fixed price',
+            comparable: true,
+            count: 240,
+            without_shipping: 3,
+            typical: '380.00',
+            lowest: { price: '321.00', date: '2026-11-19' },
+            median_change_pct: '-5.4',
+            change_explained:
+              'The typical price (the median of each day’s median) fell 5.4 %: 391.00 for Nov 8–Nov 14 against 370.00 for Nov 15–Nov 21.',
+            deals: [
+              {
+                item_id: 'v1|222|0',
+                title: 'LEGO Technic 42100 new',
+                item_url: 'https://www.ebay.com/itm/222',
+                price: '329.00',
+                deal: { kind: 'lowest_in_30_days', percent_below_typical: '13.4' },
+              },
+            ],
+          },
+          {
+            segment: 'for_parts/fixed_price',
+            label: 'For parts or not working, fixed price',
+            comparable: false,
+            count: 14,
+            typical: '90.00',
+            lowest: { price: '26.99', date: '2026-11-20' },
+            deals: [],
+          },
+        ]
+      : [],
   };
 }

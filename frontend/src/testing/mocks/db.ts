@@ -23,7 +23,26 @@ export interface MockDb {
   tokens: CreatedToken[];
   /** `null` = not in the zero-setup mode (404). */
   outbox: MockEmail[] | null;
-  quota: { daily_budget: number; calls_today: number; resets_at: string; demand_per_day?: number; stretch_factor?: number } | null;
+  quota: {
+    daily_budget: number;
+    calls_today: number;
+    resets_at: string;
+    demand_per_day?: number;
+    stretch_factor?: number;
+    policy?: 'adaptive' | 'uniform';
+    alerts?: {
+      alert_id: string;
+      search_phrase: string;
+      frequency_minutes: number;
+      effective_interval_minutes: number;
+      reason: string;
+      explanation: string;
+      new_listings_per_hour?: number | null;
+    }[];
+    asked_per_day?: number;
+    given_per_day?: number;
+    warning?: string | null;
+  } | null;
   runOutcome: { items_found: number; new_items: number; email_sent: boolean };
   loginRequests: string[];
   /** The `return_to` of each login request, in order. */

@@ -76,6 +76,43 @@ describe('the account page', () => {
     );
   });
 
+  it('shows how often each alert searches and why, with a warning when they ask for more than the budget gives', async () => {
+    db.quota = {
+      daily_budget: 5000,
+      calls_today: 4000,
+      resets_at: new Date(Date.now() + 3_600_000).toISOString(),
+      demand_per_day: 7200,
+      stretch_factor: 1.44,
+      policy: 'adaptive',
+      alerts: [
+        { alert_id: 'a1', search_phrase: 'iphone 13', frequency_minutes: 2, effective_interval_minutes: 6, reason: 'busy', explanation: 'busy search: every 6 min', new_listings_per_hour: 12.5 },
+        { alert_id: 'a2', search_phrase: 'nikon 58mm f1.4', frequency_minutes: 10, effective_interval_minutes: 120, reason: 'quiet', explanation: 'quiet search: every 2 h', new_listings_per_hour: 0.05 },
+      ],
+      asked_per_day: 864,
+      given_per_day: 252,
+      warning: 'Your alerts ask for about 864 searches a day; the shared eBay budget gives them about 252, so some run less often than you chose.',
+    };
+    renderApp('/account');
+    const quota = within(await screen.findByRole('region', { name: 'eBay usage today' }));
+    expect(await quota.findByRole('status')).toHaveTextContent('Your alerts ask for about 864 searches a day');
+    const plan = within(quota.getByRole('list', { name: 'How often your alerts search' }));
+    const rows = plan.getAllByRole('listitem');
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toHaveTextContent('iphone 13 busy search: every 6 min');
+    expect(rows[1]).toHaveTextContent('nikon 58mm f1.4 quiet search: every 2 h');
+    // The adaptive plan replaces the uniform "every alert runs 1.4× less often" sentence.
+    expect(quota.queryByText(/less often than chosen/)).not.toBeInTheDocument();
+  });
+
+  it('shows no plan or warning when the server reports none', async () => {
+    db.quota = { daily_budget: 5000, calls_today: 10, resets_at: new Date(Date.now() + 3_600_000).toISOString(), policy: 'adaptive', alerts: [], warning: null };
+    renderApp('/account');
+    const quota = within(await screen.findByRole('region', { name: 'eBay usage today' }));
+    expect(quota.getByText('10 of 5,000 searches used (0%)')).toBeInTheDocument();
+    expect(quota.queryByRole('list')).not.toBeInTheDocument();
+    expect(quota.queryByRole('status')).not.toBeInTheDocument();
+  });
+
   it('hides the eBay usage where the server has no quota endpoint', async () => {
     renderApp('/account');
     await screen.findByRole('list', { name: 'API tokens' }).catch(() => screen.findByText('You have no API tokens.'));

@@ -37,6 +37,43 @@ describe('the alert page', () => {
     expect(drops.getByText(/\(−14\.3%\)/)).toBeInTheDocument();
   });
 
+  it('compares like with like: names the segment, badges real deals and links the CSV exports', async () => {
+    const alert = buildAlert({ search_phrase: 'lego 42100' });
+    db.alerts = [alert];
+    db.insights[alert.id] = buildInsights(alert.id, { enough: true });
+    renderApp(`/alerts/${alert.id}`);
+
+    await findHeading('lego 42100');
+    const history = section('Price history, last 14 days');
+    expect(await history.findByText(/fell 5\.4 %: 391\.00 for Nov 8–Nov 14/)).toBeInTheDocument();
+    const deals = within(history.getByRole('region', { name: 'Good deals now' }));
+    expect(deals.getByText('Lowest in 30 days')).toBeInTheDocument();
+    const kinds = within(history.getByRole('region', { name: 'By kind of listing' }));
+    expect(kinds.getByText('For parts or not working, fixed price')).toBeInTheDocument();
+    expect(kinds.getByText(/not compared with working single items/)).toBeInTheDocument();
+    expect(history.getByRole('link', { name: 'price history (CSV)' })).toHaveAttribute(
+      'href',
+      `/api/v1/alerts/${alert.id}/insights.csv?days=14`,
+    );
+    expect(history.getByRole('link', { name: 'listings seen (CSV)' })).toHaveAttribute(
+      'href',
+      `/api/v1/alerts/${alert.id}/listings.csv?days=14`,
+    );
+  });
+
+  it('says "none this week" rather than calling the cheapest listing a deal', async () => {
+    const alert = buildAlert({ search_phrase: 'lego 42100' });
+    db.alerts = [alert];
+    const report = buildInsights(alert.id, { enough: true });
+    db.insights[alert.id] = { ...report, summary: { ...report.summary, good_deals: [] } };
+    renderApp(`/alerts/${alert.id}`);
+
+    await findHeading('lego 42100');
+    const history = section('Price history, last 14 days');
+    const deals = within(await history.findByRole('region', { name: 'Good deals now' }));
+    expect(deals.getByText(/None this week/)).toBeInTheDocument();
+  });
+
   it('says honestly when there is not enough data yet', async () => {
     const alert = buildAlert({ search_phrase: 'lego 42100' });
     db.alerts = [alert];
@@ -84,11 +121,19 @@ describe('the alert page', () => {
     db.alerts = [alert];
     db.items[alert.id] = [
       buildItem({ item_id: 'v1|1|0', title: 'LEGO 42100 complete', price: '350.00', previous_price: '400.00', change_pct: '-12.5', first_seen_at: new Date(Date.now() - 3 * 3_600_000).toISOString() }),
-      buildItem({ item_id: 'v1|2|0', title: 'Liebherr 42100 used', price: '289.00', image_url: 'https://i.ebayimg.com/2.jpg' }),
+      buildItem({
+        item_id: 'v1|2|0',
+        title: 'Liebherr 42100 used',
+        price: '289.00',
+        image_url: 'https://i.ebayimg.com/2.jpg',
+        deal: { kind: 'below_typical', percent_below_typical: '18.5' },
+      }),
     ];
     renderApp(`/alerts/${alert.id}`);
 
     const listings = within(await screen.findByRole('list', { name: 'Recent listings' }));
+    expect(listings.getByText('18.5% below typical')).toBeInTheDocument();
+    expect(listings.getAllByText(/below typical|Lowest in 30 days/)).toHaveLength(1);
     const first = listings.getByRole('link', { name: /LEGO 42100 complete/ });
     expect(first).toHaveAttribute('href', 'https://www.ebay.com/itm/v1%7C1%7C0');
     expect(first).toHaveAttribute('target', '_blank');

@@ -33,6 +33,13 @@ const alertItemSchema = z
     last_seen_at: z.string().nullish(),
     previous_price: decimal.nullish(),
     change_pct: decimal.nullish(),
+    // The deal verdict against comparable listings (analytics-service), or null.
+    deal: z
+      .object({
+        kind: z.string(),
+        percent_below_typical: decimal.nullish(),
+      })
+      .nullish(),
   })
   .refine((item) => item.price != null || item.last_price != null, { message: 'a listing needs a price' })
   .transform(({ last_price, price, change_pct, ...item }) => {

@@ -54,6 +54,16 @@ function ListingImage({ src }: { src: string | undefined }) {
 
 const FIRST_SHOWN = 10;
 
+/** "Lowest in 30 days" or "18.5% below typical": the verdict's badge, as in alert emails. */
+export function dealBadge(deal: AlertItem['deal']): string | undefined {
+  if (!deal) return undefined;
+  if (deal.kind === 'lowest_in_30_days') return 'Lowest in 30 days';
+  if (deal.kind === 'below_typical') {
+    return deal.percent_below_typical ? `${Number(deal.percent_below_typical)}% below typical` : 'Below typical';
+  }
+  return undefined;
+}
+
 /** Condition, format (with bids and time left) and seller, as a buyer scans them. */
 function ListingFacts({ item, now }: { item: AlertItem; now: number }) {
   const facts: string[] = [];
@@ -176,6 +186,7 @@ export function AlertListings({ alertId, currency, alert }: { alertId: string; c
                 ) : (
                   <span className="listing__title">{item.title}</span>
                 )}
+                {dealBadge(item.deal) && <p className="deal-badge">{dealBadge(item.deal)}</p>}
                 <p className="listing__meta">
                   <strong className="listing__price">
                     {item.buying_option === 'auction' ? 'Current bid ' : ''}

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { request } from '@/lib/api-client';
 
 // Same key family as the alert, so running or deleting the alert refreshes or drops its insights.
+export const INSIGHT_DAYS = 14;
+
 const insightsKey = (alertId: string, days: number) => ['alerts', 'detail', alertId, 'insights', days] as const;
 
 /** Prices travel as decimal strings (`pubsub/src/insights.rs`); numbers are accepted too. */
@@ -50,6 +52,27 @@ const summarySchema = z.object({
   new_listings: z.number().nullish(),
 });
 
+const dealListingSchema = z.object({
+  item_id: z.string(),
+  title: z.string(),
+  item_url: z.string(),
+  price: decimal,
+  deal: z.object({ kind: z.string(), percent_below_typical: decimal.nullish() }),
+});
+
+const segmentSchema = z.object({
+  segment: z.string(),
+  label: z.string(),
+  comparable: z.boolean(),
+  count: z.number(),
+  without_shipping: z.number().nullish(),
+  typical: decimal.nullish(),
+  lowest: z.object({ price: decimal, date: z.string(), title: z.string().nullish(), item_url: z.string().nullish() }).nullish(),
+  median_change_pct: decimal.nullish(),
+  change_explained: z.string().nullish(),
+  deals: z.array(dealListingSchema).nullish().transform((v) => v ?? []),
+});
+
 const insightReportSchema = z.object({
   alert_id: z.string(),
   currency: z.string(),
@@ -62,14 +85,21 @@ const insightReportSchema = z.object({
   message: z.string().nullish(),
   series: z.array(dailyPointSchema),
   summary: summarySchema.nullish().transform((v) => v ?? { good_deals: [], biggest_drops: [] }),
+  main_segment: z.string().nullish(),
+  segments: z.array(segmentSchema).nullish().transform((v) => v ?? []),
 });
 
 export type DailyPoint = z.infer<typeof dailyPointSchema>;
 export type ListingPrice = z.infer<typeof listingPriceSchema>;
 export type PriceDrop = z.infer<typeof priceDropSchema>;
 export type InsightReport = z.infer<typeof insightReportSchema>;
+export type SegmentInsight = z.infer<typeof segmentSchema>;
 
-export const INSIGHT_DAYS = 14;
+/** Where the CSV exports download from (same origin, the session cookie authenticates). */
+export function exportUrl(alertId: string, kind: 'insights' | 'listings', days = INSIGHT_DAYS): string {
+  return `/api/v1/alerts/${encodeURIComponent(alertId)}/${kind}.csv?days=${days}`;
+}
+
 
 export function getInsights(alertId: string, days: number, signal?: AbortSignal): Promise<InsightReport> {
   return request(`/api/v1/alerts/${encodeURIComponent(alertId)}/insights`, {

@@ -4,7 +4,7 @@ import { ErrorState, Loading } from '@/components/ui/states';
 import { isNotFound } from '@/lib/api-client';
 import { formatDateTime } from '@/lib/format';
 
-import { INSIGHT_DAYS, useInsights } from '../api/get-insights';
+import { exportUrl, INSIGHT_DAYS, useInsights } from '../api/get-insights';
 
 import { InsightsSummary } from './insights-summary';
 
@@ -71,6 +71,10 @@ export function AlertInsights({ alertId }: { alertId: string }) {
         <PriceChart series={report.series} currency={report.currency} windowStart={report.window_start} windowEnd={report.window_end} />
       </Suspense>
       <InsightsSummary report={report} />
+      <p className="small">
+        Download: <a href={exportUrl(alertId, 'insights')} download>price history (CSV)</a> ·{' '}
+        <a href={exportUrl(alertId, 'listings')} download>listings seen (CSV)</a>
+      </p>
       {report.generated_at && <p className="muted small">Computed {formatDateTime(report.generated_at)}.</p>}
     </div>
   );
