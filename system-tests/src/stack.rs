@@ -435,6 +435,10 @@ impl<'a> Stack<'a> {
             analytics,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
+                // actix-web closes a keep-alive connection after 5 s idle; a request that
+                // reuses one just as it closes fails with "connection closed before message
+                // completed" (seen once in ebay-faults), so idle connections are dropped first.
+                .pool_idle_timeout(Duration::from_secs(2))
                 .redirect(reqwest::redirect::Policy::none())
                 .build()?,
             analytics_token,
