@@ -1090,6 +1090,11 @@ export interface components {
             /** @description ISO 4217. */
             currency: string;
             /**
+             * @description The deal verdict's badge ("Lowest in 30 days", "18.0 % below typical"); null when the
+             *     listing has none or analytics could not say.
+             */
+            deal?: string | null;
+            /**
              * Format: date-time
              * @description When an auction ends.
              */
@@ -1198,6 +1203,11 @@ export interface components {
             /** @description Newest first. */
             items: components["schemas"]["CapturedEmail"][];
         };
+        /**
+         * @description Why a group runs at its interval, as the dashboard says it.
+         * @enum {string}
+         */
+        PlanReason: "as_asked" | "busy" | "fair_share" | "quiet" | "ceiling" | "auction_ending" | "over_budget" | "stretched";
         /** @description A preview of templates on sample data. */
         Preview: {
             /** @description The rendered body. */
@@ -1207,11 +1217,6 @@ export interface components {
             /** @description The rendered title. */
             title: string;
         };
-        /**
-         * @description Why a group runs at its interval, as the dashboard says it.
-         * @enum {string}
-         */
-        PlanReason: "as_asked" | "busy" | "fair_share" | "quiet" | "ceiling" | "auction_ending" | "over_budget" | "stretched";
         /**
          * @description What `min_price`, `max_price` and `target_price` are compared with.
          * @enum {string}
