@@ -9,6 +9,7 @@ mod invalid;
 pub mod iso_codes;
 mod location;
 mod money;
+pub mod quiet_hours;
 mod search_phrase;
 
 pub use alert::{AlertChanges, AlertDraft, BuyingOptions, Condition, PriceFilter, Refinements};
@@ -22,4 +23,5 @@ pub use frequency::Frequency;
 pub use invalid::Invalid;
 pub use location::{Country, PostalCode};
 pub use money::{Currency, Price, format_money};
+pub use quiet_hours::{DigestHour, QuietHours, QuietHoursInvalid};
 pub use search_phrase::SearchPhrase;
