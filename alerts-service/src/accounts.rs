@@ -41,6 +41,9 @@ pub async fn find_or_create_user<C: ConnectionTrait>(
         last_sign_in_at: Set(now),
         country: Set(None),
         postal_code: Set(None),
+        quiet_start: Set(None),
+        quiet_end: Set(None),
+        quiet_time_zone: Set(None),
     }
     .insert(db)
     .await
@@ -90,6 +93,31 @@ pub async fn set_delivery_location(
     crate::alerts::relocate_owner(&txn, user_id, location).await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// The account's quiet hours (`None`: none set, or a stored value that no longer parses —
+/// then notifications are not held rather than held forever).
+pub fn quiet_hours_of(row: &user::Model) -> Option<crate::domain::QuietHours> {
+    match (&row.quiet_start, &row.quiet_end, &row.quiet_time_zone) {
+        (Some(s), Some(e), Some(tz)) => crate::domain::QuietHours::parse(s, e, tz).ok(),
+        _ => None,
+    }
+}
+
+/// Sets (or, with `None`, clears) the account's quiet hours.
+pub async fn set_quiet_hours<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    quiet: Option<&crate::domain::QuietHours>,
+) -> Result<user::Model, crate::error::ApiError> {
+    let found = user_by_id(db, user_id)
+        .await?
+        .ok_or_else(crate::error::ApiError::unauthenticated)?;
+    let mut active: user::ActiveModel = found.into();
+    active.quiet_start = Set(quiet.map(|q| q.start_text()));
+    active.quiet_end = Set(quiet.map(|q| q.end_text()));
+    active.quiet_time_zone = Set(quiet.map(|q| q.time_zone().name().to_owned()));
+    Ok(active.update(db).await?)
 }
 
 /// One user by id.
@@ -164,6 +192,9 @@ pub async fn redeem_sign_in_link(
                 last_sign_in_at: Set(now),
                 country: Set(None),
                 postal_code: Set(None),
+                quiet_start: Set(None),
+                quiet_end: Set(None),
+                quiet_time_zone: Set(None),
             }
             .insert(&txn)
             .await?

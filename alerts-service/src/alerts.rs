@@ -18,9 +18,9 @@ use crate::auth::{CurrentUser, Secret};
 use crate::db::entities::{self, alert};
 use crate::db::sql;
 use crate::domain::{
-    AlertChanges, AlertDraft, BuyingOptions, ConditionGroup, Conditions, Currency, EndingWithin,
-    ExcludeSellers, ExcludeWords, FeedbackPercent, Frequency, Invalid, NotifyOn, Price, PriceBasis,
-    PriceFilter, Refinements, SearchPhrase,
+    AlertChanges, AlertDraft, BuyingOptions, ConditionGroup, Conditions, Currency, Delivery,
+    DigestHour, EndingWithin, ExcludeSellers, ExcludeWords, FeedbackPercent, Frequency, Invalid,
+    NotifyOn, Price, PriceBasis, PriceFilter, Refinements, SearchPhrase,
 };
 use crate::error::ApiError;
 use crate::event_outbox;
@@ -92,6 +92,12 @@ pub struct AlertView {
     pub insight_emails: bool,
     /// What the last successful run hid, and why.
     pub last_run_hidden: Option<Hidden>,
+    /// `immediate` (held only during the account's quiet hours) or `digest` (one message a
+    /// day at `digest_hour`).
+    pub delivery: Delivery,
+    /// 0–23 in the account's quiet-hours time zone (UTC when none is set): when a digest
+    /// alert's daily message goes out.
+    pub digest_hour: i32,
     /// Where its notifications go: `email` (the built-in channel) and channel ids
     /// (see `/api/v1/channels`).
     pub channels: Vec<String>,
@@ -144,6 +150,8 @@ impl From<alert::Model> for AlertView {
             alert_emails: m.alert_emails,
             insight_emails: m.insight_emails,
             last_run_hidden: hidden_of(m.last_run_hidden.as_deref()),
+            delivery: Delivery::parse(&m.delivery).unwrap_or_default(),
+            digest_hour: m.digest_hour,
             // Filled in from the alert's route by the routes that return alerts.
             channels: vec!["email".to_owned()],
         }
@@ -159,7 +167,7 @@ const VIEW_COLUMNS: &str = "id, search_phrase, frequency_minutes, min_price, max
      buying_options, target_price, paused, revision, created_at, updated_at, last_run_at, next_run_at, \
      last_run_status, last_run_error, effective_interval_minutes, conditions, exclude_words, exclude_sellers, \
      min_seller_feedback_percent, price_basis, ending_within_hours, notify_on, alert_emails, insight_emails, \
-     last_run_hidden";
+     last_run_hidden, delivery, digest_hour";
 
 /// The stored alert as a valid draft (stored values were validated when written).
 pub fn draft_of(m: &alert::Model) -> Result<AlertDraft, ApiError> {
@@ -198,6 +206,8 @@ pub fn draft_of(m: &alert::Model) -> Result<AlertDraft, ApiError> {
         paused: m.paused,
         alert_emails: m.alert_emails,
         insight_emails: m.insight_emails,
+        delivery: Delivery::parse(&m.delivery).map_err(corrupt)?,
+        digest_hour: DigestHour::parse(i64::from(m.digest_hour)).map_err(corrupt)?,
     })
 }
 
@@ -239,6 +249,8 @@ fn write_draft(active: &mut alert::ActiveModel, draft: &AlertDraft, location: &D
     active.notify_on = Set(r.notify_on.as_str().to_owned());
     active.alert_emails = Set(draft.alert_emails);
     active.insight_emails = Set(draft.insight_emails);
+    active.delivery = Set(draft.delivery.as_str().to_owned());
+    active.digest_hour = Set(i32::from(draft.digest_hour.get()));
     active.frequency_minutes = Set(i32::try_from(draft.frequency.minutes()).unwrap_or(i32::MAX));
     active.min_price = Set(price(draft.prices.min_price));
     active.max_price = Set(price(draft.prices.max_price));
@@ -504,9 +516,11 @@ where
         alert_emails: row.try_get(25)?,
         insight_emails: row.try_get(26)?,
         last_run_hidden: hidden_of(row.try_get::<Option<String>, _>(27)?.as_deref()),
+        delivery: Delivery::parse(&row.try_get::<String, _>(28)?).unwrap_or_default(),
+        digest_hour: row.try_get(29)?,
         channels: vec!["email".to_owned()],
     };
-    Ok((view, row.try_get(28)?))
+    Ok((view, row.try_get(30)?))
 }
 
 /// The two kinds of email an alert sends, each with its own unsubscribe link.

@@ -5,8 +5,8 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::{
-    Conditions, Currency, EndingWithin, ExcludeSellers, ExcludeWords, FeedbackPercent, Frequency,
-    Invalid, NotifyOn, Price, PriceBasis, SearchPhrase,
+    Conditions, Currency, Delivery, DigestHour, EndingWithin, ExcludeSellers, ExcludeWords,
+    FeedbackPercent, Frequency, Invalid, NotifyOn, Price, PriceBasis, SearchPhrase,
 };
 use crate::error::{ApiError, FieldError};
 
@@ -132,6 +132,10 @@ pub struct AlertDraft {
     pub alert_emails: bool,
     /// Whether insight emails are sent (off after an unsubscribe from them).
     pub insight_emails: bool,
+    /// Immediate notifications or a daily digest.
+    pub delivery: Delivery,
+    /// When a digest alert's daily message goes out (the owner's time zone).
+    pub digest_hour: DigestHour,
 }
 
 /// The filters that make an alert precise, beyond phrase, prices, conditions and format.
@@ -188,9 +192,13 @@ pub struct AlertChanges {
     pub alert_emails: Option<bool>,
     /// Insight emails on or off.
     pub insight_emails: Option<bool>,
+    /// New delivery.
+    pub delivery: Option<Delivery>,
+    /// New digest hour.
+    pub digest_hour: Option<DigestHour>,
 }
 
-const FIELDS: [&str; 18] = [
+const FIELDS: [&str; 20] = [
     "search_phrase",
     "frequency_minutes",
     "min_price",
@@ -209,6 +217,8 @@ const FIELDS: [&str; 18] = [
     "paused",
     "alert_emails",
     "insight_emails",
+    "delivery",
+    "digest_hour",
 ];
 
 /// Reads fields out of a JSON object, collecting one error per bad field.
@@ -420,6 +430,10 @@ impl AlertChanges {
         let alert_emails = r.not_null("alert_emails", alert_emails);
         let insight_emails = r.boolean("insight_emails");
         let insight_emails = r.not_null("insight_emails", insight_emails);
+        let delivery = r.string("delivery", Delivery::parse);
+        let delivery = r.not_null("delivery", delivery);
+        let digest_hour = r.json("digest_hour", DigestHour::parse_json);
+        let digest_hour = r.not_null("digest_hour", digest_hour);
         let changes = Self {
             search_phrase,
             frequency,
@@ -438,6 +452,8 @@ impl AlertChanges {
             paused,
             alert_emails,
             insight_emails,
+            delivery,
+            digest_hour,
         };
         if r.object.is_empty() {
             r.fail("body", "send at least one field to change");
@@ -501,6 +517,12 @@ impl AlertChanges {
         if let Some(e) = self.insight_emails {
             next.insight_emails = e;
         }
+        if let Some(d) = self.delivery {
+            next.delivery = d;
+        }
+        if let Some(h) = self.digest_hour {
+            next.digest_hour = h;
+        }
         next.check_range()?;
         Ok(next)
     }
@@ -549,6 +571,14 @@ impl AlertDraft {
         let paused = r.boolean("paused").flatten().unwrap_or(false);
         let alert_emails = r.boolean("alert_emails").flatten().unwrap_or(true);
         let insight_emails = r.boolean("insight_emails").flatten().unwrap_or(true);
+        let delivery = r
+            .string("delivery", Delivery::parse)
+            .flatten()
+            .unwrap_or_default();
+        let digest_hour = r
+            .json("digest_hour", DigestHour::parse_json)
+            .flatten()
+            .unwrap_or(DigestHour::DEFAULT);
         let search_phrase = match search_phrase {
             Some(Some(p)) => Some(p),
             Some(None) | None if !r.errors.iter().any(|e| e.field == "search_phrase") => {
@@ -589,6 +619,8 @@ impl AlertDraft {
             paused,
             alert_emails,
             insight_emails,
+            delivery,
+            digest_hour,
         };
         draft.check_range()?;
         Ok(draft)
@@ -828,6 +860,18 @@ mod tests {
                 "price_basis: must be one of with_shipping, item",
             ),
             (
+                json!({"delivery": "hourly"}),
+                "delivery: must be one of immediate, digest",
+            ),
+            (
+                json!({"digest_hour": 24}),
+                "digest_hour: must be a whole hour from 0 to 23",
+            ),
+            (
+                json!({"digest_hour": "8"}),
+                "digest_hour: must be a whole hour from 0 to 23",
+            ),
+            (
                 json!({"ending_within_hours": 0, "buying_options": "auction"}),
                 "ending_within_hours: must be a whole number of hours from 1 to 72",
             ),
@@ -922,5 +966,37 @@ mod tests {
         assert!(cleared.refinements.exclude_sellers.as_slice().is_empty());
         assert_eq!(cleared.refinements.min_seller_feedback_percent, None);
         assert_eq!(cleared.refinements.ending_within_hours, None);
+    }
+
+    #[test]
+    fn delivery_defaults_to_immediate_at_eight_and_a_patch_changes_it() {
+        let draft =
+            AlertDraft::parse(&json!({"search_phrase": "x", "frequency_minutes": 10})).unwrap();
+        assert_eq!(draft.delivery, Delivery::Immediate);
+        assert_eq!(draft.digest_hour, DigestHour::DEFAULT);
+        assert_eq!(draft.digest_hour.get(), 8);
+        let digest = AlertChanges::parse(&json!({"delivery": "digest", "digest_hour": 19}))
+            .unwrap()
+            .apply_to(&draft)
+            .unwrap();
+        assert_eq!(digest.delivery, Delivery::Digest);
+        assert_eq!(digest.digest_hour.get(), 19);
+        let created = AlertDraft::parse(&json!({
+            "search_phrase": "x", "frequency_minutes": 10, "delivery": "digest", "digest_hour": 0
+        }))
+        .unwrap();
+        assert_eq!(
+            (created.delivery, created.digest_hour.get()),
+            (Delivery::Digest, 0)
+        );
+        for (patch, expected) in [
+            (json!({"delivery": null}), "delivery: must not be null"),
+            (
+                json!({"digest_hour": null}),
+                "digest_hour: must not be null",
+            ),
+        ] {
+            assert_eq!(fields(AlertChanges::parse(&patch).unwrap_err()), [expected]);
+        }
     }
 }

@@ -35,6 +35,9 @@ pub enum Invalid {
     /// Three letters, but no currency has that ISO 4217 code.
     #[error("is not an ISO 4217 currency code (e.g. USD, EUR, GBP)")]
     UnknownCurrency,
+    /// Not a whole hour of the day.
+    #[error("must be a whole hour from 0 to 23")]
+    NotAnHour,
     /// Not a JSON array.
     #[error("must be a list")]
     NotAList,

@@ -23,5 +23,5 @@ pub use frequency::Frequency;
 pub use invalid::Invalid;
 pub use location::{Country, PostalCode};
 pub use money::{Currency, Price, format_money};
-pub use quiet_hours::{DigestHour, QuietHours, QuietHoursInvalid};
+pub use quiet_hours::{Delivery, DigestHour, QuietHours, QuietHoursInvalid};
 pub use search_phrase::SearchPhrase;

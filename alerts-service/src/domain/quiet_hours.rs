@@ -13,6 +13,40 @@
 
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Invalid;
+
+/// How an alert's notifications go out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// As soon as a run finds something (held while the account's quiet hours last).
+    #[default]
+    Immediate,
+    /// Collected into one message a day at the alert's `digest_hour`.
+    Digest,
+}
+
+impl Delivery {
+    /// The stored/wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Immediate => "immediate",
+            Self::Digest => "digest",
+        }
+    }
+
+    /// Parses the stored/wire name.
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        match text {
+            "immediate" => Ok(Self::Immediate),
+            "digest" => Ok(Self::Digest),
+            _ => Err(Invalid::NotOneOf("immediate, digest")),
+        }
+    }
+}
 
 /// Why quiet hours or a digest hour do not parse; `Display` completes a sentence that starts
 /// with the field's name.
@@ -27,9 +61,6 @@ pub enum QuietHoursInvalid {
     /// The window would be empty.
     #[error("must differ from start (send quiet_hours: null for no quiet hours)")]
     EmptyWindow,
-    /// Not a whole hour of the day.
-    #[error("must be a whole hour from 0 to 23")]
-    NotAnHour,
 }
 
 /// Parses `HH:MM` (24-hour clock; seconds are not offered).
@@ -61,12 +92,20 @@ impl DigestHour {
     pub const DEFAULT: DigestHour = DigestHour(8);
 
     /// Parses 0–23.
-    pub fn parse(hour: i64) -> Result<Self, QuietHoursInvalid> {
+    pub fn parse(hour: i64) -> Result<Self, Invalid> {
         u8::try_from(hour)
             .ok()
             .filter(|h| *h < 24)
             .map(Self)
-            .ok_or(QuietHoursInvalid::NotAnHour)
+            .ok_or(Invalid::NotAnHour)
+    }
+
+    /// Parses a JSON number 0–23.
+    pub fn parse_json(value: &serde_json::Value) -> Result<Self, Invalid> {
+        value
+            .as_i64()
+            .ok_or(Invalid::NotAnHour)
+            .and_then(Self::parse)
     }
 
     /// The hour, 0–23.
@@ -528,7 +567,22 @@ mod tests {
             assert_eq!(i64::from(DigestHour::parse(ok).unwrap().get()), ok);
         }
         for bad in [-1, 24, 300] {
-            assert_eq!(DigestHour::parse(bad), Err(QuietHoursInvalid::NotAnHour));
+            assert_eq!(DigestHour::parse(bad), Err(Invalid::NotAnHour));
         }
+        assert_eq!(
+            DigestHour::parse_json(&serde_json::json!("8")),
+            Err(Invalid::NotAnHour)
+        );
+    }
+
+    #[test]
+    fn deliveries_are_immediate_or_digest() {
+        for d in [Delivery::Immediate, Delivery::Digest] {
+            assert_eq!(Delivery::parse(d.as_str()), Ok(d));
+        }
+        assert_eq!(
+            Delivery::parse("hourly").unwrap_err().to_string(),
+            "must be one of immediate, digest"
+        );
     }
 }

@@ -10,7 +10,8 @@ use uuid::Uuid;
 use crate::alerts::{self, AlertView};
 use crate::auth::CurrentUser;
 use crate::domain::{
-    AlertChanges, AlertDraft, BuyingOptions, Condition, ConditionGroup, NotifyOn, PriceBasis,
+    AlertChanges, AlertDraft, BuyingOptions, Condition, ConditionGroup, Delivery, NotifyOn,
+    PriceBasis,
 };
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::state::AppState;
@@ -85,6 +86,13 @@ pub struct AlertInput {
     alert_emails: Option<bool>,
     /// Insight emails on (default) or off; an insight email's unsubscribe link turns them off.
     insight_emails: Option<bool>,
+    /// `immediate` (default: sent as soon as a run finds something, held only during the
+    /// account's quiet hours) or `digest` (collected into one message a day at `digest_hour`).
+    delivery: Option<Delivery>,
+    /// 0–23, the hour of the account's quiet-hours time zone (UTC when none is set) at which a
+    /// digest alert's daily message goes out; default 8.
+    #[schema(example = 8, minimum = 0, maximum = 23)]
+    digest_hour: Option<i32>,
     /// Where notifications go: `"email"` (the built-in channel) and ids of the caller's
     /// channels; default `["email"]`. `[]` notifies nowhere (runs are still recorded).
     #[schema(example = json!(["email", "0193b2c4-8d1e-7c3a-9f00-5a1b2c3d4e5f"]))]

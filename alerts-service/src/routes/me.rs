@@ -1,4 +1,4 @@
-//! `GET /api/v1/me` and `PATCH /api/v1/me` (where the user receives parcels).
+//! `GET /api/v1/me` and `PATCH /api/v1/me` (where the user receives parcels, quiet hours).
 
 use actix_web::{HttpResponse, get, patch, web};
 use chrono::{DateTime, Utc};
@@ -10,7 +10,7 @@ use crate::accounts;
 use crate::alerts::DeliveryLocation;
 use crate::auth::CurrentUser;
 use crate::db::entities::user;
-use crate::domain::{Country, PostalCode};
+use crate::domain::{Country, PostalCode, QuietHours};
 use crate::error::{ApiError, ErrorBody, FieldError};
 use crate::state::AppState;
 
@@ -28,11 +28,42 @@ pub struct Me {
     pub country: Option<String>,
     /// Postal code within `country`.
     pub postal_code: Option<String>,
+    /// When notifications are held and then sent as one digest; `null`: never.
+    pub quiet_hours: Option<QuietHoursView>,
+}
+
+/// An account's quiet hours: notifications made from `start` to `end` (wall-clock times in
+/// `time_zone`; `end` before `start` crosses midnight) are held and sent as one digest per
+/// destination when the window ends. `time_zone` is also the zone of alerts' `digest_hour`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuietHoursView {
+    /// `HH:MM`, 24-hour clock.
+    #[schema(example = "22:00")]
+    pub start: String,
+    /// `HH:MM`, 24-hour clock; must differ from `start`.
+    #[schema(example = "07:00")]
+    pub end: String,
+    /// IANA time zone name.
+    #[schema(example = "Europe/Berlin")]
+    pub time_zone: String,
+}
+
+impl From<&QuietHours> for QuietHoursView {
+    fn from(q: &QuietHours) -> Self {
+        Self {
+            start: q.start_text(),
+            end: q.end_text(),
+            time_zone: q.time_zone().name().to_owned(),
+        }
+    }
 }
 
 impl From<user::Model> for Me {
     fn from(row: user::Model) -> Self {
         Self {
+            quiet_hours: accounts::quiet_hours_of(&row)
+                .as_ref()
+                .map(QuietHoursView::from),
             id: row.id,
             email: row.email,
             created_at: row.created_at,
@@ -54,6 +85,25 @@ pub struct MeChanges {
     /// clears it. Needs a country.
     #[schema(example = "94105", nullable)]
     postal_code: Option<String>,
+    /// Quiet hours, e.g. `{"start": "22:00", "end": "07:00", "time_zone": "Europe/Berlin"}`;
+    /// `null` removes them (held notifications then go out at once, as a digest).
+    #[schema(nullable)]
+    quiet_hours: Option<QuietHoursInput>,
+}
+
+/// Quiet hours as sent in `PATCH /api/v1/me`.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documents the body for OpenAPI; it is parsed field by field
+pub struct QuietHoursInput {
+    /// `HH:MM`, 24-hour clock.
+    #[schema(example = "22:00")]
+    start: String,
+    /// `HH:MM`, 24-hour clock; must differ from `start` (`end` before `start` crosses midnight).
+    #[schema(example = "07:00")]
+    end: String,
+    /// IANA time zone name, e.g. `Europe/Berlin`, `America/New_York`, `UTC`.
+    #[schema(example = "Europe/Berlin")]
+    time_zone: String,
 }
 
 /// Mounts the routes.
@@ -77,7 +127,8 @@ async fn me(user: CurrentUser, state: web::Data<AppState>) -> Result<HttpRespons
 }
 
 /// Sets where the user receives parcels, so eBay quotes shipping to there (sent as
-/// `X-EBAY-C-ENDUSERCTX`); every alert of the user searches with it from its next run.
+/// `X-EBAY-C-ENDUSERCTX`; every alert of the user searches with it from its next run), and
+/// the account's quiet hours. Every field is checked before anything is saved.
 #[utoipa::path(
     operation_id = "update_me",
     tag = "account",
@@ -95,10 +146,85 @@ async fn update_me(
     body: web::Json<serde_json::Value>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    let mut body = body.into_inner();
+    let quiet = body
+        .as_object_mut()
+        .and_then(|o| o.remove("quiet_hours"))
+        .map(|value| parse_quiet_hours(&value));
+    let location_sent = body.as_object().is_none_or(|o| !o.is_empty()) || quiet.is_none();
     let current = accounts::delivery_location(&state.db, user.id).await?;
-    let location = parse_location(&body, &current)?;
-    let row = accounts::set_delivery_location(&state.db, user.id, &location).await?;
+    let location = location_sent.then(|| parse_location(&body, &current));
+    // Every bad field at once, from both parts.
+    let mut errors = Vec::new();
+    if let Some(Err(e)) = &location {
+        errors.extend(e.details().iter().cloned());
+    }
+    if let Some(Err(e)) = &quiet {
+        errors.extend(e.iter().cloned());
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let mut row = None;
+    if let Some(Ok(location)) = location {
+        row = Some(accounts::set_delivery_location(&state.db, user.id, &location).await?);
+    }
+    if let Some(Ok(quiet)) = quiet {
+        row = Some(accounts::set_quiet_hours(&state.db, user.id, quiet.as_ref()).await?);
+    }
+    let row = match row {
+        Some(row) => row,
+        None => accounts::user_by_id(&state.db, user.id)
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?,
+    };
     Ok(HttpResponse::Ok().json(Me::from(row)))
+}
+
+/// `quiet_hours` of a PATCH body: an object of `start`, `end`, `time_zone`, or null.
+fn parse_quiet_hours(value: &serde_json::Value) -> Result<Option<QuietHours>, Vec<FieldError>> {
+    let Some(object) = value.as_object() else {
+        return if value.is_null() {
+            Ok(None)
+        } else {
+            Err(vec![FieldError::new(
+                "quiet_hours",
+                "must be an object {start, end, time_zone} or null",
+            )])
+        };
+    };
+    let mut errors = Vec::new();
+    for key in object.keys() {
+        if !["start", "end", "time_zone"].contains(&key.as_str()) {
+            errors.push(FieldError::new(
+                format!("quiet_hours.{key}"),
+                "is not a field of quiet hours (fields: start, end, time_zone)",
+            ));
+        }
+    }
+    let mut text = |field: &str| match object.get(field).and_then(|v| v.as_str()) {
+        Some(s) => s.to_owned(),
+        None => {
+            errors.push(FieldError::new(
+                format!("quiet_hours.{field}"),
+                "is required, as a string",
+            ));
+            String::new()
+        }
+    };
+    let (start, end, time_zone) = (text("start"), text("end"), text("time_zone"));
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    QuietHours::parse(&start, &end, &time_zone)
+        .map(Some)
+        .map_err(|bad| {
+            bad.into_iter()
+                .map(|(field, reason)| {
+                    FieldError::new(format!("quiet_hours.{field}"), reason.to_string())
+                })
+                .collect()
+        })
 }
 
 /// The location a PATCH body asks for, given the current one; every bad field at once.
@@ -116,12 +242,15 @@ fn parse_location(
         if key != "country" && key != "postal_code" {
             errors.push(FieldError::new(
                 key,
-                "is not a field of the account (fields: country, postal_code)",
+                "is not a field of the account (fields: country, postal_code, quiet_hours)",
             ));
         }
     }
     if object.is_empty() {
-        errors.push(FieldError::new("body", "send country and/or postal_code"));
+        errors.push(FieldError::new(
+            "body",
+            "send country, postal_code and/or quiet_hours",
+        ));
     }
     let text = |field: &str, errors: &mut Vec<FieldError>| -> Option<Option<String>> {
         match object.get(field)? {
@@ -212,6 +341,58 @@ mod tests {
             (json!({"postal_code": null}), &us, at(Some("US"), None)),
         ] {
             assert_eq!(parse_location(&body, current).unwrap(), expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn quiet_hours_parse_or_name_the_field() {
+        let ok = parse_quiet_hours(
+            &json!({"start": "22:00", "end": "07:00", "time_zone": "Europe/Berlin"}),
+        )
+        .unwrap()
+        .unwrap();
+        let view = QuietHoursView::from(&ok);
+        assert_eq!(
+            (
+                view.start.as_str(),
+                view.end.as_str(),
+                view.time_zone.as_str()
+            ),
+            ("22:00", "07:00", "Europe/Berlin")
+        );
+        assert_eq!(parse_quiet_hours(&json!(null)).unwrap(), None);
+        for (body, expected) in [
+            (json!("22:00-07:00"), vec!["quiet_hours: must be an object"]),
+            (
+                json!({"start": "22:00", "end": "07:00"}),
+                vec!["quiet_hours.time_zone: is required"],
+            ),
+            (
+                json!({"start": "22:00", "end": "07:00", "time_zone": "Berlin", "days": 5}),
+                vec!["quiet_hours.days: is not a field"],
+            ),
+            (
+                json!({"start": "24:00", "end": "7:00", "time_zone": "Mars/Base"}),
+                vec![
+                    "quiet_hours.start: must be a time of day",
+                    "quiet_hours.end: must be a time of day",
+                    "quiet_hours.time_zone: must be an IANA time zone",
+                ],
+            ),
+            (
+                json!({"start": "22:00", "end": "22:00", "time_zone": "UTC"}),
+                vec!["quiet_hours.end: must differ from start"],
+            ),
+        ] {
+            let found: Vec<String> = parse_quiet_hours(&body)
+                .unwrap_err()
+                .iter()
+                .map(|d| format!("{}: {}", d.field, d.message))
+                .collect();
+            assert_eq!(found.len(), expected.len(), "{body}: {found:?}");
+            for (f, e) in found.iter().zip(&expected) {
+                assert!(f.starts_with(e), "{body}: {found:?}");
+            }
         }
     }
 

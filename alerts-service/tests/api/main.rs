@@ -12,6 +12,7 @@ mod newcomer;
 mod operations;
 mod outbox;
 mod precise;
+mod quiet_hours;
 mod receiver;
 mod runner;
 mod scheduling;

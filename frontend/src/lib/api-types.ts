@@ -292,7 +292,8 @@ export interface paths {
         head?: never;
         /**
          * Sets where the user receives parcels, so eBay quotes shipping to there (sent as
-         *     `X-EBAY-C-ENDUSERCTX`); every alert of the user searches with it from its next run.
+         *     `X-EBAY-C-ENDUSERCTX`; every alert of the user searches with it from its next run), and
+         *     the account's quiet hours. Every field is checked before anything is saved.
          */
         patch: operations["update_me"];
         trace?: never;
@@ -540,6 +541,14 @@ export interface components {
              * @example USD
              */
             currency?: string | null;
+            delivery?: components["schemas"]["Delivery"] | null;
+            /**
+             * Format: int32
+             * @description 0–23, the hour of the account's quiet-hours time zone (UTC when none is set) at which a
+             *     digest alert's daily message goes out; default 8.
+             * @example 8
+             */
+            digest_hour?: number | null;
             /**
              * Format: int32
              * @description 1–72, with `buying_options` `auction` or `any`: auctions ending within this many hours
@@ -661,6 +670,17 @@ export interface components {
             created_at: string;
             /** @description ISO 4217 currency of the prices. */
             currency: string;
+            /**
+             * @description `immediate` (held only during the account's quiet hours) or `digest` (one message a
+             *     day at `digest_hour`).
+             */
+            delivery: components["schemas"]["Delivery"];
+            /**
+             * Format: int32
+             * @description 0–23 in the account's quiet-hours time zone (UTC when none is set): when a digest
+             *     alert's daily message goes out.
+             */
+            digest_hour: number;
             /**
              * Format: int32
              * @description The interval actually used when the daily eBay budget stretches runs (minutes).
@@ -915,6 +935,11 @@ export interface components {
             /** @description Listing title. */
             title: string;
         };
+        /**
+         * @description How an alert's notifications go out.
+         * @enum {string}
+         */
+        Delivery: "immediate" | "digest";
         /** @description The body of every error response. */
         ErrorBody: {
             /** @description The error. */
@@ -1155,6 +1180,7 @@ export interface components {
             id: string;
             /** @description Postal code within `country`. */
             postal_code?: string | null;
+            quiet_hours?: components["schemas"]["QuietHoursView"] | null;
         };
         /** @description Body of `PATCH /api/v1/me`. */
         MeChanges: {
@@ -1170,6 +1196,7 @@ export interface components {
              * @example 94105
              */
             postal_code?: string | null;
+            quiet_hours?: components["schemas"]["QuietHoursInput"] | null;
         };
         /** @description What a channel is told: the body of the outbox row, and `data` of a webhook. */
         Notification: {
@@ -1238,6 +1265,46 @@ export interface components {
             title: string;
             /** @description Its price in the latest run. */
             to: string;
+        };
+        /** @description Quiet hours as sent in `PATCH /api/v1/me`. */
+        QuietHoursInput: {
+            /**
+             * @description `HH:MM`, 24-hour clock; must differ from `start` (`end` before `start` crosses midnight).
+             * @example 07:00
+             */
+            end: string;
+            /**
+             * @description `HH:MM`, 24-hour clock.
+             * @example 22:00
+             */
+            start: string;
+            /**
+             * @description IANA time zone name, e.g. `Europe/Berlin`, `America/New_York`, `UTC`.
+             * @example Europe/Berlin
+             */
+            time_zone: string;
+        };
+        /**
+         * @description An account's quiet hours: notifications made from `start` to `end` (wall-clock times in
+         *     `time_zone`; `end` before `start` crosses midnight) are held and sent as one digest per
+         *     destination when the window ends. `time_zone` is also the zone of alerts' `digest_hour`.
+         */
+        QuietHoursView: {
+            /**
+             * @description `HH:MM`, 24-hour clock; must differ from `start`.
+             * @example 07:00
+             */
+            end: string;
+            /**
+             * @description `HH:MM`, 24-hour clock.
+             * @example 22:00
+             */
+            start: string;
+            /**
+             * @description IANA time zone name.
+             * @example Europe/Berlin
+             */
+            time_zone: string;
         };
         /** @description The quota as the API shows it. */
         QuotaView: {

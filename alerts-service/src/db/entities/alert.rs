@@ -78,6 +78,10 @@ pub struct Model {
     pub delivery_postal_code: Option<String>,
     /// What the last successful run hid and why, a JSON object of counts.
     pub last_run_hidden: Option<String>,
+    /// immediate or digest.
+    pub delivery: String,
+    /// The hour (0–23, the owner's time zone) a digest alert's daily message goes out.
+    pub digest_hour: i32,
 }
 
 /// No relations are navigated through sea-orm; joins are explicit where needed.

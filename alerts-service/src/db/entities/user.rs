@@ -20,6 +20,12 @@ pub struct Model {
     pub country: Option<String>,
     /// Postal code within `country`.
     pub postal_code: Option<String>,
+    /// Quiet hours start, local `HH:MM` (with `quiet_end` and `quiet_time_zone`, or none).
+    pub quiet_start: Option<String>,
+    /// Quiet hours end, local `HH:MM`.
+    pub quiet_end: Option<String>,
+    /// The IANA time zone of the quiet hours and of digest hours.
+    pub quiet_time_zone: Option<String>,
 }
 
 /// No relations are navigated through sea-orm; joins are explicit where needed.

@@ -7,6 +7,7 @@ mod alert_counts;
 mod channels;
 mod precise_alerts;
 mod query_groups;
+mod quiet_hours;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(precise_alerts::PreciseAlerts),
             Box::new(query_groups::QueryGroups),
             Box::new(channels::Channels),
+            Box::new(quiet_hours::QuietHours),
         ]
     }
 }

@@ -7,7 +7,7 @@
 //! they now cover every filter sent to eBay.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm_migration::sea_orm::{ColumnTrait, EntityTrait, Iterable, QueryFilter, QuerySelect};
 
 use crate::db::entities::alert;
 
@@ -108,7 +108,20 @@ impl MigrationTrait for PreciseAlerts {
         .await?;
         // Query keys now hash every filter sent to eBay; recompute them so alerts searching the
         // same thing keep sharing one call.
-        for row in alert::Entity::find().all(db).await? {
+        // The entity grows with later migrations (m0006 added `delivery` and `digest_hour`):
+        // read only the columns that exist at this point and give the later ones their defaults.
+        let rows = alert::Entity::find()
+            .select_only()
+            .columns(
+                alert::Column::iter()
+                    .filter(|c| !matches!(c, alert::Column::Delivery | alert::Column::DigestHour)),
+            )
+            .column_as(Expr::val("immediate"), "delivery")
+            .column_as(Expr::val(8), "digest_hour")
+            .into_model::<alert::Model>()
+            .all(db)
+            .await?;
+        for row in rows {
             let draft = crate::alerts::draft_of(&row).map_err(|e| DbErr::Custom(e.to_string()))?;
             let key = crate::ebay::query_key(
                 &draft,
@@ -116,9 +129,12 @@ impl MigrationTrait for PreciseAlerts {
                 row.delivery_postal_code.as_deref(),
             );
             if key != row.query_key {
-                let mut active: alert::ActiveModel = row.into();
-                active.query_key = Set(key);
-                active.update(db).await?;
+                // Not `ActiveModel::update`: its RETURNING names every column of the entity.
+                alert::Entity::update_many()
+                    .col_expr(alert::Column::QueryKey, Expr::value(key))
+                    .filter(alert::Column::Id.eq(row.id))
+                    .exec(db)
+                    .await?;
             }
         }
         Ok(())

@@ -21,6 +21,7 @@ export function buildMe(overrides: Partial<Me> = {}): Me {
     created_at: '2026-11-01T09:00:00Z',
     country: null,
     postal_code: null,
+    quiet_hours: null,
     ...overrides,
   };
 }
@@ -55,6 +56,8 @@ export function buildAlert(overrides: Partial<Alert> = {}): Alert {
     insight_emails: true,
     last_run_hidden: null,
     channels: ['email'],
+    delivery: 'immediate',
+    digest_hour: 8,
     ...overrides,
   };
 }
