@@ -28,13 +28,14 @@ pub struct Me {
     pub country: Option<String>,
     /// Postal code within `country`.
     pub postal_code: Option<String>,
-    /// When notifications are held and then sent as one digest; `null`: never.
+    /// When notifications are to be held and sent as one digest; `null`: never. Stored and
+    /// validated only so far: notifications are still sent at once (holding and digests are
+    /// issue #18 part 5, in progress).
     pub quiet_hours: Option<QuietHoursView>,
 }
 
-/// An account's quiet hours: notifications made from `start` to `end` (wall-clock times in
-/// `time_zone`; `end` before `start` crosses midnight) are held and sent as one digest per
-/// destination when the window ends. `time_zone` is also the zone of alerts' `digest_hour`.
+/// An account's quiet hours: from `start` to `end` (wall-clock times in `time_zone`; `end`
+/// before `start` crosses midnight). `time_zone` is also the zone of alerts' `digest_hour`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QuietHoursView {
     /// `HH:MM`, 24-hour clock.
@@ -86,7 +87,7 @@ pub struct MeChanges {
     #[schema(example = "94105", nullable)]
     postal_code: Option<String>,
     /// Quiet hours, e.g. `{"start": "22:00", "end": "07:00", "time_zone": "Europe/Berlin"}`;
-    /// `null` removes them (held notifications then go out at once, as a digest).
+    /// `null` removes them. Stored and validated only so far (holding is not implemented yet).
     #[schema(nullable)]
     quiet_hours: Option<QuietHoursInput>,
 }

@@ -671,8 +671,8 @@ export interface components {
             /** @description ISO 4217 currency of the prices. */
             currency: string;
             /**
-             * @description `immediate` (held only during the account's quiet hours) or `digest` (one message a
-             *     day at `digest_hour`).
+             * @description `immediate` or `digest` (one message a day at `digest_hour`; stored only so far, every
+             *     alert still notifies at once).
              */
             delivery: components["schemas"]["Delivery"];
             /**
@@ -1285,9 +1285,8 @@ export interface components {
             time_zone: string;
         };
         /**
-         * @description An account's quiet hours: notifications made from `start` to `end` (wall-clock times in
-         *     `time_zone`; `end` before `start` crosses midnight) are held and sent as one digest per
-         *     destination when the window ends. `time_zone` is also the zone of alerts' `digest_hour`.
+         * @description An account's quiet hours: from `start` to `end` (wall-clock times in `time_zone`; `end`
+         *     before `start` crosses midnight). `time_zone` is also the zone of alerts' `digest_hour`.
          */
         QuietHoursView: {
             /**
