@@ -19,6 +19,7 @@
 //! run's transaction ([`store::enqueue_for_runs`]); [`crate::workers::channel_sender`]
 //! delivers them.
 
+pub mod digest;
 pub mod message;
 pub mod notify;
 pub mod secrets;
