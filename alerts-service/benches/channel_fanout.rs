@@ -179,6 +179,7 @@ async fn fanout(n: usize, channels: usize, hosts: usize) {
             channel_id: channel_ids[i % channel_ids.len()],
             run_id: Some(Uuid::now_v7()),
             notification: sample.clone(),
+            held_until: None,
         })
         .collect();
     store::enqueue_many(&state.db, rows).await.unwrap();

@@ -92,8 +92,8 @@ pub struct AlertView {
     pub insight_emails: bool,
     /// What the last successful run hid, and why.
     pub last_run_hidden: Option<Hidden>,
-    /// `immediate` or `digest` (one message a day at `digest_hour`; stored only so far, every
-    /// alert still notifies at once).
+    /// `immediate` or `digest` (channel notifications: one message a day at `digest_hour`;
+    /// emails still go at once).
     pub delivery: Delivery,
     /// 0–23 in the account's quiet-hours time zone (UTC when none is set): when a digest
     /// alert's daily message goes out.

@@ -5,13 +5,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseTransaction, DbErr};
+use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::message::{AlertRef, Counts, ListingRef, Notification};
 use super::store::{self, Queued, Route};
-use crate::db::entities::alert;
-use crate::domain::format_money;
+use crate::db::entities::{alert, user};
+use crate::domain::quiet_hours::next_digest_at;
+use crate::domain::{Delivery, DigestHour, QuietHours, format_money};
 use crate::runner::email::{condition_label, price_line, shorten, subject};
 use crate::runner::matching::{Listing, Notice, Reason};
 use crate::state::AppState;
@@ -123,21 +124,53 @@ pub async fn enqueue(
     listings: &[Listing],
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
+    let mut owners: Vec<Uuid> = runs.iter().map(|r| r.alert.user_id).collect();
+    owners.sort();
+    owners.dedup();
+    let quiet: HashMap<Uuid, QuietHours> = user::Entity::find()
+        .filter(user::Column::Id.is_in(owners))
+        .all(txn)
+        .await?
+        .iter()
+        .filter_map(|u| crate::accounts::quiet_hours_of(u).map(|q| (u.id, q)))
+        .collect();
     let mut rows = Vec::new();
     for run in runs.iter().filter(|r| !r.notices.is_empty()) {
         let Some(route) = routes.get(&run.alert.id).filter(|r| !r.channels.is_empty()) else {
             continue;
         };
         let n = notification(state, run, listings, now);
+        let held = held_until(run.alert, quiet.get(&run.alert.user_id), now);
         for &channel_id in &route.channels {
             rows.push(Queued {
                 channel_id,
                 run_id: Some(run.run_id),
                 notification: n.clone(),
+                held_until: held,
             });
         }
     }
     let queued = rows.len();
     store::enqueue_many(txn, rows).await?;
     Ok(queued)
+}
+
+/// Until when a notification of `alert` made at `now` is held: a digest alert's until its
+/// next digest hour, an immediate one's until the owner's quiet hours end; `None`: sent at
+/// once. A digest hour that falls within quiet hours waits for them to end.
+pub fn held_until(
+    alert: &alert::Model,
+    quiet: Option<&QuietHours>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    match Delivery::parse(&alert.delivery).unwrap_or_default() {
+        Delivery::Immediate => quiet.and_then(|q| q.quiet_until(now)),
+        Delivery::Digest => {
+            let zone = quiet.map_or(chrono_tz::UTC, QuietHours::time_zone);
+            let hour =
+                DigestHour::parse(i64::from(alert.digest_hour)).unwrap_or(DigestHour::DEFAULT);
+            let at = next_digest_at(now, hour, zone);
+            Some(quiet.and_then(|q| q.quiet_until(at)).unwrap_or(at))
+        }
+    }
 }

@@ -5,7 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbErr, FromQueryResult, TransactionTrait, Value,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, FromQueryResult,
+    TransactionTrait, Value,
 };
 use uuid::Uuid;
 
@@ -18,6 +19,10 @@ pub const QUEUED: &str = "queued";
 pub const SENDING: &str = "sending";
 /// Delivered.
 pub const SENT: &str = "sent";
+/// Held for quiet hours or a digest: due at `next_attempt_at`, then combined into a digest.
+pub const HELD: &str = "held";
+/// Carried by the digest row named in `digest_id`.
+pub const DIGESTED: &str = "digested";
 /// Given up.
 pub const FAILED: &str = "failed";
 
@@ -340,6 +345,8 @@ pub struct Queued {
     pub run_id: Option<Uuid>,
     /// The notification.
     pub notification: Notification,
+    /// Held until then (quiet hours, a digest alert), to go out in a digest; `None`: at once.
+    pub held_until: Option<DateTime<Utc>>,
 }
 
 /// Rows per multi-row insert (9 values each).
@@ -363,9 +370,14 @@ pub async fn enqueue_many<C: ConnectionTrait>(db: &C, rows: Vec<Queued>) -> Resu
                 row.run_id.into(),
                 row.notification.kind.clone().into(),
                 payload.into(),
-                QUEUED.into(),
+                if row.held_until.is_some() {
+                    HELD
+                } else {
+                    QUEUED
+                }
+                .into(),
                 0i32.into(),
-                now.into(),
+                row.held_until.unwrap_or(now).into(),
                 now.into(),
             ]);
         }
@@ -543,4 +555,76 @@ pub async fn requeue<C: ConnectionTrait>(db: &C, id: Uuid, at: DateTime<Utc>) ->
     ))
     .await?;
     Ok(())
+}
+
+/// A held notification whose time has come, locked for the digest being written.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct Held {
+    /// Row id.
+    pub id: Uuid,
+    /// Its channel (the digest's destination).
+    pub channel_id: Uuid,
+    /// The notification as JSON.
+    pub payload: String,
+}
+
+/// Locks the held rows due by `now` (another replica skips them), oldest first.
+pub async fn lock_due_held(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    batch: usize,
+) -> Result<Vec<Held>, DbErr> {
+    let backend = txn.get_database_backend();
+    Held::find_by_statement(sql(
+        backend,
+        &format!(
+            "SELECT id, channel_id, payload FROM channel_outbox WHERE status = $1 \
+             AND next_attempt_at <= $2 ORDER BY created_at, id LIMIT {batch}{}",
+            skip_locked(backend)
+        ),
+        [HELD.into(), now.into()],
+    ))
+    .all(txn)
+    .await
+}
+
+/// Writes a digest row (due at once) and marks the rows it carries as digested, in the
+/// caller's transaction: the digest exists exactly when they stop being held.
+pub async fn write_digest(
+    txn: &DatabaseTransaction,
+    channel_id: Uuid,
+    notification: &Notification,
+    carried: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<Uuid, DbErr> {
+    let backend = txn.get_database_backend();
+    let id = Uuid::now_v7();
+    let payload = serde_json::to_string(notification)
+        .map_err(|e| DbErr::Custom(format!("channel digest: {e}")))?;
+    txn.execute_raw(sql(
+        backend,
+        "INSERT INTO channel_outbox (id, channel_id, run_id, kind, payload, status, attempts, \
+         next_attempt_at, created_at) VALUES ($1, $2, NULL, $3, $4, $5, 0, $6, $6)",
+        [
+            id.into(),
+            channel_id.into(),
+            notification.kind.clone().into(),
+            payload.into(),
+            QUEUED.into(),
+            now.into(),
+        ],
+    ))
+    .await?;
+    let mut values: Vec<Value> = vec![DIGESTED.into(), id.into()];
+    values.extend(carried.iter().map(|&c| Value::from(c)));
+    txn.execute_raw(sql(
+        backend,
+        &format!(
+            "UPDATE channel_outbox SET status = $1, digest_id = $2 WHERE id IN ({})",
+            placeholders(3, carried.len())
+        ),
+        values,
+    ))
+    .await?;
+    Ok(id)
 }

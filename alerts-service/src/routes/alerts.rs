@@ -86,9 +86,9 @@ pub struct AlertInput {
     alert_emails: Option<bool>,
     /// Insight emails on (default) or off; an insight email's unsubscribe link turns them off.
     insight_emails: Option<bool>,
-    /// `immediate` (default) or `digest` (meant to collect notifications into one message a
-    /// day at `digest_hour`). Stored and validated only so far: every alert still notifies at
-    /// once (digests are issue #18 part 5, in progress).
+    /// `immediate` (default: at once, held only during the account's quiet hours) or
+    /// `digest` (channel notifications collected into one message per channel a day at
+    /// `digest_hour`). Emails are not held yet: they still go at once.
     delivery: Option<Delivery>,
     /// 0–23, the hour of the account's quiet-hours time zone (UTC when none is set) at which a
     /// digest alert's daily message goes out; default 8.

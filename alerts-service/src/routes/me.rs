@@ -28,9 +28,8 @@ pub struct Me {
     pub country: Option<String>,
     /// Postal code within `country`.
     pub postal_code: Option<String>,
-    /// When notifications are to be held and sent as one digest; `null`: never. Stored and
-    /// validated only so far: notifications are still sent at once (holding and digests are
-    /// issue #18 part 5, in progress).
+    /// When channel notifications are held, then sent as one digest per channel when the
+    /// window ends; `null`: never. Emails are not held yet (they still go at once).
     pub quiet_hours: Option<QuietHoursView>,
 }
 
@@ -87,7 +86,8 @@ pub struct MeChanges {
     #[schema(example = "94105", nullable)]
     postal_code: Option<String>,
     /// Quiet hours, e.g. `{"start": "22:00", "end": "07:00", "time_zone": "Europe/Berlin"}`;
-    /// `null` removes them. Stored and validated only so far (holding is not implemented yet).
+    /// `null` removes them (notifications already held keep their release time). Emails are
+    /// not held yet.
     #[schema(nullable)]
     quiet_hours: Option<QuietHoursInput>,
 }

@@ -68,9 +68,55 @@ enum Disposition {
     Failed,
 }
 
-/// Leases due rows and delivers them all, concurrently, before returning.
+/// Turns held notifications whose time has come (quiet hours over, a digest hour reached) into
+/// one digest per channel; returns how many digests were written. Each channel's digest row
+/// and the marking of the rows it carries commit together, and the held rows are locked
+/// (`SKIP LOCKED`) while that happens, so a replica dying midway leaves them held for the next
+/// pass and two replicas never digest the same row.
+pub async fn release_digests_once(state: &Arc<AppState>) -> Result<usize, DbErr> {
+    use sea_orm::TransactionTrait;
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    let held = store::lock_due_held(&txn, now, BATCH).await?;
+    let mut by_channel: Vec<(
+        uuid::Uuid,
+        Vec<uuid::Uuid>,
+        Vec<crate::channels::Notification>,
+    )> = Vec::new();
+    for row in held {
+        let parsed = serde_json::from_str(&row.payload);
+        if parsed.is_err() {
+            // Written by this code; one that does not read is carried with the others (so it
+            // is not picked up forever) but adds nothing to the digest.
+            tracing::error!(id = %row.id, "a held channel notification does not parse");
+        }
+        let group = match by_channel.iter().position(|(c, _, _)| *c == row.channel_id) {
+            Some(i) => &mut by_channel[i],
+            None => {
+                by_channel.push((row.channel_id, Vec::new(), Vec::new()));
+                let last = by_channel.len() - 1;
+                &mut by_channel[last]
+            }
+        };
+        group.1.push(row.id);
+        group.2.extend(parsed.ok());
+    }
+    let mut written = 0;
+    for (channel_id, ids, notes) in &by_channel {
+        if let Some(digest) = crate::channels::digest::combine(notes, now) {
+            store::write_digest(&txn, *channel_id, &digest, ids, now).await?;
+            written += 1;
+        }
+    }
+    txn.commit().await?;
+    Ok(written)
+}
+
+/// Releases due digests, then leases due rows and delivers them all, concurrently, before
+/// returning.
 pub async fn deliver_due_once(state: &Arc<AppState>) -> Result<ChannelOutcome, DbErr> {
-    let due = store::lease_due(&state.db, Utc::now(), LEASE, BATCH).await?;
+    release_digests_once(state).await?;
+    let due = store::lease_due(&state.db, state.clock.now(), LEASE, BATCH).await?;
     let mut tasks = JoinSet::new();
     for row in due {
         let state = state.clone();
@@ -220,7 +266,10 @@ pub async fn run(state: Arc<AppState>, shutdown: CancellationToken) {
         if shutdown.is_cancelled() {
             break;
         }
-        let leased = match store::lease_due(&state.db, Utc::now(), LEASE, BATCH).await {
+        if let Err(error) = release_digests_once(&state).await {
+            tracing::warn!(%error, "channel sender could not release digests");
+        }
+        let leased = match store::lease_due(&state.db, state.clock.now(), LEASE, BATCH).await {
             Ok(rows) => rows,
             Err(error) => {
                 tracing::warn!(%error, "channel sender could not reach the database");

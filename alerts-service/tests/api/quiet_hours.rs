@@ -179,3 +179,177 @@ async fn alerts_are_immediate_by_default_and_can_be_a_daily_digest() {
     let one = app.get_json(&format!("/api/v1/alerts/{id}"), &ada).await;
     assert_eq!(one["digest_hour"], 0, "refused PATCHes change nothing");
 }
+
+/// Channel notifications held by quiet hours or a digest alert reach a real local receiver
+/// as one digest once their time comes (a second state on a simulated clock is "later").
+mod held {
+    use std::sync::Arc;
+
+    use alerts_service::clock::SimulatedClock;
+    use alerts_service::startup::build_state_with_clock;
+    use alerts_service::workers::channel_sender::deliver_due_once;
+    use chrono::{DateTime, Duration, Timelike, Utc};
+    use reqwest::StatusCode;
+    use sea_orm::{ConnectionTrait, Statement};
+    use serde_json::{Value, json};
+
+    use crate::helpers::{Auth, TestApp, alert_body, spawn_app_with};
+    use crate::receiver::Receiver;
+
+    async fn app() -> TestApp {
+        spawn_app_with(|s| s.channels.channel_allowed_hosts = "127.0.0.1".into()).await
+    }
+
+    async fn statuses(app: &TestApp) -> Vec<(String, i64)> {
+        let rows = app
+            .state
+            .db
+            .query_all_raw(Statement::from_string(
+                app.state.db.get_database_backend(),
+                "SELECT status, count(*) AS n FROM channel_outbox GROUP BY status ORDER BY status",
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|r| {
+                (
+                    r.try_get::<String>("", "status").unwrap(),
+                    r.try_get::<i64>("", "n").unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    async fn webhook_alerts(app: &TestApp, auth: &Auth, hook: &Receiver, bodies: Vec<Value>) {
+        let channel: Value = app
+            .post(
+                "/api/v1/channels",
+                auth,
+                json!({"url": format!("json://{}/in", hook.host_port())}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        for mut body in bodies {
+            body["channels"] = json!([channel["id"]]);
+            let alert = app.create_alert(auth, body).await;
+            let run = app
+                .post(
+                    &format!("/api/v1/alerts/{}/run", alert["id"].as_str().unwrap()),
+                    auth,
+                    json!({}),
+                )
+                .await;
+            assert_eq!(run.status(), StatusCode::OK);
+            let summary: Value = run.json().await.unwrap();
+            assert!(summary["new_items"].as_u64().unwrap() > 0, "{summary}");
+        }
+    }
+
+    /// Delivers as a replica whose clock reads `at`.
+    async fn deliver_at(app: &TestApp, at: DateTime<Utc>) -> (u64, u64) {
+        let later = build_state_with_clock(
+            app.state.settings.clone(),
+            None,
+            Arc::new(SimulatedClock::starting_at(at)),
+        )
+        .await
+        .unwrap();
+        let outcome = deliver_due_once(&later).await.unwrap();
+        (outcome.sent as u64, outcome.failed as u64)
+    }
+
+    fn hhmm(t: DateTime<Utc>) -> String {
+        format!("{:02}:{:02}", t.hour(), t.minute())
+    }
+
+    #[tokio::test]
+    async fn notifications_during_quiet_hours_arrive_as_one_digest_when_they_end() {
+        let app = app().await;
+        let ada = app.token_for("ada@example.com").await;
+        let hook = Receiver::start().await;
+        // Quiet from an hour ago to two hours ahead, in UTC (whole minutes).
+        let now = Utc::now();
+        let end = now + Duration::hours(2);
+        let quiet =
+            json!({"start": hhmm(now - Duration::hours(1)), "end": hhmm(end), "time_zone": "UTC"});
+        let saved = app
+            .patch("/api/v1/me", &ada, json!({"quiet_hours": quiet}))
+            .await;
+        assert_eq!(saved.status(), StatusCode::OK);
+        webhook_alerts(
+            &app,
+            &ada,
+            &hook,
+            vec![alert_body("lego 42100"), alert_body("switch oled")],
+        )
+        .await;
+
+        // Held: nothing goes out now, however often the sender looks.
+        assert_eq!(statuses(&app).await, [("held".to_owned(), 2)]);
+        assert_eq!(deliver_due_once(&app.state).await.unwrap().sent, 0);
+        assert_eq!(deliver_at(&app, end - Duration::minutes(2)).await, (0, 0));
+        assert!(hook.requests().is_empty());
+
+        // When the window ends: one digest for the channel, carrying both.
+        assert_eq!(deliver_at(&app, end + Duration::minutes(1)).await, (1, 0));
+        let requests = hook.requests();
+        assert_eq!(requests.len(), 1);
+        let body = requests[0].json();
+        assert_eq!(body["type"], "alert.digest");
+        assert!(
+            body["data"]["headline"]
+                .as_str()
+                .unwrap()
+                .ends_with("from 2 alerts"),
+            "{}",
+            body["data"]["headline"]
+        );
+        let total = body["data"]["counts"]["total"].as_u64().unwrap();
+        assert!(total > 0);
+        assert_eq!(
+            statuses(&app).await,
+            [("digested".to_owned(), 2), ("sent".to_owned(), 1)]
+        );
+        // Exactly once: later passes find nothing.
+        assert_eq!(deliver_at(&app, end + Duration::minutes(5)).await, (0, 0));
+        assert_eq!(hook.requests().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn outside_quiet_hours_a_notification_goes_at_once() {
+        let app = app().await;
+        let ada = app.token_for("ada@example.com").await;
+        let hook = Receiver::start().await;
+        let now = Utc::now();
+        let quiet = json!({"start": hhmm(now + Duration::hours(2)), "end": hhmm(now + Duration::hours(3)), "time_zone": "UTC"});
+        app.patch("/api/v1/me", &ada, json!({"quiet_hours": quiet}))
+            .await;
+        webhook_alerts(&app, &ada, &hook, vec![alert_body("lego 42100")]).await;
+        assert_eq!(deliver_due_once(&app.state).await.unwrap().sent, 1);
+        assert_eq!(hook.requests()[0].json()["type"], "alert.listings");
+    }
+
+    #[tokio::test]
+    async fn a_digest_alert_sends_one_message_a_day_at_its_hour() {
+        let app = app().await;
+        let ada = app.token_for("ada@example.com").await;
+        let hook = Receiver::start().await;
+        let now = Utc::now();
+        let hour = (now + Duration::hours(3)).hour();
+        let mut body = alert_body("lego 42100");
+        body["delivery"] = json!("digest");
+        body["digest_hour"] = json!(hour);
+        webhook_alerts(&app, &ada, &hook, vec![body]).await;
+        assert_eq!(statuses(&app).await, [("held".to_owned(), 1)]);
+        assert_eq!(deliver_due_once(&app.state).await.unwrap().sent, 0);
+        // Its hour (UTC: no quiet hours set) comes within three hours.
+        let due = now + Duration::hours(3) + Duration::minutes(1);
+        assert_eq!(deliver_at(&app, due).await, (1, 0));
+        let requests = hook.requests();
+        assert_eq!(requests.len(), 1);
+        assert_eq!(requests[0].json()["type"], "alert.digest");
+        assert_eq!(deliver_at(&app, due + Duration::hours(1)).await, (0, 0));
+    }
+}

@@ -671,8 +671,8 @@ export interface components {
             /** @description ISO 4217 currency of the prices. */
             currency: string;
             /**
-             * @description `immediate` or `digest` (one message a day at `digest_hour`; stored only so far, every
-             *     alert still notifies at once).
+             * @description `immediate` or `digest` (channel notifications: one message a day at `digest_hour`;
+             *     emails still go at once).
              */
             delivery: components["schemas"]["Delivery"];
             /**

@@ -4,6 +4,7 @@
 //! Quiet hours are three nullable columns on `users`, all set or all null: wall-clock `HH:MM`
 //! start and end and the IANA time zone they are in (the instants move with daylight saving, so
 //! they are computed when needed, never stored). SQLite adds one column per `ALTER TABLE`.
+//! `channel_outbox.digest_id` links a held notification to the digest that carried it.
 
 use sea_orm_migration::prelude::*;
 
@@ -49,6 +50,15 @@ impl MigrationTrait for QuietHours {
                         .not_null()
                         .default(8),
                 )
+                .to_owned(),
+        )
+        .await?;
+        // A held channel notification (status `held`, due at `next_attempt_at`: when quiet
+        // hours end or at the digest hour) names the digest row that delivered it.
+        m.alter_table(
+            Table::alter()
+                .table("channel_outbox")
+                .add_column(ColumnDef::new("digest_id").uuid().null())
                 .to_owned(),
         )
         .await?;
