@@ -6,7 +6,7 @@
 //! first; the counts are of the digest's listings plus those the held notifications had already
 //! left out (each carries at most [`LISTINGS_CAP`]).
 //!
-//! Not wired into delivery yet: holding rows and releasing digests is the next step.
+//! Used by `workers::channel_sender::release_digests_once`.
 
 use chrono::{DateTime, Utc};
 

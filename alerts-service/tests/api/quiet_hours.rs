@@ -352,4 +352,45 @@ mod held {
         assert_eq!(requests[0].json()["type"], "alert.digest");
         assert_eq!(deliver_at(&app, due + Duration::hours(1)).await, (0, 0));
     }
+
+    #[tokio::test]
+    async fn a_replica_that_dies_mid_release_neither_loses_nor_doubles_the_digest() {
+        use alerts_service::channels::store::lock_due_held;
+        use alerts_service::workers::channel_sender::release_digests_once;
+        use sea_orm::TransactionTrait;
+
+        let app = app().await;
+        let ada = app.token_for("ada@example.com").await;
+        let hook = Receiver::start().await;
+        let now = Utc::now();
+        let end = now + Duration::hours(2);
+        let quiet =
+            json!({"start": hhmm(now - Duration::hours(1)), "end": hhmm(end), "time_zone": "UTC"});
+        app.patch("/api/v1/me", &ada, json!({"quiet_hours": quiet}))
+            .await;
+        webhook_alerts(&app, &ada, &hook, vec![alert_body("lego 42100")]).await;
+        let later = build_state_with_clock(
+            app.state.settings.clone(),
+            None,
+            Arc::new(SimulatedClock::starting_at(end + Duration::minutes(1))),
+        )
+        .await
+        .unwrap();
+
+        // Replica A has locked the held row and not committed: replica B skips it.
+        let dying = later.db.begin().await.unwrap();
+        let locked = lock_due_held(&dying, end + Duration::minutes(1), 100)
+            .await
+            .unwrap();
+        assert_eq!(locked.len(), 1);
+        assert_eq!(release_digests_once(&later).await.unwrap(), 0);
+        // A dies: its transaction rolls back, and the row is still held, not lost.
+        drop(dying);
+        assert_eq!(statuses(&app).await, [("held".to_owned(), 1)]);
+        // The next pass digests it once; the one after finds nothing.
+        assert_eq!(release_digests_once(&later).await.unwrap(), 1);
+        assert_eq!(release_digests_once(&later).await.unwrap(), 0);
+        assert_eq!(deliver_due_once(&later).await.unwrap().sent, 1);
+        assert_eq!(hook.requests().len(), 1);
+    }
 }
