@@ -5,6 +5,7 @@ import { ErrorState, Loading, Notice } from '@/components/ui/states';
 import { useMe } from '@/features/auth/api/get-me';
 import { useLogout } from '@/features/auth/api/logout';
 import { DeliveryLocationForm } from '@/features/auth/components/delivery-location';
+import { QuietHoursForm } from '@/features/auth/components/quiet-hours';
 import { QuotaUsage } from '@/features/quota/components/quota-usage';
 import { ApiTokens } from '@/features/tokens/components/api-tokens';
 import { errorMessage } from '@/lib/api-client';
@@ -48,6 +49,9 @@ export function Component() {
       </section>
       <section className="card">
         <DeliveryLocationForm me={me.data} />
+      </section>
+      <section className="card">
+        <QuietHoursForm me={me.data} />
       </section>
       <section className="card stack" aria-labelledby="channels-title">
         <h2 id="channels-title">Notification channels</h2>

@@ -38,6 +38,9 @@ export interface AlertFormValues {
   min_seller_feedback_percent: string;
   ending_within_hours: string;
   notify_on: NotifyOn;
+  delivery: 'immediate' | 'digest';
+  /** 0–23, as text from the select. */
+  digest_hour: string;
 }
 
 export type AlertField = keyof AlertFormValues;
@@ -58,6 +61,8 @@ export const ALERT_FIELDS: readonly AlertField[] = [
   'min_seller_feedback_percent',
   'ending_within_hours',
   'notify_on',
+  'delivery',
+  'digest_hour',
 ];
 
 /** Every group but "for parts": broken units are what a buyer least expects. */
@@ -78,6 +83,8 @@ export const EMPTY_ALERT_FORM: AlertFormValues = {
   min_seller_feedback_percent: '',
   ending_within_hours: '',
   notify_on: 'new_listings',
+  delivery: 'immediate',
+  digest_hour: '8',
 };
 
 export function formValuesFromAlert(alert: Alert): AlertFormValues {
@@ -107,6 +114,8 @@ export function formValuesFromAlert(alert: Alert): AlertFormValues {
         ? ''
         : String(alert.ending_within_hours),
     notify_on: alert.notify_on === 'deals_only' ? 'deals_only' : 'new_listings',
+    delivery: alert.delivery === 'digest' ? 'digest' : 'immediate',
+    digest_hour: String(alert.digest_hour ?? 8),
   };
 }
 
@@ -227,6 +236,10 @@ export function validateAlertForm(values: AlertFormValues): { errors: AlertFormE
   if (feedbackError) errors.min_seller_feedback_percent = feedbackError;
   const hoursError = checkEndingHours(values.ending_within_hours, values.buying_options);
   if (hoursError) errors.ending_within_hours = hoursError;
+  const digestHour = Number(values.digest_hour);
+  if (!Number.isInteger(digestHour) || digestHour < 0 || digestHour > 23 || !values.digest_hour.trim()) {
+    errors.digest_hour = 'Choose an hour from 0 to 23.';
+  }
 
   if (Object.keys(errors).length > 0) return { errors };
 
@@ -250,6 +263,8 @@ export function validateAlertForm(values: AlertFormValues): { errors: AlertFormE
         : null,
       ending_within_hours: values.ending_within_hours.trim() ? Number(values.ending_within_hours.trim()) : null,
       notify_on: values.notify_on,
+      delivery: values.delivery,
+      digest_hour: digestHour,
     },
   };
 }

@@ -70,6 +70,32 @@ export const handlers = [
   }),
 
   http.get('*/api/v1/me', () => (db.session ? HttpResponse.json(db.session) : unauthenticated())),
+  // Quiet hours and the location, with the server's checks on quiet hours.
+  http.patch('*/api/v1/me', async ({ request }) => {
+    if (!db.session) return unauthenticated();
+    const body = (await request.json()) as Record<string, unknown>;
+    if ('quiet_hours' in body) {
+      const q = body.quiet_hours as { start: string; end: string; time_zone: string } | null;
+      if (q) {
+        const details = [];
+        if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(q.start)) details.push({ field: 'quiet_hours.start', message: 'must be a time of day as "HH:MM"' });
+        if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(q.end)) details.push({ field: 'quiet_hours.end', message: 'must be a time of day as "HH:MM"' });
+        if (!/^[A-Za-z_]+(\/[A-Za-z_]+)*$/.test(q.time_zone) || q.time_zone.startsWith('Mars'))
+          details.push({ field: 'quiet_hours.time_zone', message: 'must be an IANA time zone name such as "Europe/Berlin"' });
+        if (q.start === q.end) details.push({ field: 'quiet_hours.end', message: 'must differ from start' });
+        if (details.length) return apiError(422, 'validation_failed', 'Some fields are not valid.', details);
+      }
+      db.session = { ...db.session, quiet_hours: q };
+    }
+    if ('country' in body || 'postal_code' in body) {
+      db.session = {
+        ...db.session,
+        country: (body.country as string | null) ?? null,
+        postal_code: (body.postal_code as string | null) ?? null,
+      };
+    }
+    return HttpResponse.json(db.session);
+  }),
   // Like the server: 200 whether signed in or not.
   http.get('*/api/v1/session', () => HttpResponse.json({ user: db.session, dev_outbox: db.outbox !== null })),
 

@@ -130,4 +130,38 @@ describe('the account page', () => {
     expect(db.session).toBeNull();
     expect(screen.queryByRole('link', { name: 'Account' })).not.toBeInTheDocument();
   });
+
+  it('sets quiet hours, names a bad field beside it, and removes them', async () => {
+    const { user } = renderApp('/account');
+    await findHeading('Account');
+    expect(await screen.findByText('Now: none.')).toBeInTheDocument();
+    const form = within(screen.getByRole('form', { name: 'Quiet hours' }));
+
+    await user.clear(form.getByLabelText('Until'));
+    await user.type(form.getByLabelText('Until'), '7');
+    await user.click(form.getByRole('button', { name: 'Save quiet hours' }));
+    expect(form.getByLabelText('Until')).toHaveAccessibleDescription(/Enter a time as HH:MM/);
+    expect(db.session!.quiet_hours ?? null).toBeNull();
+
+    await user.clear(form.getByLabelText('Until'));
+    await user.type(form.getByLabelText('Until'), '07:00');
+    await user.clear(form.getByLabelText('Time zone'));
+    await user.type(form.getByLabelText('Time zone'), 'Mars/Olympus');
+    await user.click(form.getByRole('button', { name: 'Save quiet hours' }));
+    await waitFor(() =>
+      expect(form.getByLabelText('Time zone')).toHaveAccessibleDescription(/Must be an IANA time zone name/),
+    );
+
+    await user.clear(form.getByLabelText('Time zone'));
+    await user.type(form.getByLabelText('Time zone'), 'Europe/Berlin');
+    await user.click(form.getByRole('button', { name: 'Save quiet hours' }));
+    expect(await form.findByText(/Notifications made in these hours now wait/)).toBeInTheDocument();
+    expect(db.session!.quiet_hours).toEqual({ start: '22:00', end: '07:00', time_zone: 'Europe/Berlin' });
+    expect(form.getByText('Now: 22:00–07:00 (Europe/Berlin).')).toBeInTheDocument();
+
+    await user.click(form.getByRole('button', { name: 'Remove quiet hours' }));
+    expect(await form.findByText('Quiet hours removed.')).toBeInTheDocument();
+    expect(db.session!.quiet_hours).toBeNull();
+    expect(form.getByText('Now: none.')).toBeInTheDocument();
+  });
 });

@@ -5,6 +5,22 @@ import { describe, expect, it } from 'vitest';
 import { apiError, buildAlert, db, findHeading, renderApp, server } from '@/testing/test-utils';
 
 describe('creating an alert', () => {
+  it('chooses a daily digest and its hour', async () => {
+    const { user } = renderApp('/alerts/new');
+    await findHeading('New alert');
+    expect(screen.getByLabelText('Send channel notifications')).toHaveValue('immediate');
+    expect(screen.queryByLabelText('Digest at')).not.toBeInTheDocument();
+
+    await user.type(screen.getByLabelText('Search phrase'), 'switch oled');
+    await user.selectOptions(screen.getByLabelText('Send channel notifications'), 'One digest a day');
+    expect(screen.getByLabelText('Digest at')).toHaveValue('8');
+    await user.selectOptions(screen.getByLabelText('Digest at'), '19:00');
+    await user.click(screen.getByRole('button', { name: 'Create alert' }));
+
+    await findHeading('switch oled');
+    expect(db.alerts[0]).toMatchObject({ delivery: 'digest', digest_hour: 19 });
+  });
+
   it('sends the trimmed values with the server’s defaults and opens the new alert', async () => {
     const { user, router } = renderApp('/alerts/new');
     await findHeading('New alert');

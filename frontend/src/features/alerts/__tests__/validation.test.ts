@@ -67,6 +67,8 @@ describe('alert form rules (the server’s, checked before sending)', () => {
       min_seller_feedback_percent: null,
       ending_within_hours: null,
       notify_on: 'new_listings',
+      delivery: 'immediate',
+      digest_hour: 8,
     });
   });
 
@@ -89,5 +91,16 @@ describe('alert form rules (the server’s, checked before sending)', () => {
   it('turns the server’s fragments into sentences', () => {
     expect(serverMessage('must be one of 2, 10, 30, 60, 1440')).toBe('Must be one of 2, 10, 30, 60, 1440.');
     expect(serverMessage('Already done.')).toBe('Already done.');
+  });
+
+  it('sends the delivery choice and checks the digest hour', () => {
+    const base = { ...EMPTY_ALERT_FORM, search_phrase: 'lego 42100' };
+    expect(validateAlertForm({ ...base, delivery: 'digest', digest_hour: '19' }).input).toMatchObject({
+      delivery: 'digest',
+      digest_hour: 19,
+    });
+    for (const bad of ['24', '-1', '7.5', '']) {
+      expect(validateAlertForm({ ...base, digest_hour: bad }).errors.digest_hour).toBe('Choose an hour from 0 to 23.');
+    }
   });
 });

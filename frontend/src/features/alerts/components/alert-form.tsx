@@ -33,6 +33,11 @@ const NOTIFY_OPTIONS = [
   { value: 'new_listings', label: 'New listings, price drops and target hits' },
   { value: 'deals_only', label: 'Deals only' },
 ] as const;
+const DELIVERY_OPTIONS = [
+  { value: 'immediate', label: 'As soon as they are found' },
+  { value: 'digest', label: 'One digest a day' },
+] as const;
+const HOUR_OPTIONS = Array.from({ length: 24 }, (_, h) => ({ value: String(h), label: `${String(h).padStart(2, '0')}:00` }));
 const BUYING_OPTIONS = [
   { value: 'fixed_price', label: 'Buy It Now' },
   { value: 'auction', label: 'Auction' },
@@ -320,6 +325,33 @@ export function AlertForm({ initialValues, submitLabel, onSubmit, isPending, can
             : undefined
         }
       />
+
+      <div className="form-row">
+        <SelectField
+          label="Send channel notifications"
+          name="delivery"
+          value={values.delivery}
+          onChange={set('delivery')}
+          error={errors.delivery}
+          options={DELIVERY_OPTIONS}
+          hint={
+            values.delivery === 'digest'
+              ? 'Webhook, ntfy, Telegram, Discord and Slack get one message a day; emails still go at once.'
+              : 'Held during your quiet hours (Account page), then sent as one digest.'
+          }
+        />
+        {values.delivery === 'digest' && (
+          <SelectField
+            label="Digest at"
+            name="digest_hour"
+            value={values.digest_hour}
+            onChange={set('digest_hour')}
+            error={errors.digest_hour}
+            options={HOUR_OPTIONS}
+            hint="In your quiet-hours time zone (UTC when none is set)."
+          />
+        )}
+      </div>
 
       <div className="form-actions">
         <Button type="submit" variant="primary" isLoading={isPending}>

@@ -10,7 +10,12 @@ export interface DeliveryLocation {
   postal_code: string | null;
 }
 
-export function updateMe(changes: DeliveryLocation): Promise<Me> {
+/** Quiet hours: `HH:MM` wall-clock times in an IANA time zone; `null` removes them. */
+export interface QuietHoursChange {
+  quiet_hours: { start: string; end: string; time_zone: string } | null;
+}
+
+export function updateMe(changes: DeliveryLocation | QuietHoursChange): Promise<Me> {
   return request<Me>('/api/v1/me', { method: 'PATCH', body: changes });
 }
 
