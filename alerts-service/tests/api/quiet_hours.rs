@@ -393,4 +393,29 @@ mod held {
         assert_eq!(deliver_due_once(&later).await.unwrap().sent, 1);
         assert_eq!(hook.requests().len(), 1);
     }
+
+    #[tokio::test]
+    async fn a_digest_hour_inside_quiet_hours_waits_for_them_to_end() {
+        let app = app().await;
+        let ada = app.token_for("ada@example.com").await;
+        let hook = Receiver::start().await;
+        let now = Utc::now();
+        let end = now + Duration::hours(3);
+        let quiet =
+            json!({"start": hhmm(now - Duration::hours(1)), "end": hhmm(end), "time_zone": "UTC"});
+        app.patch("/api/v1/me", &ada, json!({"quiet_hours": quiet}))
+            .await;
+        let mut body = alert_body("lego 42100");
+        body["delivery"] = json!("digest");
+        // The next whole hour after one from now: inside the quiet window.
+        body["digest_hour"] = json!((now + Duration::hours(1)).hour());
+        webhook_alerts(&app, &ada, &hook, vec![body]).await;
+        assert_eq!(
+            deliver_at(&app, now + Duration::hours(2) + Duration::minutes(1)).await,
+            (0, 0)
+        );
+        assert!(hook.requests().is_empty());
+        assert_eq!(deliver_at(&app, end + Duration::minutes(1)).await, (1, 0));
+        assert_eq!(hook.requests()[0].json()["type"], "alert.digest");
+    }
 }
