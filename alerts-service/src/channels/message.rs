@@ -94,7 +94,8 @@ pub struct Counts {
 /// What a channel is told: the body of the outbox row, and `data` of a webhook.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Notification {
-    /// `alert.listings` (a run found something) or `channel.test`.
+    /// `alert.listings` (a run found something), `alert.digest` (held notifications combined:
+    /// `alert` is null when they came from several alerts, `run_id` is null) or `channel.test`.
     #[serde(rename = "type")]
     pub kind: String,
     /// The one-line summary, as an email subject would say it.

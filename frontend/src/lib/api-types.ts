@@ -1217,7 +1217,10 @@ export interface components {
              * @description The run that found them.
              */
             run_id?: string | null;
-            /** @description `alert.listings` (a run found something) or `channel.test`. */
+            /**
+             * @description `alert.listings` (a run found something), `alert.digest` (held notifications combined:
+             *     `alert` is null when they came from several alerts, `run_id` is null) or `channel.test`.
+             */
             type: string;
         };
         /**
