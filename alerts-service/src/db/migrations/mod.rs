@@ -5,6 +5,7 @@ use sea_orm_migration::sea_orm::DbBackend;
 
 mod alert_counts;
 mod channels;
+mod insight_summaries;
 mod precise_alerts;
 mod query_groups;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(precise_alerts::PreciseAlerts),
             Box::new(query_groups::QueryGroups),
             Box::new(channels::Channels),
+            Box::new(insight_summaries::InsightSummaries),
         ]
     }
 }
