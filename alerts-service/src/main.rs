@@ -30,6 +30,9 @@ enum Command {
         /// Do not run due alerts in this process.
         #[arg(long)]
         no_scheduler: bool,
+        /// Do not consume analytics' insight summaries (for channels) in this process.
+        #[arg(long)]
+        no_insight_summaries: bool,
     },
     /// Run one scheduler pass (every due alert), deliver the emails it queued, and exit.
     RunDue,
@@ -134,6 +137,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             no_relay,
             no_email_sender,
             no_scheduler,
+            no_insight_summaries,
         } => {
             let state = build_state(cli.settings, None)
                 .await
@@ -142,6 +146,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 relay: !no_relay,
                 email_sender: !no_email_sender,
                 scheduler: !no_scheduler,
+                insight_summaries: !no_insight_summaries,
             };
             let app = Application::build(state.clone(), roles)
                 .await

@@ -26,6 +26,8 @@ pub struct Roles {
     pub email_sender: bool,
     /// Run due alerts on the scheduler's tick.
     pub scheduler: bool,
+    /// Consume analytics' insight summaries into the channel outbox.
+    pub insight_summaries: bool,
 }
 
 impl Default for Roles {
@@ -34,6 +36,7 @@ impl Default for Roles {
             relay: true,
             email_sender: true,
             scheduler: true,
+            insight_summaries: true,
         }
     }
 }
@@ -203,6 +206,12 @@ impl Application {
             let (state, stop) = (state.clone(), stop_workers.clone());
             spawned.push(tokio::spawn(async move {
                 workers::channel_sender::run(state, stop).await;
+            }));
+        }
+        if roles.insight_summaries {
+            let (state, stop) = (state.clone(), stop_workers.clone());
+            spawned.push(tokio::spawn(async move {
+                workers::insight_summaries::run(state, stop).await;
             }));
         }
         if roles.scheduler {

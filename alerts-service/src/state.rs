@@ -37,6 +37,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// HTTP client for analytics-service's read API (pooled connections).
     pub http: reqwest::Client,
+    /// Stops asking analytics for deal verdicts for a while after it failed to answer.
+    pub verdict_breaker: crate::verdicts::Breaker,
     /// Nudges the event relay when a change wrote to the outbox (it also polls, for changes
     /// made by other replicas).
     pub wake_relay: Arc<Notify>,
@@ -86,6 +88,7 @@ impl AppState {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| AppError::Config(format!("HTTP client: {e}")))?,
+            verdict_breaker: crate::verdicts::Breaker::default(),
             wake_relay: Arc::new(Notify::new()),
             wake_sender: Arc::new(Notify::new()),
             credentials: Credentials::default(),

@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::event_type;
-use crate::payload::{AlertChanged, AlertDeleted, Payload, ProductsObserved};
+use crate::payload::{AlertChanged, AlertDeleted, InsightGenerated, Payload, ProductsObserved};
 
 /// The only CloudEvents spec version this crate speaks.
 pub const SPEC_VERSION: &str = "1.0";
@@ -129,6 +129,7 @@ impl Event {
             Payload::AlertCreated(d) | Payload::AlertUpdated(d) => self.encode_with(d),
             Payload::AlertDeleted(d) => self.encode_with(d),
             Payload::ProductsObserved(d) => self.encode_with(d),
+            Payload::InsightGenerated(d) => self.encode_with(d),
             Payload::Unknown { data, .. } => self.encode_with(data),
         }
     }
@@ -209,6 +210,9 @@ impl Payload {
             }
             event_type::PRODUCTS_OBSERVED => {
                 Payload::ProductsObserved(parse::<ProductsObserved>(event_type, raw)?)
+            }
+            event_type::INSIGHT_GENERATED => {
+                Payload::InsightGenerated(parse::<InsightGenerated>(event_type, raw)?)
             }
             other => {
                 return Ok(Payload::Unknown {

@@ -12,3 +12,5 @@ pub const ALERT_UPDATED: &str = "alert.updated";
 pub const ALERT_DELETED: &str = "alert.deleted";
 /// One alert run saw these listings.
 pub const PRODUCTS_OBSERVED: &str = "products.observed";
+/// analytics-service generated an alert's periodic insight report; `data` is its short summary.
+pub const INSIGHT_GENERATED: &str = "insight.generated";

@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use crate::event::Event;
 use crate::payload::{
-    AlertChanged, AlertDeleted, AlertSnapshot, BuyingOptionsFilter, ConditionFilter, Money,
-    ObservedItem, Payload, ProductsObserved,
+    AlertChanged, AlertDeleted, AlertSnapshot, BuyingOptionsFilter, ConditionFilter, InsightDeal,
+    InsightGenerated, Money, ObservedItem, Payload, ProductsObserved,
 };
 
 /// A plausible alert at `revision`.
@@ -117,5 +117,50 @@ pub fn products_observed(alert_id: Uuid, n: usize) -> Event {
             observed_at: Utc::now(),
             items,
         }),
+    )
+}
+
+/// An `insight.generated` summary: the median fell 4.2 % against the week before and one
+/// listing is the lowest in 30 days.
+pub fn insight_summary(alert_id: Uuid) -> InsightGenerated {
+    let generated = Utc
+        .with_ymd_and_hms(2026, 11, 28, 6, 0, 0)
+        .single()
+        .unwrap_or_default();
+    InsightGenerated {
+        alert_id,
+        report_id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_00aa),
+        period_start: generated,
+        days: 14,
+        generated_at: generated,
+        search_phrase: Some("lego 42100".into()),
+        currency: "USD".into(),
+        enough_data: true,
+        main_segment: Some("used/fixed_price".into()),
+        main_segment_label: Some("Used, fixed price".into()),
+        median_now: Some(Decimal::new(38_900, 2)),
+        median_before: Some(Decimal::new(40_600, 2)),
+        median_change_pct: Some(Decimal::new(-42, 1)),
+        compared_with: Some("the week before".into()),
+        best_deal: Some(InsightDeal {
+            item_id: "v1|110000000042|0".into(),
+            title: "LEGO Technic 42100 Liebherr R 9800 - complete, box".into(),
+            item_url: "https://www.ebay.com/itm/110000000042".into(),
+            price: Decimal::new(33_500, 2),
+            verdict: "Lowest in 30 days".into(),
+        }),
+        deals: 3,
+        new_listings: 12,
+        days_with_data: 14,
+        insights_path: format!("/alerts/{alert_id}"),
+    }
+}
+
+/// `insight.generated` from analytics-service with [`insight_summary`].
+pub fn insight_generated(alert_id: Uuid) -> Event {
+    Event::new(
+        "analytics-service",
+        Some(alert_id.to_string()),
+        Payload::InsightGenerated(insight_summary(alert_id)),
     )
 }

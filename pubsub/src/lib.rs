@@ -2,7 +2,9 @@
 //!
 //! Both services depend on this crate so there is exactly one definition of every event:
 //! `alerts-service` publishes [`Event`]s through a [`Publisher`]; `analytics-service` consumes
-//! them through a [`Subscriber`] driven by [`consumer::run`].
+//! them through a [`Subscriber`] driven by [`consumer::run`]. In the other direction
+//! analytics-service publishes `insight.generated` ([`InsightGenerated`]) on
+//! [`topic::INSIGHTS`], which alerts-service consumes the same way.
 //!
 //! # Layout
 //!
@@ -40,8 +42,8 @@ pub mod transport;
 pub use consumer::{ConsumerOptions, Disposition, Handler, Incoming, PollReport};
 pub use event::{DecodeError, EncodeError, Event};
 pub use payload::{
-    AlertChanged, AlertDeleted, AlertSnapshot, BuyingOptionsFilter, ConditionFilter, Money,
-    ObservedItem, Payload, ProductsObserved,
+    AlertChanged, AlertDeleted, AlertSnapshot, BuyingOptionsFilter, ConditionFilter, InsightDeal,
+    InsightGenerated, Money, ObservedItem, Payload, ProductsObserved,
 };
 pub use transport::{
     ConsumerGroup, DeadLetter, DeliveryTag, Message, PublishError, Publisher, Subscriber,

@@ -36,6 +36,8 @@ pub enum Payload {
     AlertDeleted(AlertDeleted),
     /// `products.observed`
     ProductsObserved(ProductsObserved),
+    /// `insight.generated`
+    InsightGenerated(InsightGenerated),
     /// A type this build does not know (e.g. from a newer producer), kept verbatim.
     Unknown {
         /// The CloudEvents `type` as received.
@@ -53,6 +55,7 @@ impl Payload {
             Payload::AlertUpdated(_) => event_type::ALERT_UPDATED,
             Payload::AlertDeleted(_) => event_type::ALERT_DELETED,
             Payload::ProductsObserved(_) => event_type::PRODUCTS_OBSERVED,
+            Payload::InsightGenerated(_) => event_type::INSIGHT_GENERATED,
             Payload::Unknown { event_type, .. } => event_type,
         }
     }
@@ -64,6 +67,7 @@ impl Payload {
                 Some(topic::ALERT_CONFIG)
             }
             Payload::ProductsObserved(_) => Some(topic::PRODUCT_PRICES),
+            Payload::InsightGenerated(_) => Some(topic::INSIGHTS),
             Payload::Unknown { .. } => None,
         }
     }
@@ -79,6 +83,7 @@ impl Payload {
                 Ok(())
             }
             Payload::ProductsObserved(d) => d.validate(),
+            Payload::InsightGenerated(d) => d.validate(),
             Payload::Unknown { .. } => Ok(()),
         }
     }
@@ -329,6 +334,163 @@ pub struct ObservedItem {
     pub seller_feedback_percent: Option<Decimal>,
 }
 
+/// `data` of `insight.generated`: the short summary of one alert's periodic insight report,
+/// published by analytics-service when it queues the report's email, so alerts-service can send
+/// it to the alert's notification channels (analytics never sees channel URLs or secrets).
+///
+/// Every figure is the alert's main segment's, as in the report's summary. Prices are decimal
+/// strings in `currency`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InsightGenerated {
+    /// The alert.
+    pub alert_id: Uuid,
+    /// The report this summarises (also the insight email's report).
+    pub report_id: Uuid,
+    /// Start of the insight period the report belongs to.
+    pub period_start: DateTime<Utc>,
+    /// Length of the report's window in days.
+    pub days: u32,
+    /// When the report was computed.
+    pub generated_at: DateTime<Utc>,
+    /// The alert's search phrase as analytics knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_phrase: Option<String>,
+    /// ISO 4217 code of every price here.
+    pub currency: String,
+    /// False when the window has too few days with data; the medians are then absent.
+    pub enough_data: bool,
+    /// The segment the figures describe, e.g. `used/fixed_price`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub main_segment: Option<String>,
+    /// The same in plain words, e.g. "Used, fixed price".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub main_segment_label: Option<String>,
+    /// The median now: of the daily medians of the window's second half (the last week of 14
+    /// days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_now: Option<Decimal>,
+    /// What `median_now` is compared with: the median of the window's first half.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_before: Option<Decimal>,
+    /// Change from `median_before` to `median_now` in percent (one decimal; negative =
+    /// cheaper).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median_change_pct: Option<Decimal>,
+    /// The comparison in words, e.g. "the week before".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compared_with: Option<String>,
+    /// The cheapest listing of the latest run with a deal verdict; absent: none this period.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_deal: Option<InsightDeal>,
+    /// Listings with a deal verdict in the latest run.
+    pub deals: u32,
+    /// Listings first seen in the window.
+    pub new_listings: u64,
+    /// Days in the window with observations.
+    pub days_with_data: u32,
+    /// Path of the dashboard page with the alert's price chart and insights, `/alerts/<id>`
+    /// (the insight email's link); alerts-service prefixes its public URL.
+    pub insights_path: String,
+}
+
+/// The best current deal of an insight summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InsightDeal {
+    /// eBay's item id.
+    pub item_id: String,
+    /// Listing title.
+    pub title: String,
+    /// The listing's page on eBay.
+    pub item_url: String,
+    /// Asking price, in the summary's currency.
+    pub price: Decimal,
+    /// The verdict badge, e.g. "Lowest in 30 days" or "18.0 % below typical".
+    pub verdict: String,
+}
+
+impl InsightGenerated {
+    /// The summary of `report` (report `report_id`, of the period starting at `period_start`).
+    ///
+    /// The best deal is the main segment's cheapest listing with a verdict (its deals are
+    /// cheapest first); reports without segments (history from before them) have no verdicts,
+    /// so no best deal, but still count their good deals.
+    pub fn from_report(
+        report_id: Uuid,
+        period_start: DateTime<Utc>,
+        report: &crate::insights::InsightReport,
+    ) -> Self {
+        let main = report
+            .main_segment
+            .as_deref()
+            .and_then(|name| report.segments.iter().find(|s| s.segment == name));
+        let best_deal = main
+            .and_then(|segment| segment.deals.first())
+            .map(|deal| InsightDeal {
+                item_id: deal.item_id.clone(),
+                title: deal.title.clone(),
+                item_url: deal.item_url.clone(),
+                price: deal.price,
+                verdict: deal.deal.badge(),
+            });
+        let deals = main.map_or(report.summary.good_deals.len(), |s| s.deals.len());
+        let summary = &report.summary;
+        let compared_with = summary.first_week_median.map(|_| {
+            let half = report.days / 2;
+            if half == 7 {
+                "the week before".to_owned()
+            } else {
+                format!("the {half} days before")
+            }
+        });
+        Self {
+            alert_id: report.alert_id,
+            report_id,
+            period_start,
+            days: report.days,
+            generated_at: report.generated_at,
+            search_phrase: report.search_phrase.clone(),
+            currency: report.currency.clone(),
+            enough_data: report.enough_data,
+            main_segment: report.main_segment.clone(),
+            main_segment_label: main.map(|s| s.label.clone()),
+            median_now: summary.second_week_median,
+            median_before: summary.first_week_median,
+            median_change_pct: summary.median_change_pct,
+            compared_with,
+            best_deal,
+            deals: u32::try_from(deals).unwrap_or(u32::MAX),
+            new_listings: summary.new_listings,
+            days_with_data: report.days_with_data,
+            insights_path: format!("/alerts/{}", report.alert_id),
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        check_currency("currency", &self.currency)?;
+        for (field, value) in [
+            ("median_now", self.median_now),
+            ("median_before", self.median_before),
+        ] {
+            if let Some(v) = value {
+                check_price(field, v)?;
+            }
+        }
+        if let Some(deal) = &self.best_deal {
+            check_price("best_deal.price", deal.price)?;
+            if deal.item_id.trim().is_empty() {
+                return Err("best_deal.item_id must not be empty".into());
+            }
+        }
+        if !self.insights_path.starts_with('/') || self.insights_path.contains("://") {
+            return Err(format!(
+                "insights_path must be a path starting with '/' (got {:?})",
+                self.insights_path
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// An amount in a currency; the value travels as a decimal string, never a float.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Money {
@@ -371,5 +533,90 @@ fn check_currency(field: &str, code: &str) -> Result<(), String> {
         Err(format!(
             "{field} must be a three-letter ISO 4217 code (got {code:?})"
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // tests fail loudly by design
+
+    use rust_decimal::Decimal;
+    use serde_json::json;
+
+    use super::InsightGenerated;
+    use crate::insights::InsightReport;
+
+    fn report(segments: serde_json::Value, days: u32) -> InsightReport {
+        serde_json::from_value(json!({
+            "alert_id": "0193a000-0000-7000-8000-000000000001",
+            "search_phrase": "lego 42100",
+            "currency": "USD", "days": days,
+            "window_start": "2026-11-15", "window_end": "2026-11-28",
+            "generated_at": "2026-11-28T06:00:00Z",
+            "days_with_data": 9, "enough_data": true, "series": [],
+            "summary": {"first_week_median": "406.00", "second_week_median": "389.00",
+                        "median_change_pct": "-4.2", "new_listings": 12,
+                        "good_deals": [{"item_id": "a", "title": "A", "item_url": "https://e/a",
+                                        "price": "335.00", "date": "2026-11-28"}]},
+            "main_segment": "used/fixed_price",
+            "segments": segments,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_summary_takes_the_main_segments_medians_and_cheapest_verdict() {
+        let segments = json!([
+            {"segment": "used/fixed_price", "label": "Used, fixed price", "comparable": true,
+             "days_with_data": 9, "count": 80, "without_shipping": 0,
+             "deals": [
+                {"item_id": "a", "title": "A", "item_url": "https://e/a", "price": "335.00",
+                 "deal": {"kind": "lowest_in_30_days", "percent_below_typical": "17.5"}},
+                {"item_id": "b", "title": "B", "item_url": "https://e/b", "price": "350.00",
+                 "deal": {"kind": "below_typical", "percent_below_typical": "13.8"}}]},
+            {"segment": "new/fixed_price", "label": "New, fixed price", "comparable": true,
+             "days_with_data": 9, "count": 8, "without_shipping": 0,
+             "deals": [{"item_id": "c", "title": "C", "item_url": "https://e/c", "price": "99.00",
+                        "deal": {"kind": "below_typical", "percent_below_typical": "40.0"}}]}
+        ]);
+        let id = uuid::Uuid::now_v7();
+        let at = chrono::Utc::now();
+
+        let summary = InsightGenerated::from_report(id, at, &report(segments, 14));
+
+        assert_eq!(summary.report_id, id);
+        assert_eq!(summary.period_start, at);
+        assert_eq!(summary.median_now, Some(Decimal::new(38_900, 2)));
+        assert_eq!(summary.median_before, Some(Decimal::new(40_600, 2)));
+        assert_eq!(summary.compared_with.as_deref(), Some("the week before"));
+        assert_eq!(
+            summary.main_segment_label.as_deref(),
+            Some("Used, fixed price")
+        );
+        let best = summary.best_deal.unwrap();
+        assert_eq!(
+            (best.item_id.as_str(), best.verdict.as_str()),
+            ("a", "Lowest in 30 days")
+        );
+        assert_eq!(summary.deals, 2, "the main segment's deals only");
+        assert_eq!(summary.new_listings, 12);
+        assert_eq!(
+            summary.insights_path,
+            "/alerts/0193a000-0000-7000-8000-000000000001"
+        );
+    }
+
+    #[test]
+    fn a_report_without_segments_has_no_best_deal_but_counts_its_good_deals() {
+        let summary = InsightGenerated::from_report(
+            uuid::Uuid::nil(),
+            chrono::Utc::now(),
+            &report(json!([]), 28),
+        );
+
+        assert_eq!(summary.best_deal, None);
+        assert_eq!(summary.deals, 1);
+        assert_eq!(summary.main_segment_label, None);
+        assert_eq!(summary.compared_with.as_deref(), Some("the 14 days before"));
     }
 }

@@ -19,6 +19,7 @@ fn every_event_type_survives_a_round_trip_unchanged() {
         fixtures::alert_updated(id, 7),
         fixtures::alert_deleted(id, 8),
         fixtures::products_observed(id, 50),
+        fixtures::insight_generated(id),
     ] {
         assert_eq!(round_trip(&event), event, "{}", event.event_type());
     }
@@ -260,6 +261,10 @@ fn events_are_routed_to_the_topics_of_the_contract() {
         Some("ebay-alerts.product-prices")
     );
     assert_eq!(
+        fixtures::insight_generated(id).payload.topic(),
+        Some("ebay-alerts.insights")
+    );
+    assert_eq!(
         pubsub::topic::dead_letter("ebay-alerts.product-prices"),
         "ebay-alerts.product-prices.dead"
     );
@@ -282,4 +287,58 @@ fn transport_kind_is_parsed_from_the_environment_value() {
             .unwrap_err()
             .contains("streams")
     );
+}
+
+#[test]
+fn an_insight_generated_event_written_by_hand_decodes_with_its_summary() {
+    let json = br#"{"specversion":"1.0","id":"0193-x","source":"analytics-service","type":"insight.generated",
+      "subject":"0193a000-0000-7000-8000-000000000001","datacontenttype":"application/json",
+      "data":{"alert_id":"0193a000-0000-7000-8000-000000000001","report_id":"0193a000-0000-7000-8000-0000000000aa",
+        "period_start":"2026-11-28T06:00:00Z","days":14,"generated_at":"2026-11-28T06:00:00Z",
+        "currency":"EUR","enough_data":true,"median_now":"389.00","median_before":"406.00",
+        "median_change_pct":"-4.2","compared_with":"the week before",
+        "best_deal":{"item_id":"v1|1|0","title":"Excavator","item_url":"https://www.ebay.de/itm/1","price":"335.00","verdict":"Lowest in 30 days"},
+        "deals":3,"new_listings":12,"days_with_data":14,"insights_path":"/alerts/0193a000-0000-7000-8000-000000000001",
+        "a_field_from_a_newer_producer":1}}"#;
+
+    let event = Event::decode(json).expect("decodes");
+
+    let Payload::InsightGenerated(summary) = &event.payload else {
+        panic!("expected InsightGenerated, got {:?}", event.payload);
+    };
+    assert_eq!(summary.currency, "EUR");
+    assert_eq!(summary.median_now, Some(dec!(389.00)));
+    assert_eq!(summary.median_change_pct, Some(dec!(-4.2)));
+    assert_eq!(
+        summary.best_deal.as_ref().unwrap().verdict,
+        "Lowest in 30 days"
+    );
+    assert_eq!(summary.main_segment, None, "optional fields may be absent");
+    assert_eq!(event.payload.topic(), Some("ebay-alerts.insights"));
+}
+
+#[test]
+fn an_insight_summary_with_an_impossible_value_is_invalid_and_names_the_field() {
+    type Spoil = fn(&mut pubsub::InsightGenerated);
+    let cases: [(&str, Spoil); 4] = [
+        ("currency", |s| s.currency = "usd".into()),
+        ("median_now", |s| s.median_now = Some(dec!(-1))),
+        ("best_deal.price", |s| {
+            s.best_deal.as_mut().unwrap().price = dec!(2000000000)
+        }),
+        ("insights_path", |s| {
+            s.insights_path = "https://evil.example/".into()
+        }),
+    ];
+    for (field, spoil) in cases {
+        let mut event = fixtures::insight_generated(Uuid::now_v7());
+        if let Payload::InsightGenerated(s) = &mut event.payload {
+            spoil(s);
+        }
+        let error = Event::decode(&event.encode().unwrap()).unwrap_err();
+        assert!(
+            error.to_string().contains(field),
+            "{field}: the error says which field: {error}"
+        );
+    }
 }

@@ -104,6 +104,7 @@ pub fn combine(held: &[Notification], now: DateTime<Utc>) -> Option<Notification
         counts,
         run_id: None,
         created_at: now,
+        insight: None,
     })
 }
 

@@ -91,11 +91,68 @@ pub struct Counts {
     pub total: usize,
 }
 
+/// The figures of an insight summary (`alert.insight`), from analytics' `insight.generated`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct InsightRef {
+    /// Start of the insight period.
+    pub period_start: DateTime<Utc>,
+    /// Length of the report's window in days.
+    pub days: u32,
+    /// The segment the figures describe, in words ("Used, fixed price").
+    pub segment: Option<String>,
+    /// ISO 4217 code of the prices.
+    pub currency: String,
+    /// False when there were too few days with prices to say anything.
+    pub enough_data: bool,
+    /// The median now (decimal string).
+    pub median_now: Option<String>,
+    /// What it is compared with: the median before (decimal string).
+    pub median_before: Option<String>,
+    /// The change in percent (decimal string, negative = cheaper).
+    pub median_change_pct: Option<String>,
+    /// The comparison in words ("the week before").
+    pub compared_with: Option<String>,
+    /// The trend as one sentence ("Median $389.00, down 4.2 % from $406.00 the week before").
+    pub median_line: String,
+    /// Listings with a deal verdict in the latest run.
+    pub deals: u32,
+    /// Listings first seen in the window.
+    pub new_listings: u64,
+    /// The alert's chart and insights in the dashboard.
+    pub chart_url: String,
+}
+
+impl InsightRef {
+    /// The summary's lines before its best deal: the trend and the counts.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![self.median_line.clone()];
+        if let Some(segment) = &self.segment {
+            lines[0] = format!("{} ({segment})", self.median_line);
+        }
+        lines.push(format!(
+            "{} with a deal verdict, {} new in {} days",
+            plural(self.deals as usize, "listing"),
+            self.new_listings,
+            self.days
+        ));
+        lines
+    }
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// What a channel is told: the body of the outbox row, and `data` of a webhook.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Notification {
     /// `alert.listings` (a run found something), `alert.digest` (held notifications combined:
-    /// `alert` is null when they came from several alerts, `run_id` is null) or `channel.test`.
+    /// `alert` is null when they came from several alerts, `run_id` is null), `alert.insight`
+    /// (an insight summary) or `channel.test`.
     #[serde(rename = "type")]
     pub kind: String,
     /// The one-line summary, as an email subject would say it.
@@ -110,6 +167,10 @@ pub struct Notification {
     pub run_id: Option<Uuid>,
     /// When the run happened.
     pub created_at: DateTime<Utc>,
+    /// The insight summary's figures (`alert.insight` only; its best deal is the one listing,
+    /// with reason `best_deal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insight: Option<InsightRef>,
 }
 
 impl Notification {
@@ -127,6 +188,7 @@ impl Notification {
             counts: Counts::default(),
             run_id: None,
             created_at: Utc::now(),
+            insight: None,
         }
     }
 
@@ -173,6 +235,7 @@ impl Notification {
             },
             run_id: Some(Uuid::nil()),
             created_at: Utc::now(),
+            insight: None,
         }
     }
 
@@ -184,13 +247,22 @@ impl Notification {
             .or_else(|| self.listings.first().map(|l| l.url.as_str()))
     }
 
-    /// The default text body: one line per listing.
+    /// The insight summary's lines (empty for other kinds), shown before the listings.
+    pub fn insight_lines(&self) -> Vec<String> {
+        self.insight
+            .as_ref()
+            .map(InsightRef::lines)
+            .unwrap_or_default()
+    }
+
+    /// The default text body: an insight summary's trend and counts, then one line per listing.
     pub fn default_body(&self) -> String {
-        let mut lines: Vec<String> = self
-            .listings
-            .iter()
-            .map(|l| format!("{} — {} {}", label(&l.reason), l.title, l.price_and_deal()))
-            .collect();
+        let mut lines = self.insight_lines();
+        lines.extend(
+            self.listings
+                .iter()
+                .map(|l| format!("{} — {} {}", label(&l.reason), l.title, l.price_and_deal())),
+        );
         if self.counts.total > self.listings.len() {
             lines.push(format!(
                 "… and {} more",
@@ -210,6 +282,7 @@ pub fn label(reason: &str) -> &'static str {
         "target" => "Target price",
         "price_drop" => "Price drop",
         "ending_soon" => "Ending soon",
+        "best_deal" => "Best deal",
         _ => "New",
     }
 }
@@ -255,6 +328,7 @@ pub fn telegram_body(chat_id: &str, n: &Notification, r: &Rendered) -> Value {
     if r.custom_body {
         lines.extend(r.body.lines().map(escape_html));
     } else {
+        lines.extend(n.insight_lines().iter().map(|l| escape_html(l)));
         for l in &n.listings {
             lines.push(format!(
                 "{}: <a href=\"{}\">{}</a> — {}",
@@ -383,6 +457,12 @@ pub fn discord_body(n: &Notification, r: &Rendered) -> Value {
     if n.counts.total > shown && !r.custom_body {
         content.push_str(&format!(" (showing {shown} of {})", n.counts.total));
     }
+    if !r.custom_body {
+        for line in n.insight_lines() {
+            content.push('\n');
+            content.push_str(&line);
+        }
+    }
     json!({
         "content": clip(&content, lim::CONTENT),
         "embeds": embeds,
@@ -427,8 +507,12 @@ pub fn slack_body(n: &Notification, r: &Rendered) -> Value {
     if r.custom_body {
         blocks.push(section(escape_slack(&r.body)));
     } else {
+        let insight = n.insight_lines();
+        if !insight.is_empty() {
+            blocks.push(section(escape_slack(&insight.join("\n"))));
+        }
         // Two blocks stay free: the "more" line and the link.
-        for l in n.listings.iter().take(lim::BLOCKS - 3) {
+        for l in n.listings.iter().take(lim::BLOCKS - 4) {
             blocks.push(section(format!(
                 "*{}* <{}|{}>\n{}",
                 label(&l.reason),
@@ -437,7 +521,7 @@ pub fn slack_body(n: &Notification, r: &Rendered) -> Value {
                 escape_slack(&l.price_and_deal())
             )));
         }
-        let shown = blocks.len() - 1;
+        let shown = n.listings.len().min(lim::BLOCKS - 4);
         if n.counts.total > shown {
             blocks.push(json!({"type": "context", "elements": [
                 {"type": "mrkdwn", "text": format!("… and {} more", n.counts.total - shown)}
@@ -586,5 +670,87 @@ mod tests {
         assert_eq!(get("Priority"), Some("4"));
         assert_eq!(get("Tags"), Some("moneybag,shopping_cart"));
         assert!(get("Click").unwrap().starts_with("https://"));
+    }
+
+    fn insight() -> Notification {
+        let summary = pubsub::fixtures::insight_summary(uuid::Uuid::nil());
+        crate::channels::notify::insight_notification(
+            |p| format!("https://alerts.example{p}"),
+            "lego 42100",
+            &summary,
+            Utc::now(),
+        )
+    }
+
+    #[test]
+    fn every_service_shows_an_insights_trend_before_its_best_deal() {
+        let n = insight();
+        let r = rendered(&n);
+        let trend = "Median $389.00, down 4.2 % from $406.00 the week before";
+
+        let telegram = telegram_body("1", &n, &r)["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let discord = discord_body(&n, &r);
+        let slack = slack_body(&n, &r);
+
+        assert!(
+            telegram.find(trend).unwrap() < telegram.find("Best deal").unwrap(),
+            "{telegram}"
+        );
+        assert!(
+            discord["content"].as_str().unwrap().contains(trend),
+            "{discord}"
+        );
+        assert_eq!(
+            discord["embeds"].as_array().unwrap().len(),
+            1,
+            "the best deal"
+        );
+        assert!(
+            discord["embeds"][0]["description"]
+                .as_str()
+                .unwrap()
+                .contains("Lowest in 30 days")
+        );
+        let blocks = slack["blocks"].as_array().unwrap();
+        assert!(
+            blocks[1]["text"]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with(trend),
+            "{slack}"
+        );
+        assert!(
+            blocks[2]["text"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("Best deal"),
+            "{slack}"
+        );
+        assert!(r.body.starts_with(trend), "ntfy's body is the default text");
+    }
+
+    #[test]
+    fn templates_see_an_insights_figures() {
+        let n = insight();
+        let out = crate::channels::templates::render(
+            "{{ insight.median_now }} {{ insight.compared_with }} {{ listings[0].deal }} {{ insight.chart_url }}",
+            &n,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "389.00 the week before Lowest in 30 days https://alerts.example/alerts/00000000-0000-0000-0000-000000000000"
+        );
+    }
+
+    #[test]
+    fn a_listings_notification_has_no_insight_lines() {
+        let n = Notification::sample();
+        assert!(n.insight_lines().is_empty());
+        let json = serde_json::to_value(&n).unwrap();
+        assert!(json.get("insight").is_none(), "absent, not null: {json}");
     }
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::message::{AlertRef, Counts, ListingRef, Notification};
+use super::message::{AlertRef, Counts, InsightRef, ListingRef, Notification};
 use super::store::{self, Queued, Route};
 use crate::db::entities::{alert, user};
 use crate::domain::quiet_hours::next_digest_at;
@@ -111,8 +111,124 @@ pub fn notification(
         counts,
         run_id: Some(run.run_id),
         created_at: now,
+        insight: None,
     }
 }
+
+/// The `alert.insight` notification of analytics' `insight.generated` summary; `public_link`
+/// makes the chart link absolute, `phrase` is the alert's current search phrase. Its best deal
+/// is its one listing (reason `best_deal`); its trend and counts are in `insight`.
+pub fn insight_notification(
+    public_link: impl Fn(&str) -> String,
+    phrase: &str,
+    s: &pubsub::InsightGenerated,
+    now: DateTime<Utc>,
+) -> Notification {
+    let money = |v: rust_decimal::Decimal| format_money(v, &s.currency);
+    let median_line = match (
+        s.enough_data,
+        s.median_now,
+        s.median_before,
+        s.median_change_pct,
+    ) {
+        (false, ..) | (true, None, ..) => format!(
+            "Not enough data yet: prices were seen on {} of the last {} days",
+            s.days_with_data, s.days
+        ),
+        (true, Some(now), Some(before), Some(pct)) => {
+            let compared = s.compared_with.as_deref().unwrap_or("before");
+            if pct.is_zero() {
+                format!("Median {}, unchanged from {compared}", money(now))
+            } else {
+                let direction = if pct.is_sign_negative() { "down" } else { "up" };
+                format!(
+                    "Median {}, {direction} {} % from {} {compared}",
+                    money(now),
+                    pct.abs(),
+                    money(before)
+                )
+            }
+        }
+        (true, Some(now), ..) => format!("Median {}", money(now)),
+    };
+    let headline = match (s.enough_data, s.median_change_pct) {
+        (true, Some(pct)) if !pct.is_zero() => format!(
+            "Price insights: median {} {} % — {}",
+            if pct.is_sign_negative() { "down" } else { "up" },
+            pct.abs(),
+            shorten(phrase, 60)
+        ),
+        (true, _) => format!("Price insights — {}", shorten(phrase, 60)),
+        (false, _) => format!(
+            "Price insights: not enough data yet — {}",
+            shorten(phrase, 60)
+        ),
+    };
+    let chart_url = public_link(&s.insights_path);
+    let listings: Vec<ListingRef> = s
+        .best_deal
+        .iter()
+        .map(|d| ListingRef {
+            reason: "best_deal".into(),
+            title: d.title.clone(),
+            url: d.item_url.clone(),
+            image_url: None,
+            price: d.price.to_string(),
+            shipping_cost: None,
+            total_price: None,
+            currency: s.currency.clone(),
+            price_line: money(d.price),
+            previous_price: None,
+            condition: s.main_segment_label.clone(),
+            buying_option: if s
+                .main_segment
+                .as_deref()
+                .is_some_and(|m| m.ends_with("/auction"))
+            {
+                "auction"
+            } else {
+                "fixed_price"
+            }
+            .into(),
+            ends_at: None,
+            deal: Some(d.verdict.clone()),
+        })
+        .collect();
+    Notification {
+        kind: INSIGHT_KIND.into(),
+        headline,
+        alert: Some(AlertRef {
+            id: s.alert_id,
+            search_phrase: phrase.to_owned(),
+            url: chart_url.clone(),
+        }),
+        counts: Counts {
+            total: listings.len(),
+            ..Counts::default()
+        },
+        listings,
+        run_id: Some(s.report_id),
+        created_at: now,
+        insight: Some(InsightRef {
+            period_start: s.period_start,
+            days: s.days,
+            segment: s.main_segment_label.clone(),
+            currency: s.currency.clone(),
+            enough_data: s.enough_data,
+            median_now: s.median_now.map(|v| v.to_string()),
+            median_before: s.median_before.map(|v| v.to_string()),
+            median_change_pct: s.median_change_pct.map(|v| v.to_string()),
+            compared_with: s.compared_with.clone(),
+            median_line,
+            deals: s.deals,
+            new_listings: s.new_listings,
+            chart_url,
+        }),
+    }
+}
+
+/// The notification kind of an insight summary.
+pub const INSIGHT_KIND: &str = "alert.insight";
 
 /// Writes one outbox row per (run, channel) for every alert with notices and channels;
 /// returns how many.
@@ -172,5 +288,97 @@ pub fn held_until(
             let at = next_digest_at(now, hour, zone);
             Some(quiet.and_then(|q| q.quiet_until(at)).unwrap_or(at))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use rust_decimal::Decimal;
+    use uuid::Uuid;
+
+    use super::insight_notification;
+
+    fn link(path: &str) -> String {
+        format!("https://alerts.example{path}")
+    }
+
+    #[test]
+    fn an_insight_summary_reads_as_a_trend_a_best_deal_and_a_chart_link() {
+        let cases: [(Option<Decimal>, bool, &str, &str); 4] = [
+            (
+                Some(Decimal::new(-42, 1)),
+                true,
+                "Median $389.00, down 4.2 % from $406.00 the week before",
+                "Price insights: median down 4.2 % — lego 42100",
+            ),
+            (
+                Some(Decimal::new(31, 1)),
+                true,
+                "Median $389.00, up 3.1 % from $406.00 the week before",
+                "Price insights: median up 3.1 % — lego 42100",
+            ),
+            (
+                Some(Decimal::ZERO),
+                true,
+                "Median $389.00, unchanged from the week before",
+                "Price insights — lego 42100",
+            ),
+            (
+                None,
+                false,
+                "Not enough data yet: prices were seen on 14 of the last 14 days",
+                "Price insights: not enough data yet — lego 42100",
+            ),
+        ];
+        for (pct, enough, line, headline) in cases {
+            let mut s = pubsub::fixtures::insight_summary(Uuid::nil());
+            s.median_change_pct = pct;
+            s.enough_data = enough;
+
+            let n = insight_notification(link, "lego 42100", &s, Utc::now());
+
+            let insight = n.insight.as_ref().unwrap();
+            assert_eq!(insight.median_line, line);
+            assert_eq!(n.headline, headline);
+            assert_eq!(n.kind, "alert.insight");
+            assert_eq!(
+                insight.chart_url,
+                "https://alerts.example/alerts/00000000-0000-0000-0000-000000000000"
+            );
+            assert_eq!(
+                n.run_id,
+                Some(s.report_id),
+                "one row per report and channel"
+            );
+        }
+    }
+
+    #[test]
+    fn the_default_text_of_an_insight_has_the_trend_counts_best_deal_and_link() {
+        let s = pubsub::fixtures::insight_summary(Uuid::nil());
+
+        let body = insight_notification(link, "lego 42100", &s, Utc::now()).default_body();
+
+        assert_eq!(
+            body,
+            "Median $389.00, down 4.2 % from $406.00 the week before (Used, fixed price)\n\
+             3 listings with a deal verdict, 12 new in 14 days\n\
+             Best deal — LEGO Technic 42100 Liebherr R 9800 - complete, box $335.00 · Lowest in 30 days\n\
+             https://alerts.example/alerts/00000000-0000-0000-0000-000000000000"
+        );
+    }
+
+    #[test]
+    fn an_insight_without_a_deal_has_no_listing() {
+        let mut s = pubsub::fixtures::insight_summary(Uuid::nil());
+        s.best_deal = None;
+        s.deals = 0;
+
+        let n = insight_notification(link, "lego 42100", &s, Utc::now());
+
+        assert!(n.listings.is_empty());
+        assert_eq!(n.counts.total, 0);
+        assert!(n.default_body().contains("0 listings with a deal verdict"));
     }
 }

@@ -10,7 +10,11 @@
 //!   verdict's badge, e.g. "Lowest in 30 days", or null).
 //! * `counts.new`, `counts.price_drops`, `counts.at_target`, `counts.ending_soon`,
 //!   `counts.total`.
-//! * `type` — `alert.listings` or `channel.test`.
+//! * `type` — `alert.listings`, `alert.insight` or `channel.test`.
+//! * `insight` (only for `alert.insight`, absent otherwise) — `median_line`, `median_now`,
+//!   `median_before`, `median_change_pct`, `compared_with`, `segment`, `currency`,
+//!   `enough_data`, `deals`, `new_listings`, `days`, `period_start`, `chart_url`; its best deal
+//!   is `listings[0]` with reason `best_deal` (see `docs/channels.md`).
 //!
 //! A template is checked when saved by rendering it on [`Notification::sample`]: one that does
 //! not parse or render is a 422 naming the line. Rendering is bounded so a template cannot hurt

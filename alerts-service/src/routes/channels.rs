@@ -523,7 +523,10 @@ async fn test(
     operation_id = "preview_channel_templates",
     tag = "channels",
     request_body(content = Object, description = "`{title_template?, body_template?}`"),
-    responses((status = 200, body = Preview), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses(
+        (status = 200, body = Preview), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)
+    ),
     security(("session" = []), ("bearer" = []))
 )]
 #[post("/api/v1/channels/preview")]

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use alerts_service::workers::channel_sender::deliver_due_once;
+use alerts_service::workers::insight_summaries;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use reqwest::StatusCode;
@@ -808,4 +809,146 @@ async fn on_sqlite_a_run_notifies_its_channel_once_and_a_retry_keeps_the_webhook
         requests[1].header("webhook-id")
     );
     verify_signature(channel["secret"].as_str().unwrap(), &requests[1]);
+}
+
+/// An `insight.generated` event for `alert` as analytics-service publishes it.
+fn insight_event(alert: &Value) -> pubsub::Event {
+    let alert_id: uuid::Uuid = alert["id"].as_str().unwrap().parse().unwrap();
+    pubsub::fixtures::insight_generated(alert_id)
+}
+
+async fn consume_insights(app: &TestApp) -> pubsub::PollReport {
+    let mut subscriber = insight_summaries::subscriber(&app.state).await.unwrap();
+    let options = pubsub::ConsumerOptions {
+        wait: Duration::from_millis(200),
+        ..pubsub::ConsumerOptions::default()
+    };
+    insight_summaries::consume_once(&app.state, subscriber.as_mut(), &options)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_insight_summary_reaches_each_channel_of_its_alert_once_even_when_redelivered() {
+    let (app, services) = app_with_services().await;
+    let auth = app.token_for("insights@example.com").await;
+    let hook = Receiver::start().await;
+    let webhook = add_channel(
+        &app,
+        &auth,
+        json!({"url": format!("json://{}/in", hook.host_port())}),
+    )
+    .await;
+    let telegram = add_channel(&app, &auth, json!({"url": "tgram://123456:ABCdef/-1001"})).await;
+    let mut body = alert_body("lego 42100");
+    body["channels"] = json!(["email", webhook["id"], telegram["id"]]);
+    let alert = app.create_alert(&auth, body).await;
+    let event = insight_event(&alert);
+    let publisher = app.state.transport.publisher();
+
+    publisher.publish(&event).await.unwrap();
+    let first = consume_insights(&app).await;
+    // The same event again (a relay that crashed before marking it published).
+    publisher.publish(&event).await.unwrap();
+    let again = consume_insights(&app).await;
+    let outcome = deliver_due_once(&app.state).await.unwrap();
+
+    assert_eq!((first.received, first.done), (1, 1));
+    assert_eq!(
+        (again.received, again.done),
+        (1, 1),
+        "acknowledged, not retried"
+    );
+    assert_eq!(
+        (outcome.sent, outcome.failed),
+        (2, 0),
+        "webhook and Telegram; no email row"
+    );
+    let received = hook.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(received.len(), 1, "one summary, not two");
+    let json = received[0].json();
+    assert_eq!(json["type"], "alert.insight");
+    let data = &json["data"];
+    assert_eq!(data["insight"]["median_now"], "389.00");
+    assert_eq!(
+        data["insight"]["median_line"],
+        "Median $389.00, down 4.2 % from $406.00 the week before"
+    );
+    assert_eq!(data["insight"]["compared_with"], "the week before");
+    assert_eq!(data["listings"][0]["reason"], "best_deal");
+    assert_eq!(data["listings"][0]["deal"], "Lowest in 30 days");
+    let chart = format!("/alerts/{}", alert["id"].as_str().unwrap());
+    assert!(
+        data["insight"]["chart_url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&chart),
+        "{data}"
+    );
+    assert_eq!(data["alert"]["search_phrase"], "lego 42100");
+    let tg = services.telegram.wait_for(1, Duration::from_secs(5)).await;
+    let text = tg[0].json()["text"].as_str().unwrap().to_owned();
+    assert!(text.contains("Median $389.00, down 4.2 %"), "{text}");
+    assert!(text.contains("Best deal"), "{text}");
+    // A later pass finds nothing more to send.
+    assert_eq!(deliver_due_once(&app.state).await.unwrap().sent, 0);
+    assert_eq!(hook.requests().len(), 1);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT CAST(COUNT(*) AS TEXT) AS s FROM channel_outbox WHERE kind = 'alert.insight'"
+        )
+        .await,
+        "2",
+        "one row per channel; the insight email is analytics' to send"
+    );
+}
+
+#[tokio::test]
+async fn insight_summaries_that_cannot_be_read_are_dead_lettered_and_an_alert_without_channels_gets_none()
+ {
+    let (app, _services) = app_with_services().await;
+    let auth = app.token_for("insights-bad@example.com").await;
+    let alert = app.create_alert(&auth, alert_body("lego 42100")).await;
+    app.state
+        .transport
+        .publisher()
+        .publish_encoded(
+            pubsub::topic::INSIGHTS,
+            &[
+                b"{not json".to_vec(),
+                insight_event(&alert).encode().unwrap(),
+            ],
+        )
+        .await
+        .unwrap();
+
+    let report = consume_insights(&app).await;
+
+    assert_eq!(
+        (report.received, report.done, report.dead_lettered),
+        (2, 1, 1)
+    );
+    let dead = app
+        .state
+        .transport
+        .dead_letters(pubsub::topic::INSIGHTS, 10)
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    assert!(
+        dead[0].reason.contains("not a CloudEvents JSON envelope"),
+        "{}",
+        dead[0].reason
+    );
+    let outcome = deliver_due_once(&app.state).await.unwrap();
+    assert_eq!(outcome.sent, 0, "email only: no channel rows");
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT CAST(COUNT(*) AS TEXT) AS s FROM consumed_events"
+        )
+        .await,
+        "1"
+    );
 }

@@ -156,6 +156,7 @@ async fn start(
         relay: false,
         email_sender: false,
         scheduler: false,
+        insight_summaries: false,
     };
     let app = Application::build(state.clone(), roles)
         .await

@@ -149,6 +149,7 @@ async fn run_now_is_limited_per_alert_across_replicas_with_retry_after() {
         relay: false,
         email_sender: false,
         scheduler: false,
+        insight_summaries: false,
     };
     let server = Application::build(replica, roles).await.unwrap();
     let replica_address = format!("http://127.0.0.1:{}", server.port());

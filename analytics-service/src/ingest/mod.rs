@@ -207,6 +207,16 @@ impl Ingestor {
                         Work::Observation(observed)
                     }
                 }
+                Payload::InsightGenerated(_) => {
+                    // analytics' own output: it never subscribes to the insights topic, so one
+                    // here was published on the wrong topic.
+                    dispositions[index] = Disposition::Reject(
+                        "insight.generated is analytics-service's own event; it is consumed by \
+                         alerts-service on ebay-alerts.insights"
+                            .into(),
+                    );
+                    continue;
+                }
                 Payload::Unknown { event_type, .. } => {
                     dispositions[index] = Disposition::Reject(format!(
                         "unknown event type {event_type:?}: analytics-service handles \

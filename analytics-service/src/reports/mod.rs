@@ -6,6 +6,7 @@
 //! the latest run's listings and their first price in the window touch the fact table, through
 //! index lookups of a few dozen listings.
 
+pub mod outbox;
 pub mod queue;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -33,20 +33,25 @@ pub struct NewReport<'a> {
     pub message_id: String,
 }
 
-/// Queues a report; false when the alert already has one for this period (another replica
-/// planned it first).
-pub async fn insert(db: &Db, new: NewReport<'_>) -> Result<bool, DbErr> {
+/// Queues a report on `conn` (the caller's transaction, so the report's `insight.generated`
+/// event is written with it); its id, or `None` when the alert already has one for this period
+/// (another replica planned it first).
+pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    dialect: Dialect,
+    new: NewReport<'_>,
+) -> Result<Option<Uuid>, DbErr> {
     let json = serde_json::to_string(new.report).map_err(|e| DbErr::Json(e.to_string()))?;
-    let inserted = db
-        .conn
-        .execute_raw(db.dialect.statement(
+    let report_id = Uuid::now_v7();
+    let inserted = conn
+        .execute_raw(dialect.statement(
             "INSERT INTO insight_report (report_id, alert_id, period_start, generated_at, days, \
              enough_data, report, recipient, search_phrase, unsubscribe_url, status, message_id, \
              attempts, next_attempt_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $4) \
              ON CONFLICT (alert_id, period_start) DO NOTHING",
             vec![
-                Value::from(Uuid::now_v7()),
+                Value::from(report_id),
                 Value::from(new.alert_id),
                 Value::from(new.period_start),
                 Value::from(new.generated_at),
@@ -61,7 +66,7 @@ pub async fn insert(db: &Db, new: NewReport<'_>) -> Result<bool, DbErr> {
             ],
         ))
         .await?;
-    Ok(inserted.rows_affected() == 1)
+    Ok((inserted.rows_affected() == 1).then_some(report_id))
 }
 
 /// Per alert: the latest period with a report and when that report was made.

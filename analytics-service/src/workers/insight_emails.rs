@@ -24,16 +24,20 @@ use chrono::{DateTime, TimeZone, Utc};
 use futures::StreamExt;
 use mailer::{NextStep, RetryPolicy};
 use pubsub::insights::InsightReport;
-use sea_orm::DbErr;
+use pubsub::{Event, InsightGenerated, Payload};
+use sea_orm::{DbErr, TransactionTrait};
 use uuid::Uuid;
 
 use crate::db::entities::{dim_alert, insight_report::status};
 use crate::error::AppError;
 use crate::insights::email::EmailDetails;
+use crate::reports::outbox;
 use crate::reports::queue::{self, Leased, NewReport};
 use crate::reports::{self, AlertState};
 use crate::state::AppState;
 
+/// The CloudEvents `source` of the events analytics-service publishes.
+pub const ANALYTICS_SOURCE: &str = "analytics-service";
 /// How long a worker holds a report it is sending.
 const LEASE: chrono::Duration = chrono::Duration::minutes(5);
 /// Reports leased per round.
@@ -54,6 +58,20 @@ pub struct InsightOutcome {
     pub failed: usize,
     /// Reports not sent because the alert was paused or deleted meanwhile.
     pub cancelled: usize,
+    /// `insight.generated` events relayed from the outbox to the transport.
+    pub events_published: usize,
+}
+
+/// Relays the outbox's `insight.generated` events; a broker that is down costs nothing but
+/// time: the events stay in the outbox and the next pass publishes them (emails go on).
+pub async fn relay_events(ctx: &AppState, now: DateTime<Utc>) -> usize {
+    match outbox::relay(&ctx.db, ctx.transport.publisher().as_ref(), now).await {
+        Ok(published) => published,
+        Err(error) => {
+            tracing::warn!(%error, "insight events stay in the outbox until the next pass");
+            0
+        }
+    }
 }
 
 /// The scheduled pass: plan reports for due alerts, then deliver every due queued report.
@@ -67,8 +85,10 @@ pub async fn send_due_insights_at(
     now: DateTime<Utc>,
 ) -> Result<InsightOutcome, AppError> {
     let created = plan_due_reports(ctx, now).await?;
+    let events_published = relay_events(ctx, now).await;
     let mut outcome = deliver_queued(ctx, now, None).await?;
     outcome.reports_created = created;
+    outcome.events_published = events_published;
     Ok(outcome)
 }
 
@@ -98,9 +118,11 @@ pub async fn send_insights_for_alert(
     if create_report(ctx, &alert, now, now).await? {
         outcome.reports_created = 1;
     }
+    let events_published = relay_events(ctx, now).await;
     let delivered = deliver_queued(ctx, now, Some(alert_id)).await?;
     Ok(InsightOutcome {
         reports_created: outcome.reports_created,
+        events_published,
         ..delivered
     })
 }
@@ -173,8 +195,12 @@ async fn create_report(
         return Ok(false);
     };
     let report = reports::report_of(&ctx.db, alert, ctx.settings.insights.days, now).await?;
+    // The queue row and its `insight.generated` event in one transaction: neither exists
+    // without the other, whatever crashes when.
+    let tx = ctx.db.conn.begin().await?;
     let created = queue::insert(
-        &ctx.db,
+        &tx,
+        ctx.db.dialect,
         NewReport {
             alert_id: alert.alert_id,
             period_start: slot,
@@ -187,10 +213,19 @@ async fn create_report(
         },
     )
     .await?;
-    if created {
-        ctx.metrics.insight_reports_created.inc();
-    }
-    Ok(created)
+    let Some(report_id) = created else {
+        tx.rollback().await?;
+        return Ok(false);
+    };
+    let event = Event::new(
+        ANALYTICS_SOURCE,
+        Some(alert.alert_id.to_string()),
+        Payload::InsightGenerated(InsightGenerated::from_report(report_id, slot, &report)),
+    );
+    outbox::insert(&tx, ctx.db.dialect, &event, now).await?;
+    tx.commit().await?;
+    ctx.metrics.insight_reports_created.inc();
+    Ok(true)
 }
 
 /// Delivers every queued report that is due (optionally only one alert's).

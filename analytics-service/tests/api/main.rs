@@ -7,6 +7,7 @@ mod emails;
 mod fixture;
 mod helpers;
 mod ingest;
+mod insight_events;
 mod maintenance;
 mod read_api;
 mod segments;

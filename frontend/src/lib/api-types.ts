@@ -1009,6 +1009,47 @@ export interface components {
              */
             total: number;
         };
+        /** @description The figures of an insight summary (`alert.insight`), from analytics' `insight.generated`. */
+        InsightRef: {
+            /** @description The alert's chart and insights in the dashboard. */
+            chart_url: string;
+            /** @description The comparison in words ("the week before"). */
+            compared_with?: string | null;
+            /** @description ISO 4217 code of the prices. */
+            currency: string;
+            /**
+             * Format: int32
+             * @description Length of the report's window in days.
+             */
+            days: number;
+            /**
+             * Format: int32
+             * @description Listings with a deal verdict in the latest run.
+             */
+            deals: number;
+            /** @description False when there were too few days with prices to say anything. */
+            enough_data: boolean;
+            /** @description What it is compared with: the median before (decimal string). */
+            median_before?: string | null;
+            /** @description The change in percent (decimal string, negative = cheaper). */
+            median_change_pct?: string | null;
+            /** @description The trend as one sentence ("Median $389.00, down 4.2 % from $406.00 the week before"). */
+            median_line: string;
+            /** @description The median now (decimal string). */
+            median_now?: string | null;
+            /**
+             * Format: int64
+             * @description Listings first seen in the window.
+             */
+            new_listings: number;
+            /**
+             * Format: date-time
+             * @description Start of the insight period.
+             */
+            period_start: string;
+            /** @description The segment the figures describe, in words ("Used, fixed price"). */
+            segment?: string | null;
+        };
         /** @description Price insights for one alert over its last `days` days. */
         InsightReport: {
             /**
@@ -1210,6 +1251,7 @@ export interface components {
             created_at: string;
             /** @description The one-line summary, as an email subject would say it. */
             headline: string;
+            insight?: components["schemas"]["InsightRef"] | null;
             /** @description The listings, most important first (at most 25). */
             listings: components["schemas"]["ListingRef"][];
             /**
@@ -1219,7 +1261,8 @@ export interface components {
             run_id?: string | null;
             /**
              * @description `alert.listings` (a run found something), `alert.digest` (held notifications combined:
-             *     `alert` is null when they came from several alerts, `run_id` is null) or `channel.test`.
+             *     `alert` is null when they came from several alerts, `run_id` is null), `alert.insight`
+             *     (an insight summary) or `channel.test`.
              */
             type: string;
         };
@@ -2382,6 +2425,24 @@ export interface operations {
             };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

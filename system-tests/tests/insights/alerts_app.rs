@@ -108,6 +108,7 @@ pub async fn spawn_app_on(redis: TestRedis, change: impl FnOnce(&mut Settings)) 
         relay: false,
         email_sender: false,
         scheduler: false,
+        insight_summaries: false,
     };
     let app = Application::build(state.clone(), roles)
         .await
@@ -152,6 +153,11 @@ impl AlertsApp {
             request = request.json(&body);
         }
         request.send().await.expect("request sent")
+    }
+
+    /// The service's state (tests drive its workers with it).
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
     }
 
     /// `GET path`.

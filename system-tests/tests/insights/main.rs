@@ -5,4 +5,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod alerts_app;
+mod insight_summaries;
 mod insights;

@@ -5,6 +5,7 @@ use sea_orm_migration::sea_orm::DbBackend;
 
 mod alert_counts;
 mod channels;
+mod insight_summaries;
 mod precise_alerts;
 mod query_groups;
 mod quiet_hours;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(query_groups::QueryGroups),
             Box::new(channels::Channels),
             Box::new(quiet_hours::QuietHours),
+            Box::new(insight_summaries::InsightSummaries),
         ]
     }
 }

@@ -9,6 +9,7 @@ use sea_orm_migration::prelude::*;
 mod m20261123_000001_star_schema;
 mod m20261201_000001_insight_emails;
 mod m20261205_000001_segments;
+mod m20261206_000001_event_outbox;
 
 /// Every migration of analytics-service, oldest first.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_star_schema::Migration),
             Box::new(m20261201_000001_insight_emails::Migration),
             Box::new(m20261205_000001_segments::Migration),
+            Box::new(m20261206_000001_event_outbox::Migration),
         ]
     }
 

@@ -42,6 +42,8 @@ describe('the channels page', () => {
     expect(await screen.findByLabelText('Webhook signing secret')).toHaveTextContent('whsec_');
     const list = within(await screen.findByRole('list', { name: 'Channels' }));
     expect(await list.findByText('My automation')).toBeInTheDocument();
+    // The kind in words a user knows, not the URL scheme.
+    expect(list.getByText('Webhook')).toBeInTheDocument();
     expect(list.getByText('Nothing sent yet')).toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'I’ve saved it' }));
     expect(document.body).not.toHaveTextContent('whsec_');

@@ -8,6 +8,7 @@ import { errorMessage } from '@/lib/api-client';
 import type { Alert } from '@/lib/api-models';
 
 import { useChannels } from '../api/channels';
+import { KIND_LABELS } from './channels';
 
 /** Where one alert notifies: a checkbox per channel (email included), saved with one PATCH. */
 export function AlertChannels({ alert }: { alert: Alert }) {
@@ -35,7 +36,7 @@ export function AlertChannels({ alert }: { alert: Alert }) {
         {channels.data.items.map((channel) => (
           <label key={channel.id} className="check">
             <input type="checkbox" name="channels" value={channel.id} checked={chosen.includes(channel.id)} onChange={() => toggle(channel.id)} />
-            {channel.name} <span className="muted small">({channel.builtin ? 'your email address' : channel.kind})</span>
+            {channel.name} <span className="muted small">({channel.builtin ? 'your email address' : KIND_LABELS[channel.kind]})</span>
           </label>
         ))}
       </div>

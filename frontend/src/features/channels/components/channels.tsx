@@ -12,6 +12,16 @@ import { formatDateTime } from '@/lib/format';
 import { useChannels, useCreateChannel, useDeleteChannel, useTestChannel } from '../api/channels';
 import { ChannelTemplatesForm } from './channel-templates';
 
+/** What each kind of channel is called on the page (the API's `kind` is a URL scheme). */
+export const KIND_LABELS: Record<Channel['kind'], string> = {
+  email: 'Email',
+  json: 'Webhook',
+  ntfy: 'ntfy',
+  tgram: 'Telegram',
+  discord: 'Discord',
+  slack: 'Slack',
+};
+
 /** The URL forms, with an example and where to find the parts (shown beside the form). */
 export const URL_EXAMPLES: { service: string; example: string; help: string }[] = [
   {
@@ -176,7 +186,8 @@ function ChannelRow({ channel, onDelete }: { channel: Channel; onDelete: (c: Cha
     <li className="token-row channel-row">
       <div className="stack channel-row__main">
         <p className="token-row__name">
-          {channel.name} <Badge>{channel.kind}</Badge>
+          {channel.name}{' '}
+          {KIND_LABELS[channel.kind] !== channel.name && <Badge>{KIND_LABELS[channel.kind]}</Badge>}
         </p>
         <p className="muted small">
           <code>{channel.url}</code>
