@@ -45,10 +45,11 @@ pub struct InsightReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// One point per day with observations, oldest first (days without any are left out).
+    /// Since Wave 2 it is the main segment's series when the alert has one (what the chart
+    /// shows); every price counted is in exactly one of [`InsightReport::segments`].
     pub series: Vec<DailyPoint>,
     /// Week-over-week change, lows, deals and drops. Since Wave 2 every figure here is the
-    /// alert's **main segment**'s (see [`InsightReport::main_segment`]); `series` stays the daily
-    /// statistics of every listing the alert saw, for older clients.
+    /// alert's **main segment**'s (see [`InsightReport::main_segment`]), like `series`.
     pub summary: InsightSummary,
     /// The segment the headline figures describe: working single items in fixed-price listings
     /// (the busiest such segment), e.g. `used/fixed_price`; absent when the alert saw none.

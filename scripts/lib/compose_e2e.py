@@ -176,6 +176,10 @@ def run_alert(session: Session, alert_id: str) -> dict:
 
 def observed(session: Session, alert_id: str) -> int:
     report = session.call("GET", f"/api/v1/alerts/{alert_id}/insights?days=14")
+    # Every price analytics counted is in exactly one segment; since issue #17 the top-level
+    # `series` is only the main segment's (working single items, fixed price).
+    if report.get("segments"):
+        return sum(segment["count"] for segment in report["segments"])
     return sum(point["count"] for point in report["series"])
 
 

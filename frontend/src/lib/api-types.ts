@@ -1087,12 +1087,15 @@ export interface components {
             search_phrase?: string | null;
             /** @description Every segment the alert saw in the window, the main one first (Wave 2). */
             segments?: components["schemas"]["SegmentInsight"][];
-            /** @description One point per day with observations, oldest first (days without any are left out). */
+            /**
+             * @description One point per day with observations, oldest first (days without any are left out).
+             *     Since Wave 2 it is the main segment's series when the alert has one (what the chart
+             *     shows); every price counted is in exactly one of [`InsightReport::segments`].
+             */
             series: components["schemas"]["DailyPoint"][];
             /**
              * @description Week-over-week change, lows, deals and drops. Since Wave 2 every figure here is the
-             *     alert's **main segment**'s (see [`InsightReport::main_segment`]); `series` stays the daily
-             *     statistics of every listing the alert saw, for older clients.
+             *     alert's **main segment**'s (see [`InsightReport::main_segment`]), like `series`.
              */
             summary: components["schemas"]["InsightSummary"];
             /**
