@@ -384,8 +384,9 @@ mod held {
             .unwrap();
         assert_eq!(locked.len(), 1);
         assert_eq!(release_digests_once(&later).await.unwrap(), 0);
-        // A dies: its transaction rolls back, and the row is still held, not lost.
-        drop(dying);
+        // A dies: its transaction rolls back, and the row is still held, not lost. (Explicitly:
+        // a dropped transaction rolls back in the background, racing the next pass.)
+        dying.rollback().await.unwrap();
         assert_eq!(statuses(&app).await, [("held".to_owned(), 1)]);
         // The next pass digests it once; the one after finds nothing.
         assert_eq!(release_digests_once(&later).await.unwrap(), 1);
