@@ -8,6 +8,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use super::{text, text_null, time, time_null, uuid};
+
 pub(super) struct Channels;
 
 impl MigrationName for Channels {
@@ -16,34 +18,8 @@ impl MigrationName for Channels {
     }
 }
 
-fn text(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).text().not_null().to_owned()
-}
-
-fn text_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).text().null().to_owned()
-}
-
-fn time(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
-fn time_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .null()
-        .to_owned()
-}
-
 fn int(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).integer().not_null().to_owned()
-}
-
-fn uuid(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).uuid().not_null().to_owned()
 }
 
 #[async_trait::async_trait]

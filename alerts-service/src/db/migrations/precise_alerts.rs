@@ -11,6 +11,8 @@ use sea_orm_migration::sea_orm::{ColumnTrait, EntityTrait, Iterable, QueryFilter
 
 use crate::db::entities::alert;
 
+use super::{text_null, time_null};
+
 pub(super) struct PreciseAlerts;
 
 impl MigrationName for PreciseAlerts {
@@ -27,10 +29,6 @@ fn text_default(name: &'static str, default: &'static str) -> ColumnDef {
         .to_owned()
 }
 
-fn text_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name).text().null().to_owned()
-}
-
 fn int_null(name: &'static str) -> ColumnDef {
     ColumnDef::new(name).integer().null().to_owned()
 }
@@ -40,13 +38,6 @@ fn bool_true(name: &'static str) -> ColumnDef {
         .boolean()
         .not_null()
         .default(true)
-        .to_owned()
-}
-
-fn time_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .null()
         .to_owned()
 }
 

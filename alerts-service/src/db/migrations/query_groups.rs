@@ -5,6 +5,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use super::time_null;
+
 pub(super) struct QueryGroups;
 
 impl MigrationName for QueryGroups {
@@ -18,13 +20,6 @@ fn double(name: &'static str) -> ColumnDef {
         .double()
         .not_null()
         .default(0.0)
-        .to_owned()
-}
-
-fn time_null(name: &'static str) -> ColumnDef {
-    ColumnDef::new(name)
-        .timestamp_with_time_zone()
-        .null()
         .to_owned()
 }
 
