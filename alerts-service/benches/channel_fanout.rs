@@ -207,14 +207,16 @@ async fn fanout(n: usize, channels: usize, hosts: usize) {
         .map(|i| QueuedEmail {
             kind: "alert",
             run_id: None,
+            alert_id: None,
             recipient: format!("user{i}@bench.test"),
             subject: sample.headline.clone(),
             text: sample.default_body(),
             html: None,
             unsubscribe_url: None,
+            hold: None,
         })
         .collect();
-    // 16 values an email: chunks stay under Postgres's 65,535 bind parameters.
+    // 19 values an email: chunks stay under Postgres's 65,535 bind parameters.
     for chunk in emails.chunks(1000) {
         alerts_service::email::enqueue_many(&state.db, &state.mailer, chunk.to_vec())
             .await

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::accounts;
 use crate::auth::{CurrentUser, Secret};
+use crate::channels::store::Route;
 use crate::db::entities::{self, alert};
 use crate::db::sql;
 use crate::domain::{
@@ -92,8 +93,8 @@ pub struct AlertView {
     pub insight_emails: bool,
     /// What the last successful run hid, and why.
     pub last_run_hidden: Option<Hidden>,
-    /// `immediate` or `digest` (channel notifications: one message a day at `digest_hour`;
-    /// emails still go at once).
+    /// `immediate` or `digest` (one message a day at `digest_hour` on each channel, email
+    /// included).
     pub delivery: Delivery,
     /// 0–23 in the account's quiet-hours time zone (UTC when none is set): when a digest
     /// alert's daily message goes out.
@@ -273,11 +274,13 @@ fn changed_event(state: &AppState, m: &alert::Model, owner_email: &str, created:
     Event::new(event_outbox::SOURCE, Some(m.id.to_string()), payload)
 }
 
-/// Creates an alert (and its `alert.created` event); its first run is due at once.
+/// Creates an alert (and its `alert.created` event) with its channels (`None`: email only);
+/// its first run is due at once, so the channels are written in the same transaction.
 pub async fn create(
     state: &AppState,
     owner: &CurrentUser,
     draft: &AlertDraft,
+    route: Option<&Route>,
 ) -> Result<alert::Model, ApiError> {
     // Postgres keeps microseconds; the response must show what a later GET will.
     let now = Utc::now().trunc_subsecs(6);
@@ -302,7 +305,7 @@ pub async fn create(
     let model = active.clone().try_into_model()?;
     let event = changed_event(state, &model, &owner.email, true);
     let backend = state.db.get_database_backend();
-    if backend == DbBackend::Postgres {
+    if backend == DbBackend::Postgres && route.is_none() {
         // One statement is its own transaction: the alert and its event commit together in a
         // single round trip instead of four (BEGIN, two INSERTs, COMMIT).
         let created = CommonTableExpression::new()
@@ -316,6 +319,9 @@ pub async fn create(
     } else {
         let txn = state.db.begin().await?;
         active.insert(&txn).await?;
+        if let Some(route) = route {
+            crate::channels::store::set_route(&txn, model.id, route).await?;
+        }
         event_outbox::enqueue(&txn, &event).await?;
         txn.commit().await?;
     }
@@ -336,12 +342,14 @@ pub async fn find<C: ConnectionTrait>(
         .ok_or_else(|| ApiError::not_found("alert"))
 }
 
-/// Applies a partial update (with `alert.updated`).
+/// Applies a partial update (with `alert.updated`) and, when given, new channels, in one
+/// transaction; a change of channels alone is a change too (new revision).
 pub async fn update(
     state: &AppState,
     owner: &CurrentUser,
     id: Uuid,
     changes: &AlertChanges,
+    route: Option<&Route>,
 ) -> Result<alert::Model, ApiError> {
     let txn = state.db.begin().await?;
     let current = find_for_update(&txn, owner, id).await?;
@@ -362,6 +370,9 @@ pub async fn update(
         active.next_run_at = Set(due.max(now).min(current.next_run_at.max(now)));
     }
     let model = active.update(&txn).await?;
+    if let Some(route) = route {
+        crate::channels::store::set_route(&txn, model.id, route).await?;
+    }
     event_outbox::enqueue(&txn, &changed_event(state, &model, &owner.email, false)).await?;
     txn.commit().await?;
     state.wake_relay.notify_one();

@@ -12,13 +12,17 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use pubsub::{Event, Money, ObservedItem, Payload, ProductsObserved};
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, FromQueryResult, Value};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, Value,
+};
 use uuid::Uuid;
 
-use crate::db::entities::alert;
+use crate::channels::notify;
+use crate::db::entities::{alert, user};
 use crate::db::sql;
 use crate::domain::{
-    Conditions, ExcludeSellers, ExcludeWords, FeedbackPercent, NotifyOn, PriceBasis,
+    Conditions, ExcludeSellers, ExcludeWords, FeedbackPercent, NotifyOn, PriceBasis, QuietHours,
 };
 use crate::event_outbox;
 use crate::runner::email::Verdicts;
@@ -71,6 +75,16 @@ impl Planned<'_> {
             self.candidates = self.notices.len();
         }
         self.deals = answer;
+    }
+
+    fn run_notices(&self) -> notify::RunNotices<'_> {
+        notify::RunNotices {
+            alert: self.alert,
+            run_id: self.run_id,
+            notices: &self.notices,
+            candidates: self.candidates,
+            deals: self.deals.as_ref(),
+        }
     }
 
     fn verdicts(&self) -> Verdicts<'_> {
@@ -207,8 +221,9 @@ pub(crate) async fn record_runs(
     }
 
     upsert_seen(txn, &planned, listings, now).await?;
-    queue_emails(state, txn, &planned, listings).await?;
-    queue_channel_notifications(state, txn, &planned, &routes, listings, now).await?;
+    let owners = owners(txn, &planned).await?;
+    queue_emails(state, txn, &planned, &owners, listings, now).await?;
+    queue_channel_notifications(state, txn, &planned, &routes, &owners, listings, now).await?;
 
     // The listings are the same for every alert of the group: convert them once; each alert's
     // observation carries the listings it keeps (what its owner considers comparable).
@@ -488,37 +503,42 @@ async fn upsert_seen(
     Ok(())
 }
 
-/// Renders and queues the email of every alert with something to say.
+/// Renders and queues the email of every alert with something to say; one made in its owner's
+/// quiet hours, or for a digest alert, is held with its notification, to go out in a digest.
 async fn queue_emails(
     state: &AppState,
     txn: &DatabaseTransaction,
     planned: &[Planned<'_>],
+    owners: &HashMap<Uuid, Owner>,
     listings: &[Listing],
+    now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let to_notify: Vec<&Planned> = planned.iter().filter(|p| p.email_sent()).collect();
-    if to_notify.is_empty() {
-        return Ok(());
-    }
-    let owners = owner_emails(txn, to_notify.iter().map(|p| p.alert.user_id)).await?;
-    let mut emails = Vec::with_capacity(to_notify.len());
-    for p in to_notify {
+    let mut emails = Vec::new();
+    for p in planned.iter().filter(|p| p.email_sent()) {
         let owner = owners
             .get(&p.alert.user_id)
             .ok_or_else(|| DbErr::RecordNotFound(format!("owner {}", p.alert.user_id)))?;
-        emails.push(
-            crate::runner::email::render(
-                state,
-                p.alert,
-                listings,
-                &p.notices,
-                owner,
-                p.run_id,
-                p.basis,
-                p.candidates,
-                p.verdicts(),
-            )
-            .map_err(|e| DbErr::Custom(format!("alert email template: {e}")))?,
-        );
+        let mut email = crate::runner::email::render(
+            state,
+            p.alert,
+            listings,
+            &p.notices,
+            &owner.email,
+            p.run_id,
+            p.basis,
+            p.candidates,
+            p.verdicts(),
+        )
+        .map_err(|e| DbErr::Custom(format!("alert email template: {e}")))?;
+        if let Some(until) = notify::held_until(p.alert, owner.quiet.as_ref(), now) {
+            let notification = notify::notification(state, &p.run_notices(), listings, now);
+            email.hold = Some(crate::email::Hold {
+                until,
+                notification: serde_json::to_string(&notification)
+                    .map_err(|e| DbErr::Custom(format!("held email: {e}")))?,
+            });
+        }
+        emails.push(email);
     }
     crate::email::enqueue_many(txn, &state.mailer, emails).await
 }
@@ -530,49 +550,58 @@ async fn queue_channel_notifications(
     txn: &DatabaseTransaction,
     planned: &[Planned<'_>],
     routes: &HashMap<Uuid, crate::channels::store::Route>,
+    owners: &HashMap<Uuid, Owner>,
     listings: &[Listing],
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     // A `deals_only` alert's notices are already only those with a verdict (`apply_verdicts`).
-    let runs: Vec<crate::channels::notify::RunNotices> = planned
+    let runs: Vec<notify::RunNotices> = planned.iter().map(Planned::run_notices).collect();
+    let quiet: HashMap<Uuid, QuietHours> = owners
         .iter()
-        .map(|p| crate::channels::notify::RunNotices {
-            alert: p.alert,
-            run_id: p.run_id,
-            notices: &p.notices,
-            candidates: p.candidates,
-            deals: p.deals.as_ref(),
-        })
+        .filter_map(|(id, o)| o.quiet.map(|q| (*id, q)))
         .collect();
-    let queued = crate::channels::notify::enqueue(state, txn, &runs, routes, listings, now).await?;
+    let queued = notify::enqueue(state, txn, &runs, routes, &quiet, listings, now).await?;
     if queued > 0 {
         state.wake_channels.notify_one();
     }
     Ok(())
 }
 
-/// The addresses of the given users, in one query.
-async fn owner_emails(
+/// What a run needs of an alert's owner to tell them.
+struct Owner {
+    email: String,
+    quiet: Option<QuietHours>,
+}
+
+/// The owners of the alerts with something to say, in one query.
+async fn owners(
     txn: &DatabaseTransaction,
-    user_ids: impl Iterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, String>, DbErr> {
-    #[derive(FromQueryResult)]
-    struct Row {
-        id: Uuid,
-        email: String,
+    planned: &[Planned<'_>],
+) -> Result<HashMap<Uuid, Owner>, DbErr> {
+    let ids: HashSet<Uuid> = planned
+        .iter()
+        .filter(|p| !p.notices.is_empty())
+        .map(|p| p.alert.user_id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
     }
-    let ids: HashSet<Uuid> = user_ids.collect();
-    let rows = Row::find_by_statement(sql(
-        txn.get_database_backend(),
-        &format!(
-            "SELECT id, email FROM users WHERE id IN ({})",
-            placeholders(1, ids.len())
-        ),
-        ids.into_iter().map(Value::from),
-    ))
-    .all(txn)
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.id, r.email)).collect())
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|u| {
+            let quiet = crate::accounts::quiet_hours_of(&u);
+            (
+                u.id,
+                Owner {
+                    email: u.email,
+                    quiet,
+                },
+            )
+        })
+        .collect())
 }
 
 /// Inserts run rows in one statement.

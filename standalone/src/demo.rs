@@ -50,7 +50,7 @@ pub async fn create(
     for body in bodies {
         let draft = AlertDraft::parse(&body).map_err(|e| anyhow::anyhow!("{e}"))?;
         alerts.push(
-            alerts_service::alerts::create(state, &owner, &draft)
+            alerts_service::alerts::create(state, &owner, &draft, None)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?,
         );

@@ -57,6 +57,9 @@ pub struct ListingRef {
     pub previous_price: Option<String>,
     /// Condition group or eBay's label.
     pub condition: Option<String>,
+    /// The seller and their feedback ("gamer_123 · 99.8% positive"), when eBay says.
+    #[serde(default)]
+    pub seller: Option<String>,
     /// `fixed_price` or `auction`.
     pub buying_option: String,
     /// When an auction ends.
@@ -206,6 +209,7 @@ impl Notification {
             price_line: format!("${price}"),
             previous_price: None,
             condition: Some("Used".into()),
+            seller: Some("gamer_123 · 99.8% positive".into()),
             buying_option: "fixed_price".into(),
             ends_at: None,
             deal: (reason == "target").then(|| "Lowest in 30 days".to_owned()),

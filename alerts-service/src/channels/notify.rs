@@ -5,15 +5,15 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 use super::message::{AlertRef, Counts, InsightRef, ListingRef, Notification};
 use super::store::{self, Queued, Route};
-use crate::db::entities::{alert, user};
+use crate::db::entities::alert;
 use crate::domain::quiet_hours::next_digest_at;
 use crate::domain::{Delivery, DigestHour, QuietHours, format_money};
-use crate::runner::email::{condition_label, price_line, shorten, subject};
+use crate::runner::email::{condition_label, price_line, seller_line, shorten, subject};
 use crate::runner::matching::{Listing, Notice, Reason};
 use crate::state::AppState;
 
@@ -97,6 +97,7 @@ pub fn notification(
                         .condition_group
                         .map(|g| condition_label(g).to_owned())
                         .or_else(|| l.condition.clone()),
+                    seller: seller_line(l),
                     deal: run.deals.and_then(|d| d.get(&l.item_id)).map(|d| d.badge()),
                     buying_option: if l.is_auction() {
                         "auction"
@@ -180,6 +181,7 @@ pub fn insight_notification(
             price_line: money(d.price),
             previous_price: None,
             condition: s.main_segment_label.clone(),
+            seller: None,
             buying_option: if s
                 .main_segment
                 .as_deref()
@@ -230,26 +232,17 @@ pub fn insight_notification(
 /// The notification kind of an insight summary.
 pub const INSIGHT_KIND: &str = "alert.insight";
 
-/// Writes one outbox row per (run, channel) for every alert with notices and channels;
-/// returns how many.
+/// Writes one outbox row per (run, channel) for every alert with notices and channels, held
+/// by the owner's `quiet` hours (by user id) or the alert's digest; returns how many.
 pub async fn enqueue(
     state: &AppState,
     txn: &DatabaseTransaction,
     runs: &[RunNotices<'_>],
     routes: &HashMap<Uuid, Route>,
+    quiet: &HashMap<Uuid, QuietHours>,
     listings: &[Listing],
     now: DateTime<Utc>,
 ) -> Result<usize, DbErr> {
-    let mut owners: Vec<Uuid> = runs.iter().map(|r| r.alert.user_id).collect();
-    owners.sort();
-    owners.dedup();
-    let quiet: HashMap<Uuid, QuietHours> = user::Entity::find()
-        .filter(user::Column::Id.is_in(owners))
-        .all(txn)
-        .await?
-        .iter()
-        .filter_map(|u| crate::accounts::quiet_hours_of(u).map(|q| (u.id, q)))
-        .collect();
     let mut rows = Vec::new();
     for run in runs.iter().filter(|r| !r.notices.is_empty()) {
         let Some(route) = routes.get(&run.alert.id).filter(|r| !r.channels.is_empty()) else {

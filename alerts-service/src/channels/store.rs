@@ -564,6 +564,8 @@ pub struct Held {
     pub id: Uuid,
     /// Its channel (the digest's destination).
     pub channel_id: Uuid,
+    /// The notification's `type`.
+    pub kind: String,
     /// The notification as JSON.
     pub payload: String,
 }
@@ -578,7 +580,7 @@ pub async fn lock_due_held(
     Held::find_by_statement(sql(
         backend,
         &format!(
-            "SELECT id, channel_id, payload FROM channel_outbox WHERE status = $1 \
+            "SELECT id, channel_id, kind, payload FROM channel_outbox WHERE status = $1 \
              AND next_attempt_at <= $2 ORDER BY created_at, id LIMIT {batch}{}",
             skip_locked(backend)
         ),
@@ -627,4 +629,28 @@ pub async fn write_digest(
     ))
     .await?;
     Ok(id)
+}
+
+/// Queues held rows to go out as they are (insight summaries, which a digest does not
+/// combine), in the caller's transaction.
+pub async fn release_as_is(
+    txn: &DatabaseTransaction,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut values: Vec<Value> = vec![QUEUED.into(), now.into()];
+    values.extend(ids.iter().map(|&id| Value::from(id)));
+    txn.execute_raw(sql(
+        txn.get_database_backend(),
+        &format!(
+            "UPDATE channel_outbox SET status = $1, next_attempt_at = $2 WHERE id IN ({})",
+            placeholders(3, ids.len())
+        ),
+        values,
+    ))
+    .await?;
+    Ok(())
 }

@@ -2,9 +2,10 @@
 //! transaction as whatever caused them. The outbox is delivered by
 //! [`crate::workers::email_sender`].
 
+pub mod digests;
 pub mod templates;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
 use uuid::Uuid;
 
@@ -18,6 +19,13 @@ pub const SENDING: &str = "sending";
 pub const SENT: &str = "sent";
 /// Given up.
 pub const FAILED: &str = "failed";
+/// Held for quiet hours or a digest alert: due at `next_attempt_at`, then combined into a
+/// digest email ([`digests`]).
+pub const HELD: &str = "held";
+/// Carried by the digest email named in `digest_id`.
+pub const DIGESTED: &str = "digested";
+/// Held, then not sent: the alert's emails were turned off (or it was deleted) first.
+pub const CANCELLED: &str = "cancelled";
 
 /// An email to put in the outbox.
 #[derive(Debug, Clone)]
@@ -26,6 +34,8 @@ pub struct QueuedEmail {
     pub kind: &'static str,
     /// The run that produced it (at most one email per run).
     pub run_id: Option<Uuid>,
+    /// The alert an alert email is about.
+    pub alert_id: Option<Uuid>,
     /// Recipient.
     pub recipient: String,
     /// Subject (header-safe: the mailer strips control characters).
@@ -36,6 +46,17 @@ pub struct QueuedEmail {
     pub html: Option<String>,
     /// One-click unsubscribe link.
     pub unsubscribe_url: Option<String>,
+    /// Held for a digest instead of sent now.
+    pub hold: Option<Hold>,
+}
+
+/// An alert email held until quiet hours end or the alert's digest hour.
+#[derive(Debug, Clone)]
+pub struct Hold {
+    /// When it is released into a digest.
+    pub until: DateTime<Utc>,
+    /// Its notification (JSON), what the digest is made of.
+    pub notification: String,
 }
 
 /// Adds an email to the outbox inside the caller's transaction; the Message-ID is fixed now so
@@ -73,6 +94,10 @@ pub async fn enqueue_many<C: ConnectionTrait>(
 /// The outbox row of a queued email, with its Message-ID.
 fn outbox_row(mailer: &mailer::Mailer, email: QueuedEmail, id: Uuid) -> email_outbox::ActiveModel {
     let now = Utc::now();
+    let (status, due, notification) = match email.hold {
+        Some(hold) => (HELD, hold.until, Some(hold.notification)),
+        None => (QUEUED, now, None),
+    };
     email_outbox::ActiveModel {
         id: Set(id),
         kind: Set(email.kind.to_owned()),
@@ -83,12 +108,15 @@ fn outbox_row(mailer: &mailer::Mailer, email: QueuedEmail, id: Uuid) -> email_ou
         html_body: Set(email.html),
         unsubscribe_url: Set(email.unsubscribe_url),
         message_id: Set(mailer.new_message_id()),
-        status: Set(QUEUED.to_owned()),
+        status: Set(status.to_owned()),
         attempts: Set(0),
-        next_attempt_at: Set(now),
+        next_attempt_at: Set(due),
         leased_until: Set(None),
         last_error: Set(None),
         created_at: Set(now),
         sent_at: Set(None),
+        alert_id: Set(email.alert_id),
+        notification: Set(notification),
+        digest_id: Set(None),
     }
 }

@@ -87,8 +87,8 @@ pub struct AlertInput {
     /// Insight emails on (default) or off; an insight email's unsubscribe link turns them off.
     insight_emails: Option<bool>,
     /// `immediate` (default: at once, held only during the account's quiet hours) or
-    /// `digest` (channel notifications collected into one message per channel a day at
-    /// `digest_hour`). Emails are not held yet: they still go at once.
+    /// `digest` (notifications collected into one message a day at `digest_hour` on each
+    /// channel: one email, one webhook call, …).
     delivery: Option<Delivery>,
     /// 0–23, the hour of the account's quiet-hours time zone (UTC when none is set) at which a
     /// digest alert's daily message goes out; default 8.
@@ -192,10 +192,7 @@ async fn create(
     let route = take_channels(&state, &user, &mut body).await;
     let draft = AlertDraft::parse(&body);
     let (draft, route) = combine(draft, route)?;
-    let model = alerts::create(&state, &user, &draft).await?;
-    if let Some(route) = route {
-        crate::channels::store::set_route(&state.db, model.id, &route).await?;
-    }
+    let model = alerts::create(&state, &user, &draft, route.as_ref()).await?;
     let mut view = AlertView::from(model);
     fill_channels(&state, std::slice::from_mut(&mut view)).await?;
     Ok(HttpResponse::Created()
@@ -245,25 +242,17 @@ async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let mut body = body.into_inner();
     let route = take_channels(&state, &user, &mut body).await;
-    let only_channels = body.as_object().is_some_and(|o| o.is_empty());
-    let model = if only_channels && matches!(route, Ok(Some(_))) {
-        // Only `channels` changes: the alert itself stays as it is.
-        alerts::find(&state.db, &user, id.into_inner()).await?
+    // `{"channels": …}` alone is a change of the alert too (a new revision), with no field
+    // of its own changed.
+    let only_channels =
+        body.as_object().is_some_and(|o| o.is_empty()) && matches!(route, Ok(Some(_)));
+    let changes = if only_channels {
+        Ok(AlertChanges::default())
     } else {
-        let changes = AlertChanges::parse(&body);
-        let (changes, checked) = combine(changes, route)?;
-        let model = alerts::update(&state, &user, id.into_inner(), &changes).await?;
-        if let Some(route) = checked {
-            crate::channels::store::set_route(&state.db, model.id, &route).await?;
-        }
-        let mut view = AlertView::from(model);
-        fill_channels(&state, std::slice::from_mut(&mut view)).await?;
-        return Ok(HttpResponse::Ok().json(view));
+        AlertChanges::parse(&body)
     };
-    let route = route?;
-    if let Some(route) = route {
-        crate::channels::store::set_route(&state.db, model.id, &route).await?;
-    }
+    let (changes, route) = combine(changes, route)?;
+    let model = alerts::update(&state, &user, id.into_inner(), &changes, route.as_ref()).await?;
     let mut view = AlertView::from(model);
     fill_channels(&state, std::slice::from_mut(&mut view)).await?;
     Ok(HttpResponse::Ok().json(view))

@@ -114,11 +114,13 @@ async fn login(
         QueuedEmail {
             kind: "sign_in",
             run_id: None,
+            alert_id: None,
             recipient: email.to_string(),
             subject: "Your eBay Alerts sign-in link".into(),
             text,
             html: Some(html),
             unsubscribe_url: None,
+            hold: None,
         },
     )
     .await?;

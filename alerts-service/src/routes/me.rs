@@ -28,8 +28,8 @@ pub struct Me {
     pub country: Option<String>,
     /// Postal code within `country`.
     pub postal_code: Option<String>,
-    /// When channel notifications are held, then sent as one digest per channel when the
-    /// window ends; `null`: never. Emails are not held yet (they still go at once).
+    /// When notifications are held, then sent as one digest when the window ends (one email
+    /// per alert, one message per other channel); `null`: never.
     pub quiet_hours: Option<QuietHoursView>,
 }
 
@@ -86,8 +86,7 @@ pub struct MeChanges {
     #[schema(example = "94105", nullable)]
     postal_code: Option<String>,
     /// Quiet hours, e.g. `{"start": "22:00", "end": "07:00", "time_zone": "Europe/Berlin"}`;
-    /// `null` removes them (notifications already held keep their release time). Emails are
-    /// not held yet.
+    /// `null` removes them (notifications already held keep their release time).
     #[schema(nullable)]
     quiet_hours: Option<QuietHoursInput>,
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::matching::{EMAIL_CAP, Listing, Notice, Reason};
 use crate::alerts::EmailKind;
+use crate::channels::message::{ListingRef, Notification};
 use crate::db::entities::alert;
 use crate::domain::{ConditionGroup, PriceBasis, format_money};
 use crate::email::QueuedEmail;
@@ -101,6 +102,14 @@ pub fn time_left(ends_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<S
     })
 }
 
+/// "seller_name · 99.2% positive", or the name alone without feedback.
+pub(crate) fn seller_line(l: &Listing) -> Option<String> {
+    l.seller.as_ref().map(|s| match l.seller_feedback_percent {
+        Some(f) => format!("{s} · {}% positive", f.normalize()),
+        None => s.clone(),
+    })
+}
+
 /// The subject: what matters most first, then the phrase.
 pub(crate) fn subject(counts: [usize; 4], phrase: &str) -> String {
     let [targets, drops, ending, fresh] = counts;
@@ -174,10 +183,7 @@ pub fn render(
                     "Buy It Now"
                 },
                 time_left: time_left(l.ends_at, now),
-                seller: l.seller.as_ref().map(|s| match l.seller_feedback_percent {
-                    Some(f) => format!("{s} · {}% positive", f.normalize()),
-                    None => s.clone(),
-                }),
+                seller: seller_line(l),
                 deal: match verdicts {
                     Verdicts::Known(deals) => deals.get(&l.item_id).map(|d| d.badge()),
                     Verdicts::Unavailable { .. } => None,
@@ -186,7 +192,6 @@ pub fn render(
         })
         .collect();
     let count = |r: Reason| notices.iter().filter(|n| n.reason == r).count();
-    let phrase = shorten(&alert.search_phrase, 60);
     let subject = subject(
         [
             count(Reason::Target),
@@ -194,34 +199,148 @@ pub fn render(
             count(Reason::EndingSoon),
             count(Reason::New),
         ],
-        &phrase,
+        &shorten(&alert.search_phrase, 60),
     );
-    let total = candidates.max(notices.len());
+    let deals_note = match verdicts {
+        Verdicts::Unavailable { deals_only: true } => Some(
+            "Deal checks are unavailable right now, so this email lists every new listing \
+             instead of deals only.",
+        ),
+        _ => None,
+    };
+    let body = Body {
+        total: candidates.max(notices.len()),
+        items,
+        basis,
+        note: deals_note,
+    };
+    let mut email = finish(state, alert, owner_email, subject, body)?;
+    email.run_id = Some(run_id);
+    Ok(email)
+}
+
+/// Why held alert emails go out together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestReason {
+    /// The alert asked for one email a day.
+    Daily,
+    /// They were made during the owner's quiet hours, which are over.
+    QuietHours,
+}
+
+/// Renders the digest email of one alert: `digest` combines its held notifications
+/// ([`crate::channels::digest::combine`]); times left are as of `now`, when it is sent.
+pub fn render_digest(
+    state: &AppState,
+    alert: &alert::Model,
+    digest: &Notification,
+    reason: DigestReason,
+    owner_email: &str,
+    now: DateTime<Utc>,
+) -> Result<QueuedEmail, tera::Error> {
+    let items: Vec<Item> = digest
+        .listings
+        .iter()
+        .take(EMAIL_CAP)
+        .map(|l| digest_item(l, now))
+        .collect();
+    let c = digest.counts;
+    let counts = subject(
+        [c.at_target, c.price_drops, c.ending_soon, c.new],
+        &shorten(&alert.search_phrase, 60),
+    );
+    let (subject, note) = match reason {
+        DigestReason::Daily => (
+            format!("Daily digest: {counts}"),
+            "Your daily digest for this alert: everything found since the last one.",
+        ),
+        DigestReason::QuietHours => (
+            format!("While you were away: {counts}"),
+            "These were held during your quiet hours and sent when they ended.",
+        ),
+    };
+    let body = Body {
+        total: c.total.max(items.len()),
+        items,
+        basis: PriceBasis::parse(&alert.price_basis).unwrap_or_default(),
+        note: Some(note),
+    };
+    let mut email = finish(state, alert, owner_email, subject, body)?;
+    email.kind = "alert_digest";
+    Ok(email)
+}
+
+/// A held listing as the email shows it; an auction that ended while it was held says so.
+fn digest_item(l: &ListingRef, now: DateTime<Utc>) -> Item {
+    let money = |text: &Option<String>| text.as_deref().and_then(|v| v.parse::<Decimal>().ok());
+    Item {
+        badge: match l.reason.as_str() {
+            "price_drop" => "Price drop",
+            "target" => "Target price",
+            "ending_soon" => "Ending soon",
+            _ => "New",
+        },
+        title: l.title.clone(),
+        url: l.url.clone(),
+        image_url: l
+            .image_url
+            .clone()
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+        price_line: l.price_line.clone(),
+        total: money(&l.total_price)
+            .filter(|_| money(&l.shipping_cost).is_some_and(|s| !s.is_zero()))
+            .map(|t| format!("{} total", format_money(t, &l.currency))),
+        previous_price: l.previous_price.clone(),
+        change: None,
+        condition: l.condition.clone(),
+        format: if l.buying_option == "auction" {
+            "Auction"
+        } else {
+            "Buy It Now"
+        },
+        time_left: match l.ends_at {
+            Some(end) if end <= now => Some("auction ended".to_owned()),
+            end => time_left(end, now),
+        },
+        seller: l.seller.clone(),
+        deal: l.deal.clone(),
+    }
+}
+
+/// What differs between an alert email and a digest.
+struct Body {
+    items: Vec<Item>,
+    /// Listings worth telling, shown or not.
+    total: usize,
+    basis: PriceBasis,
+    /// A line under the headline.
+    note: Option<&'static str>,
+}
+
+/// Renders an alert email (or digest) with the alert's links and unsubscribe header.
+fn finish(
+    state: &AppState,
+    alert: &alert::Model,
+    owner_email: &str,
+    subject: String,
+    body: Body,
+) -> Result<QueuedEmail, tera::Error> {
     let unsubscribe_url =
         event_outbox::unsubscribe_url(&state.settings, &alert.unsubscribe_token, EmailKind::Alerts);
     let mut context = tera::Context::new();
     context.insert("headline", &subject);
-    context.insert("items", &items);
-    context.insert("shown", &items.len());
-    context.insert("total", &total);
-    context.insert("more", &total.saturating_sub(items.len()));
+    context.insert("shown", &body.items.len());
+    context.insert("total", &body.total);
+    context.insert("more", &body.total.saturating_sub(body.items.len()));
+    context.insert("items", &body.items);
     context.insert(
         "basis_note",
-        match basis {
+        match body.basis {
             PriceBasis::WithShipping => "Prices are compared with shipping to you included.",
             PriceBasis::Item => "Prices are compared without shipping.",
         },
     );
-    context.insert(
-        "deals_note",
-        &match verdicts {
-            Verdicts::Unavailable { deals_only: true } => Some(
-                "Deal checks are unavailable right now, so this email lists every new listing \
-                 instead of deals only.",
-            ),
-            _ => None,
-        },
-    );
+    context.insert("note", &body.note);
     context.insert("phrase", &alert.search_phrase);
     context.insert(
         "alert_url",
@@ -231,12 +350,14 @@ pub fn render(
     let (text, html) = state.templates.render("alert", &context)?;
     Ok(QueuedEmail {
         kind: "alert",
-        run_id: Some(run_id),
+        run_id: None,
+        alert_id: Some(alert.id),
         recipient: owner_email.to_owned(),
         subject,
         text,
         html: Some(html),
         unsubscribe_url: Some(unsubscribe_url),
+        hold: None,
     })
 }
 

@@ -69,7 +69,8 @@ enum Disposition {
 }
 
 /// Turns held notifications whose time has come (quiet hours over, a digest hour reached) into
-/// one digest per channel; returns how many digests were written. Each channel's digest row
+/// one digest per channel (insight summaries go out as they are); returns how many digests and
+/// summaries were queued. Each channel's digest row
 /// and the marking of the rows it carries commit together, and the held rows are locked
 /// (`SKIP LOCKED`) while that happens, so a replica dying midway leaves them held for the next
 /// pass and two replicas never digest the same row.
@@ -83,6 +84,12 @@ pub async fn release_digests_once(state: &Arc<AppState>) -> Result<usize, DbErr>
         Vec<uuid::Uuid>,
         Vec<crate::channels::Notification>,
     )> = Vec::new();
+    // Insight summaries held through quiet hours go out as they are.
+    let (summaries, held): (Vec<_>, Vec<_>) = held
+        .into_iter()
+        .partition(|row| row.kind == crate::channels::notify::INSIGHT_KIND);
+    let summaries: Vec<uuid::Uuid> = summaries.iter().map(|row| row.id).collect();
+    store::release_as_is(&txn, &summaries, now).await?;
     for row in held {
         let parsed = serde_json::from_str(&row.payload);
         if parsed.is_err() {
@@ -109,7 +116,7 @@ pub async fn release_digests_once(state: &Arc<AppState>) -> Result<usize, DbErr>
         }
     }
     txn.commit().await?;
-    Ok(written)
+    Ok(written + summaries.len())
 }
 
 /// Releases due digests, then leases due rows and delivers them all, concurrently, before

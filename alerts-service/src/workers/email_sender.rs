@@ -52,8 +52,14 @@ struct Due {
     id: Uuid,
 }
 
-/// Leases due rows and delivers them.
+/// Releases due digests ([`crate::email::digests`]), then leases due rows and delivers them.
 pub async fn deliver_due_once(state: &AppState) -> Result<DeliveryOutcome, DbErr> {
+    crate::email::digests::release_due(state).await?;
+    deliver_due(state).await
+}
+
+/// Leases due rows and delivers them.
+async fn deliver_due(state: &AppState) -> Result<DeliveryOutcome, DbErr> {
     let backend = state.db.get_database_backend();
     let now = Utc::now();
     let txn = state.db.begin().await?;
@@ -195,7 +201,12 @@ pub async fn run(state: &AppState, shutdown: CancellationToken) {
         if shutdown.is_cancelled() {
             return;
         }
-        match deliver_due_once(state).await {
+        // Until the held emails of an alert are released they are not due; a failure here is
+        // retried next round and never stops the sending of what is due.
+        if let Err(error) = crate::email::digests::release_due(state).await {
+            tracing::warn!(%error, "email sender could not release digests");
+        }
+        match deliver_due(state).await {
             Ok(outcome) if outcome.sent + outcome.retrying + outcome.failed == BATCH => continue,
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "email sender could not reach the database"),

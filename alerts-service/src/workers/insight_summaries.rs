@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::channels::notify::insight_notification;
 use crate::channels::store::{self, Queued};
-use crate::db::entities::alert;
+use crate::db::entities::{alert, user};
 use crate::db::sql;
 use crate::state::AppState;
 
@@ -162,15 +162,25 @@ pub async fn handle(
         summary,
         now,
     );
+    // Held through the owner's quiet hours, then sent as it is (a summary is not combined
+    // into a listings digest, and a digest alert's summary keeps INSIGHTS_CRON's schedule).
+    let held_until = if channels.is_empty() {
+        None
+    } else {
+        user::Entity::find_by_id(alert.user_id)
+            .one(&txn)
+            .await?
+            .as_ref()
+            .and_then(crate::accounts::quiet_hours_of)
+            .and_then(|q| q.quiet_until(now))
+    };
     let rows: Vec<Queued> = channels
         .iter()
         .map(|&channel_id| Queued {
             channel_id,
             run_id: Some(summary.report_id),
             notification: notification.clone(),
-            // Not held by quiet hours: a digest combines listings, and a summary has its own
-            // schedule (INSIGHTS_CRON). docs/channels.md says so.
-            held_until: None,
+            held_until,
         })
         .collect();
     let queued = rows.len();

@@ -707,6 +707,11 @@ async fn alerts_choose_their_channels_and_refuse_unknown_ones() {
         .unwrap();
     assert_eq!(updated["channels"], json!([mine["id"]]));
     assert_eq!(
+        updated["revision"].as_i64(),
+        alert["revision"].as_i64().map(|r| r + 1),
+        "a change of channels alone is a new revision"
+    );
+    assert_eq!(
         app.get_json(&path, &auth).await["channels"],
         json!([mine["id"]])
     );

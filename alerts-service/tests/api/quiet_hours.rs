@@ -193,7 +193,7 @@ mod held {
     use sea_orm::{ConnectionTrait, Statement};
     use serde_json::{Value, json};
 
-    use crate::helpers::{Auth, TestApp, alert_body, spawn_app_with};
+    use crate::helpers::{Auth, TestApp, alert_body, spawn_app, spawn_app_with};
     use crate::receiver::Receiver;
 
     async fn app() -> TestApp {
@@ -418,5 +418,282 @@ mod held {
         assert!(hook.requests().is_empty());
         assert_eq!(deliver_at(&app, end + Duration::minutes(1)).await, (1, 0));
         assert_eq!(hook.requests()[0].json()["type"], "alert.digest");
+    }
+
+    async fn set_quiet(app: &TestApp, auth: &Auth, start: DateTime<Utc>, end: DateTime<Utc>) {
+        let quiet = json!({"start": hhmm(start), "end": hhmm(end), "time_zone": "UTC"});
+        let saved = app
+            .patch("/api/v1/me", auth, json!({"quiet_hours": quiet}))
+            .await;
+        assert_eq!(saved.status(), StatusCode::OK);
+    }
+
+    async fn email_statuses(app: &TestApp) -> Vec<(String, i64)> {
+        let rows = app
+            .state
+            .db
+            .query_all_raw(Statement::from_string(
+                app.state.db.get_database_backend(),
+                "SELECT status, count(*) AS n FROM email_outbox WHERE kind <> 'sign_in' \
+                 GROUP BY status ORDER BY status",
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|r| {
+                (
+                    r.try_get::<String>("", "status").unwrap(),
+                    r.try_get::<i64>("", "n").unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// The listing links of the held emails of `alert`.
+    async fn held_links(app: &TestApp, alert: &str) -> Vec<String> {
+        let rows = app
+            .state
+            .db
+            .query_all_raw(Statement::from_string(
+                app.state.db.get_database_backend(),
+                format!(
+                    "SELECT notification FROM email_outbox WHERE alert_id = '{alert}' \
+                     AND notification IS NOT NULL"
+                ),
+            ))
+            .await
+            .unwrap();
+        let mut links: Vec<String> = rows
+            .iter()
+            .flat_map(|r| {
+                let n: Value =
+                    serde_json::from_str(&r.try_get::<String>("", "notification").unwrap())
+                        .unwrap();
+                n["listings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| l["url"].as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        links.sort();
+        links.dedup();
+        links
+    }
+
+    /// Subject, text part and whether it has a `List-Unsubscribe` header, of the emails the
+    /// sink received after the first `from`, once there are `count` in all.
+    async fn mails(app: &TestApp, from: usize, count: usize) -> Vec<(String, String, bool)> {
+        let received = app
+            .smtp
+            .wait_for(count, std::time::Duration::from_secs(10))
+            .await;
+        assert_eq!(received.len(), count);
+        received[from..]
+            .iter()
+            .map(|m| {
+                let email = mail_parser::MessageParser::default()
+                    .parse(&m.data)
+                    .unwrap();
+                (
+                    email.subject().unwrap_or_default().to_owned(),
+                    email.body_text(0).unwrap().into_owned(),
+                    email.header("List-Unsubscribe").is_some(),
+                )
+            })
+            .collect()
+    }
+
+    /// Runs an alert now (a manual run), expecting new listings.
+    async fn run(app: &TestApp, auth: &Auth, id: &str) {
+        let response = app
+            .post(&format!("/api/v1/alerts/{id}/run"), auth, json!({}))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let summary: Value = response.json().await.unwrap();
+        assert!(summary["new_items"].as_u64().unwrap() > 0, "{summary}");
+    }
+
+    /// Moves (and freezes) the mock eBay's clock, so later searches find newer listings.
+    async fn mock_clock(app: &TestApp, at: DateTime<Utc>) {
+        app.http
+            .post(format!("{}/mock/clock", app.ebay.base_url()))
+            .json(&json!({"now": at, "freeze": true}))
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+    }
+
+    /// Releases and delivers emails as a replica whose clock reads `at`; returns the number
+    /// sent.
+    async fn email_at(app: &TestApp, at: DateTime<Utc>) -> usize {
+        let later = build_state_with_clock(
+            app.state.settings.clone(),
+            None,
+            Arc::new(SimulatedClock::starting_at(at)),
+        )
+        .await
+        .unwrap();
+        alerts_service::workers::email_sender::deliver_due_once(&later)
+            .await
+            .unwrap()
+            .sent
+    }
+
+    #[tokio::test]
+    async fn emails_during_quiet_hours_arrive_as_one_digest_per_alert_when_they_end() {
+        let app = spawn_app().await;
+        let ada = app.token_for("ada@example.com").await;
+        let now = Utc::now();
+        let end = now + Duration::hours(2);
+        set_quiet(&app, &ada, now - Duration::hours(1), end).await;
+        let lego = app.create_alert(&ada, alert_body("lego 42100")).await;
+        let lego = lego["id"].as_str().unwrap();
+        let switch = app.create_alert(&ada, alert_body("switch oled")).await;
+        let switch = switch["id"].as_str().unwrap();
+        run(&app, &ada, lego).await;
+        run(&app, &ada, switch).await;
+        // A day later on eBay: the lego search finds newer listings, held too.
+        mock_clock(&app, now + Duration::days(1)).await;
+        run(&app, &ada, lego).await;
+
+        let inbox = app.smtp.messages().len();
+        app.dispatch_emails().await;
+        assert_eq!(email_statuses(&app).await, [("held".to_owned(), 3)]);
+        assert_eq!(email_at(&app, end - Duration::minutes(2)).await, 0);
+        assert_eq!(
+            app.smtp.messages().len(),
+            inbox,
+            "nothing during quiet hours"
+        );
+
+        // Quiet hours over: one email per alert, the lego one carrying both runs' listings.
+        let links = held_links(&app, lego).await;
+        assert_eq!(email_at(&app, end + Duration::minutes(1)).await, 2);
+        let sent = mails(&app, inbox, inbox + 2).await;
+        let (subject, lego_mail, unsubscribe) = sent
+            .iter()
+            .find(|(subject, ..)| subject.contains("lego 42100"))
+            .expect("a digest for the lego alert");
+        assert!(subject.starts_with("While you were away: "), "{subject}");
+        assert!(
+            lego_mail.contains("held during your quiet hours"),
+            "{lego_mail}"
+        );
+        assert!(unsubscribe, "one-click unsubscribe of this alert");
+        let shown = links
+            .iter()
+            .filter(|l| lego_mail.contains(l.as_str()))
+            .count();
+        assert!(links.len() > 1);
+        assert!(
+            shown == links.len() || lego_mail.contains("Showing "),
+            "{shown} of {} held listings shown",
+            links.len()
+        );
+        assert!(
+            sent.iter()
+                .any(|(subject, ..)| subject.contains("switch oled"))
+        );
+        assert_eq!(
+            email_statuses(&app).await,
+            [("digested".to_owned(), 3), ("sent".to_owned(), 2)]
+        );
+        // Exactly once: later passes send nothing more.
+        assert_eq!(email_at(&app, end + Duration::minutes(5)).await, 0);
+        assert_eq!(app.smtp.messages().len(), inbox + 2);
+    }
+
+    #[tokio::test]
+    async fn a_digest_alert_emails_once_a_day_at_its_hour() {
+        let app = spawn_app().await;
+        let ada = app.token_for("ada@example.com").await;
+        let now = Utc::now();
+        let mut body = alert_body("lego 42100");
+        body["delivery"] = json!("digest");
+        body["digest_hour"] = json!((now + Duration::hours(3)).hour());
+        let alert = app.create_alert(&ada, body).await;
+        run(&app, &ada, alert["id"].as_str().unwrap()).await;
+        let inbox = app.smtp.messages().len();
+        app.dispatch_emails().await;
+        assert_eq!(app.smtp.messages().len(), inbox);
+
+        let due = now + Duration::hours(3) + Duration::minutes(1);
+        assert_eq!(email_at(&app, due).await, 1);
+        let sent = mails(&app, inbox, inbox + 1).await;
+        let (subject, text, _) = &sent[0];
+        assert!(subject.starts_with("Daily digest: "), "{subject}");
+        assert!(text.contains("Your daily digest for this alert"), "{text}");
+        assert_eq!(email_at(&app, due + Duration::hours(1)).await, 0);
+    }
+
+    #[tokio::test]
+    async fn an_alert_whose_emails_stop_while_held_gets_no_digest() {
+        let app = spawn_app().await;
+        let ada = app.token_for("ada@example.com").await;
+        let now = Utc::now();
+        let end = now + Duration::hours(2);
+        set_quiet(&app, &ada, now - Duration::hours(1), end).await;
+        let alert = app.create_alert(&ada, alert_body("lego 42100")).await;
+        let id = alert["id"].as_str().unwrap();
+        run(&app, &ada, id).await;
+        let off = app
+            .patch(
+                &format!("/api/v1/alerts/{id}"),
+                &ada,
+                json!({"alert_emails": false}),
+            )
+            .await;
+        assert_eq!(off.status(), StatusCode::OK);
+        let inbox = app.smtp.messages().len();
+
+        assert_eq!(email_at(&app, end + Duration::minutes(1)).await, 0);
+        assert_eq!(app.smtp.messages().len(), inbox);
+        assert_eq!(email_statuses(&app).await, [("cancelled".to_owned(), 1)]);
+    }
+
+    #[tokio::test]
+    async fn an_insight_summary_waits_for_quiet_hours_to_end_and_goes_as_itself() {
+        use alerts_service::workers::insight_summaries::{Handled, handle};
+
+        let app = app().await;
+        let ada = app.token_for("ada@example.com").await;
+        let hook = Receiver::start().await;
+        let now = Utc::now();
+        let end = now + Duration::hours(2);
+        set_quiet(&app, &ada, now - Duration::hours(1), end).await;
+        let channel: Value = app
+            .post(
+                "/api/v1/channels",
+                &ada,
+                json!({"url": format!("json://{}/in", hook.host_port())}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let mut body = alert_body("lego 42100");
+        body["channels"] = json!([channel["id"]]);
+        let alert = app.create_alert(&ada, body).await;
+        let alert_id = alert["id"].as_str().unwrap().parse().unwrap();
+        let summary = pubsub::fixtures::insight_summary(alert_id);
+
+        let handled = handle(&app.state, "evt-quiet-1", &summary, now)
+            .await
+            .unwrap();
+        assert!(matches!(handled, Handled::Queued(1)));
+        assert_eq!(statuses(&app).await, [("held".to_owned(), 1)]);
+        assert_eq!(deliver_at(&app, end - Duration::minutes(2)).await, (0, 0));
+
+        assert_eq!(deliver_at(&app, end + Duration::minutes(1)).await, (1, 0));
+        let requests = hook.requests();
+        assert_eq!(requests.len(), 1);
+        let body = requests[0].json();
+        assert_eq!(body["type"], "alert.insight", "not folded into a digest");
+        assert!(body["data"]["insight"]["median_line"].is_string());
+        assert_eq!(deliver_at(&app, end + Duration::minutes(5)).await, (0, 0));
     }
 }

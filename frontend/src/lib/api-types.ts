@@ -671,8 +671,8 @@ export interface components {
             /** @description ISO 4217 currency of the prices. */
             currency: string;
             /**
-             * @description `immediate` or `digest` (channel notifications: one message a day at `digest_hour`;
-             *     emails still go at once).
+             * @description `immediate` or `digest` (one message a day at `digest_hour` on each channel, email
+             *     included).
              */
             delivery: components["schemas"]["Delivery"];
             /**
@@ -1178,6 +1178,8 @@ export interface components {
             price_line: string;
             /** @description Why it is mentioned: `new`, `price_drop`, `target`, `ending_soon`. */
             reason: string;
+            /** @description The seller and their feedback ("gamer_123 · 99.8% positive"), when eBay says. */
+            seller?: string | null;
             /** @description Shipping to the owner (null = unknown or calculated). */
             shipping_cost?: string | null;
             /** @description eBay's title. */

@@ -26,7 +26,7 @@ pub struct Model {
     pub unsubscribe_url: Option<String>,
     /// Chosen before the first attempt, so a resend after a crash carries the same id.
     pub message_id: String,
-    /// queued, sending, sent or failed.
+    /// queued, sending, sent, failed; held, digested or cancelled (quiet hours and digests).
     pub status: String,
     /// Delivery attempts so far.
     pub attempts: i32,
@@ -40,6 +40,12 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Delivery time.
     pub sent_at: Option<DateTimeUtc>,
+    /// The alert an alert email or digest is about.
+    pub alert_id: Option<Uuid>,
+    /// A held email's notification (JSON), combined into a digest when its time comes.
+    pub notification: Option<String>,
+    /// The digest email that carried this held one.
+    pub digest_id: Option<Uuid>,
 }
 
 /// No relations are navigated through sea-orm; joins are explicit where needed.

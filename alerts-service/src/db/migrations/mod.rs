@@ -5,6 +5,7 @@ use sea_orm_migration::sea_orm::DbBackend;
 
 mod alert_counts;
 mod channels;
+mod email_digests;
 mod insight_summaries;
 mod precise_alerts;
 mod query_groups;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(channels::Channels),
             Box::new(quiet_hours::QuietHours),
             Box::new(insight_summaries::InsightSummaries),
+            Box::new(email_digests::EmailDigests),
         ]
     }
 }

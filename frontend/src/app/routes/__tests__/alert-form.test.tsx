@@ -8,11 +8,11 @@ describe('creating an alert', () => {
   it('chooses a daily digest and its hour', async () => {
     const { user } = renderApp('/alerts/new');
     await findHeading('New alert');
-    expect(screen.getByLabelText('Send channel notifications')).toHaveValue('immediate');
+    expect(screen.getByLabelText('Send notifications')).toHaveValue('immediate');
     expect(screen.queryByLabelText('Digest at')).not.toBeInTheDocument();
 
     await user.type(screen.getByLabelText('Search phrase'), 'switch oled');
-    await user.selectOptions(screen.getByLabelText('Send channel notifications'), 'One digest a day');
+    await user.selectOptions(screen.getByLabelText('Send notifications'), 'One digest a day');
     expect(screen.getByLabelText('Digest at')).toHaveValue('8');
     await user.selectOptions(screen.getByLabelText('Digest at'), '19:00');
     await user.click(screen.getByRole('button', { name: 'Create alert' }));

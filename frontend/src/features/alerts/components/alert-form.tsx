@@ -328,7 +328,7 @@ export function AlertForm({ initialValues, submitLabel, onSubmit, isPending, can
 
       <div className="form-row">
         <SelectField
-          label="Send channel notifications"
+          label="Send notifications"
           name="delivery"
           value={values.delivery}
           onChange={set('delivery')}
@@ -336,7 +336,7 @@ export function AlertForm({ initialValues, submitLabel, onSubmit, isPending, can
           options={DELIVERY_OPTIONS}
           hint={
             values.delivery === 'digest'
-              ? 'Webhook, ntfy, Telegram, Discord and Slack get one message a day; emails still go at once.'
+              ? 'One email (and one message per other channel) a day at the hour below.'
               : 'Held during your quiet hours (Account page), then sent as one digest.'
           }
         />

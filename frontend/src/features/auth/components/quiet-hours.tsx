@@ -65,8 +65,8 @@ export function QuietHoursForm({ me }: { me: Me }) {
     <form className="stack" onSubmit={submit} noValidate aria-labelledby="quiet-title">
       <h2 id="quiet-title">Quiet hours</h2>
       <p className="muted small">
-        Channel notifications (webhook, ntfy, Telegram, Discord, Slack) made during these hours are held and sent as one
-        digest per channel when they end. Emails are not held yet. The time zone also sets the hour of daily digests.
+        Notifications made during these hours are held and sent as one digest when they end: one email per alert, one
+        message per webhook, ntfy, Telegram, Discord or Slack channel. The time zone also sets the hour of daily digests.
       </p>
       <p className="small">{current ? `Now: ${current.start}–${current.end} (${current.time_zone}).` : 'Now: none.'}</p>
       <div className="form-row">
