@@ -200,13 +200,21 @@ mod held {
         spawn_app_with(|s| s.channels.channel_allowed_hosts = "127.0.0.1".into()).await
     }
 
+    /// Channel outbox rows by status.
     async fn statuses(app: &TestApp) -> Vec<(String, i64)> {
+        by_status(app, "channel_outbox", "").await
+    }
+
+    /// Rows of `table` (matching `filter`) by status, in status order.
+    async fn by_status(app: &TestApp, table: &str, filter: &str) -> Vec<(String, i64)> {
         let rows = app
             .state
             .db
             .query_all_raw(Statement::from_string(
                 app.state.db.get_database_backend(),
-                "SELECT status, count(*) AS n FROM channel_outbox GROUP BY status ORDER BY status",
+                format!(
+                    "SELECT status, count(*) AS n FROM {table} {filter} GROUP BY status ORDER BY status"
+                ),
             ))
             .await
             .unwrap();
@@ -428,25 +436,9 @@ mod held {
         assert_eq!(saved.status(), StatusCode::OK);
     }
 
+    /// Alert email rows (not sign-in links) by status.
     async fn email_statuses(app: &TestApp) -> Vec<(String, i64)> {
-        let rows = app
-            .state
-            .db
-            .query_all_raw(Statement::from_string(
-                app.state.db.get_database_backend(),
-                "SELECT status, count(*) AS n FROM email_outbox WHERE kind <> 'sign_in' \
-                 GROUP BY status ORDER BY status",
-            ))
-            .await
-            .unwrap();
-        rows.iter()
-            .map(|r| {
-                (
-                    r.try_get::<String>("", "status").unwrap(),
-                    r.try_get::<i64>("", "n").unwrap(),
-                )
-            })
-            .collect()
+        by_status(app, "email_outbox", "WHERE kind <> 'sign_in'").await
     }
 
     /// The listing links of the held emails of `alert`.
