@@ -602,7 +602,7 @@ async fn a_429_waits_for_retry_after_and_other_4xx_fail_for_good_on_the_channel(
     assert_eq!(gone.requests().len(), 1);
 }
 
-/// The next attempt's time of the failing channel's one outbox row.
+/// When the one outbox row of `channel` is next due.
 async fn next_attempt_of(app: &TestApp, channel: &Value) -> chrono::DateTime<chrono::Utc> {
     let row = app
         .state
