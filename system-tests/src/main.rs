@@ -17,6 +17,8 @@
 //!   scenarios check against.
 //! * [`scenarios`]: one module per scenario, named by what it does.
 //! * [`report`]: the outcome of a scenario: its checks and figures.
+//! * [`webhook`]: a webhook receiver inside the suite's own process (a notification channel's
+//!   endpoint that can be down, fail or accept).
 //!
 //! Beside the soak binary, `tests/` holds ordinary `cargo test` tests that need both services
 //! at once in one process (`tests/insights`: alerts-service's insights proxy against a real
@@ -26,6 +28,7 @@ mod infra;
 mod report;
 mod scenarios;
 mod stack;
+mod webhook;
 
 use std::process::ExitCode;
 use std::time::Instant;

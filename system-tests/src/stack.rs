@@ -649,14 +649,31 @@ impl<'a> Stack<'a> {
         distinct_queries: usize,
         concurrency: usize,
     ) -> anyhow::Result<Vec<String>> {
+        self.create_alerts_with(token, n, distinct_queries, concurrency, &json!({}))
+            .await
+    }
+
+    /// [`create_alerts`](Self::create_alerts) with more fields in every alert's body (e.g.
+    /// `{"channels": [...]}`).
+    pub async fn create_alerts_with(
+        &self,
+        token: &str,
+        n: usize,
+        distinct_queries: usize,
+        concurrency: usize,
+        extra: &Value,
+    ) -> anyhow::Result<Vec<String>> {
         let url = format!("{}/api/v1/alerts", self.alerts_url());
         let results: Vec<anyhow::Result<String>> = futures::stream::iter(0..n)
             .map(|i| {
                 let url = url.clone();
-                let body = json!({
+                let mut body = json!({
                     "search_phrase": format!("soak query {}", i % distinct_queries.max(1)),
                     "frequency_minutes": 1440,
                 });
+                if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+                    body.extend(extra.clone());
+                }
                 async move {
                     let response = self
                         .http

@@ -489,15 +489,16 @@ pub enum Settled {
     Failed,
 }
 
-/// Writes an attempt's outcome on the outbox row and on its channel, in one transaction.
+/// Writes an attempt's outcome, made at `now` (the sender's clock), on the outbox row and on
+/// its channel, in one transaction.
 pub async fn settle(
     db: &DatabaseConnection,
     due: &Due,
     settled: &Settled,
     status: Option<u16>,
     error: Option<String>,
+    now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let now = Utc::now();
     let (state, next, sent_at) = match settled {
         Settled::Sent => (SENT, now, Some(now)),
         Settled::Retry(at) => (QUEUED, *at, None),

@@ -16,7 +16,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use sea_orm::DbErr;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -26,7 +25,8 @@ use crate::channels::store::{self, Due, Settled};
 use crate::channels::{ChannelUrl, Notification};
 use crate::state::AppState;
 
-/// Attempts before a notification is given up (about three and a half hours of retries).
+/// Attempts before a notification is given up: eleven waits of 5 s doubling to the hour's cap,
+/// 8,715 s in all before jitter, so between about 1.2 and 2.4 hours of retries.
 pub const MAX_ATTEMPTS: i32 = 12;
 /// How long a sender may hold a row: host wait + request timeout + recording, with room.
 const LEASE: chrono::Duration = chrono::Duration::minutes(2);
@@ -195,7 +195,8 @@ async fn deliver(state: &AppState, due: Due) -> Result<Disposition, DbErr> {
     let gate = channels.host_gate(&host);
     let Ok(Ok(permit)) = tokio::time::timeout(HOST_WAIT, gate.acquire_owned()).await else {
         // Its host is busy with slower deliveries: back in the queue, this attempt not counted.
-        store::requeue(&state.db, due.id, Utc::now() + chrono::Duration::seconds(1)).await?;
+        let at = state.clock.now() + chrono::Duration::seconds(1);
+        store::requeue(&state.db, due.id, at).await?;
         return Ok(Disposition::Retrying);
     };
     let attempt = send::deliver(
@@ -212,16 +213,18 @@ async fn deliver(state: &AppState, due: Due) -> Result<Disposition, DbErr> {
     .await;
     // The host's slot is for the request only; recording the outcome does not hold it.
     drop(permit);
+    // Leasing reads the injected clock, so the retry times it compares with must too.
+    let now = state.clock.now();
     let label = [kind.as_str()];
     match attempt.next {
         Outcome::Delivered => {
-            store::settle(&state.db, &due, &Settled::Sent, attempt.status, None).await?;
+            store::settle(&state.db, &due, &Settled::Sent, attempt.status, None, now).await?;
             channels.metrics.sent.with_label_values(&label).inc();
             Ok(Disposition::Sent)
         }
         Outcome::Retry { after } if due.attempts < MAX_ATTEMPTS => {
             let wait = backoff(due.attempts, after, rand::random::<f64>());
-            let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+            let at = now + chrono::Duration::from_std(wait).unwrap_or_default();
             tracing::warn!(channel = %due.channel_id, %kind, attempts = due.attempts, status = ?attempt.status, "channel delivery failed; will retry");
             store::settle(
                 &state.db,
@@ -229,12 +232,22 @@ async fn deliver(state: &AppState, due: Due) -> Result<Disposition, DbErr> {
                 &Settled::Retry(at),
                 attempt.status,
                 attempt.error,
+                now,
             )
             .await?;
             channels.metrics.retried.with_label_values(&label).inc();
             Ok(Disposition::Retrying)
         }
-        Outcome::Retry { .. } | Outcome::Failed => {
+        Outcome::Retry { .. } => {
+            // The attempt's own error promises a retry; the channel must say there is none.
+            let error = attempt.error.unwrap_or_else(|| "failed".into());
+            let error = format!(
+                "{}; gave up after {MAX_ATTEMPTS} attempts",
+                error.trim_end_matches("; will retry")
+            );
+            fail(state, &due, &kind, attempt.status, error).await
+        }
+        Outcome::Failed => {
             let error = attempt.error.unwrap_or_else(|| "failed".into());
             fail(state, &due, &kind, attempt.status, error).await
         }
@@ -249,7 +262,8 @@ async fn fail(
     error: String,
 ) -> Result<Disposition, DbErr> {
     tracing::warn!(channel = %due.channel_id, %kind, ?status, %error, "channel delivery failed for good");
-    store::settle(&state.db, due, &Settled::Failed, status, Some(error)).await?;
+    let now = state.clock.now();
+    store::settle(&state.db, due, &Settled::Failed, status, Some(error), now).await?;
     state
         .channels
         .metrics

@@ -1,6 +1,7 @@
 //! Notification channels (issue #18) against real local receivers over HTTP, Postgres, Redis,
 //! the real ebay-mock and an SMTP server.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use alerts_service::workers::channel_sender::deliver_due_once;
@@ -11,7 +12,7 @@ use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-use crate::helpers::{Auth, TestApp, alert_body, error_of, spawn_app_with};
+use crate::helpers::{Auth, TestApp, alert_body, error_of, spawn_app_on_clock, spawn_app_with};
 use crate::receiver::{Receiver, Reply};
 
 const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
@@ -599,6 +600,174 @@ async fn a_429_waits_for_retry_after_and_other_4xx_fail_for_good_on_the_channel(
     make_due(&app).await;
     assert_eq!(deliver_due_once(&app.state).await.unwrap().sent, 1);
     assert_eq!(gone.requests().len(), 1);
+}
+
+/// When the one outbox row of `channel` is next due.
+async fn next_attempt_of(app: &TestApp, channel: &Value) -> chrono::DateTime<chrono::Utc> {
+    let row = app
+        .state
+        .db
+        .query_one_raw(Statement::from_string(
+            app.state.db.get_database_backend(),
+            format!(
+                "SELECT next_attempt_at FROM channel_outbox WHERE channel_id = '{}'",
+                channel["id"].as_str().unwrap()
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "next_attempt_at").unwrap()
+}
+
+#[tokio::test]
+async fn a_channel_that_always_fails_is_given_up_after_twelve_attempts_while_another_is_delivered()
+{
+    use alerts_service::clock::{Clock, SimulatedClock};
+    use alerts_service::workers::channel_sender::MAX_ATTEMPTS;
+    use chrono::Duration as Span;
+
+    // Arrange: the app reads time from a clock the test moves past each backoff.
+    let clock = Arc::new(SimulatedClock::starting_at(chrono::Utc::now()));
+    let app = spawn_app_on_clock(
+        |s| s.channels.channel_allowed_hosts = "127.0.0.1".into(),
+        clock.clone(),
+    )
+    .await;
+    let auth = app.token_for("giveup@example.com").await;
+    let broken = Receiver::start().await;
+    broken.answer_by_default(Reply::status(500));
+    let healthy = Receiver::start().await;
+    let failing = add_channel(
+        &app,
+        &auth,
+        json!({"url": format!("json://{}/broken", broken.host_port())}),
+    )
+    .await;
+    let working = add_channel(
+        &app,
+        &auth,
+        json!({"url": format!("json://{}/ok", healthy.host_port())}),
+    )
+    .await;
+    let mut body = alert_body("lego 42100");
+    body["channels"] = json!([failing["id"], working["id"]]);
+    let both = app.create_alert(&auth, body).await;
+    let mut body = alert_body("switch oled");
+    body["channels"] = json!([working["id"]]);
+    let later = app.create_alert(&auth, body).await;
+    assert!(
+        run_alert(&app, &auth, &both).await["new_items"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+
+    // Act: every attempt as soon as the row is due, never before.
+    let mut delivered_meanwhile = 0;
+    for attempt in 1..=MAX_ATTEMPTS {
+        let due = next_attempt_of(&app, &failing).await;
+        if attempt > 1 {
+            clock.set(due - Span::seconds(1));
+            let early = deliver_due_once(&app.state).await.unwrap();
+            assert_eq!(
+                (early.retrying, early.failed, broken.requests().len()),
+                (0, 0, attempt as usize - 1),
+                "attempt {attempt} is not made before its time"
+            );
+            delivered_meanwhile += early.sent;
+        }
+        clock.set(due.max(clock.now()) + Span::seconds(1));
+        let before = clock.now();
+        let outcome = deliver_due_once(&app.state).await.unwrap();
+        delivered_meanwhile += outcome.sent;
+        assert_eq!(broken.requests().len(), attempt as usize);
+        if attempt < MAX_ATTEMPTS {
+            assert_eq!(outcome.retrying, 1, "attempt {attempt}: {outcome:?}");
+            // The wait is the backoff from the clock's now: 5 s doubling, jittered to 50–100 %.
+            let wait = (next_attempt_of(&app, &failing).await - before).num_milliseconds();
+            let base = (5_000i64 << (attempt - 1)).min(3_600_000);
+            assert!(
+                (base / 2..=base).contains(&wait),
+                "attempt {attempt}: waited {wait} ms, backoff {base} ms"
+            );
+        } else {
+            assert_eq!(outcome.failed, 1, "attempt {attempt}: {outcome:?}");
+        }
+        if attempt == 6 {
+            // Meanwhile, another alert's notification goes to the working channel at once.
+            assert!(
+                run_alert(&app, &auth, &later).await["new_items"]
+                    .as_u64()
+                    .unwrap()
+                    > 0
+            );
+        }
+    }
+
+    // Assert: twelve requests carrying one webhook-id, then nothing more, ever.
+    clock.advance(Span::days(2));
+    assert_eq!(
+        deliver_due_once(&app.state).await.unwrap(),
+        Default::default()
+    );
+    let requests = broken.requests();
+    assert_eq!(requests.len(), 12);
+    let ids: std::collections::HashSet<&str> = requests
+        .iter()
+        .map(|r| r.header("webhook-id").unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(
+        scalar(
+            &app,
+            &format!(
+                "SELECT status || ' ' || CAST(attempts AS TEXT) || ' ' || CAST(last_status AS TEXT) \
+                 FROM channel_outbox WHERE channel_id = '{}'",
+                failing["id"].as_str().unwrap()
+            )
+        )
+        .await,
+        "failed 12 500"
+    );
+    let shown = app
+        .get_json(
+            &format!("/api/v1/channels/{}", failing["id"].as_str().unwrap()),
+            &auth,
+        )
+        .await;
+    assert_eq!(shown["last_status"], 500, "{shown}");
+    let error = shown["last_error"].as_str().unwrap();
+    assert!(
+        error.contains("500") && error.ends_with("gave up after 12 attempts"),
+        "{error}"
+    );
+    assert!(!error.contains("will retry"), "{error}");
+    let last_delivery: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(shown["last_delivery_at"].clone()).unwrap();
+    assert!(
+        last_delivery > chrono::Utc::now() + Span::hours(1),
+        "recorded on the injected clock: {last_delivery}"
+    );
+
+    // The working channel got both alerts' notifications, each once, while the other was
+    // still being retried.
+    assert_eq!(delivered_meanwhile, 2);
+    let got = healthy.requests();
+    let mut phrases: Vec<String> = got
+        .iter()
+        .map(|r| r.json()["data"]["alert"]["search_phrase"].to_string())
+        .collect();
+    phrases.sort_unstable();
+    assert_eq!(phrases, ["\"lego 42100\"", "\"switch oled\""]);
+    let metrics = app.get("/metrics", &Auth::None).await.text().await.unwrap();
+    for line in [
+        "alerts_channel_failed_total{kind=\"json\"} 1",
+        "alerts_channel_retried_total{kind=\"json\"} 11",
+        "alerts_channel_sent_total{kind=\"json\"} 2",
+    ] {
+        assert!(metrics.contains(line), "{line}: {metrics}");
+    }
 }
 
 #[tokio::test]

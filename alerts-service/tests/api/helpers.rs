@@ -3,8 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use alerts_service::clock::{Clock, SystemClock};
 use alerts_service::config::Settings;
-use alerts_service::startup::{Application, Roles, build_state};
+use alerts_service::startup::{Application, Roles, build_state_with_clock};
 use alerts_service::state::AppState;
 use ebay_mock::{MockConfig, MockServer};
 use mail_parser::MessageParser;
@@ -101,6 +102,21 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     start(settings, None, smtp, redis, ebay, Some(db), None).await
 }
 
+/// [`spawn_app_with`] on an injected clock (a `SimulatedClock` the test moves): the runner,
+/// the scheduler and the senders read "now" from it.
+pub async fn spawn_app_on_clock(
+    change: impl FnOnce(&mut Settings),
+    clock: Arc<dyn Clock>,
+) -> TestApp {
+    let db = TestDatabase::create().await.unwrap();
+    let redis = TestRedis::new();
+    let smtp = SmtpSink::start().await.unwrap();
+    let ebay = MockServer::start(MockConfig::for_tests()).unwrap();
+    let mut settings = settings(&db.url, &redis, &smtp, &ebay);
+    change(&mut settings);
+    start_on_clock(settings, None, smtp, redis, ebay, Some(db), None, clock).await
+}
+
 /// On Postgres with a given Redis (e.g. a private server the test stops).
 pub async fn spawn_app_with_redis(redis: TestRedis) -> TestApp {
     let db = TestDatabase::create().await.unwrap();
@@ -148,7 +164,25 @@ async fn start(
     db: Option<TestDatabase>,
     sqlite_dir: Option<std::path::PathBuf>,
 ) -> TestApp {
-    let state = build_state(settings, transport)
+    let clock = Arc::new(SystemClock);
+    start_on_clock(
+        settings, transport, smtp, redis, ebay, db, sqlite_dir, clock,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn start_on_clock(
+    settings: Settings,
+    transport: Option<pubsub::Transport>,
+    smtp: SmtpSink,
+    redis: TestRedis,
+    ebay: MockServer,
+    db: Option<TestDatabase>,
+    sqlite_dir: Option<std::path::PathBuf>,
+    clock: Arc<dyn Clock>,
+) -> TestApp {
+    let state = build_state_with_clock(settings, transport, clock)
         .await
         .expect("state builds");
     // Workers are driven by the tests (dispatch_emails, relay) so each step is deterministic.

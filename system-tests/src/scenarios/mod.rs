@@ -3,6 +3,7 @@
 //! in one leaves nothing behind for the next.
 
 mod analytics_kill;
+mod channel_outage;
 mod dead_letters;
 mod ebay_faults;
 mod fuzz;
@@ -25,6 +26,7 @@ pub const NAMES: &[&str] = &[
     "analytics-kill",
     "redis-outage",
     "smtp-outage",
+    "channel-outage",
     "ebay-faults",
     "replicas",
     "postgres-restart",
@@ -41,6 +43,7 @@ pub async fn run(name: &'static str, infra: &Infra, scale: Scale) -> Outcome {
         "analytics-kill" => analytics_kill::run(infra, scale, &mut outcome).await,
         "redis-outage" => redis_outage::run(infra, scale, &mut outcome).await,
         "smtp-outage" => smtp_outage::run(infra, scale, &mut outcome).await,
+        "channel-outage" => channel_outage::run(infra, scale, &mut outcome).await,
         "ebay-faults" => ebay_faults::run(infra, scale, &mut outcome).await,
         "replicas" => replicas::run(infra, scale, &mut outcome).await,
         "postgres-restart" => postgres_restart::run(infra, scale, &mut outcome).await,
