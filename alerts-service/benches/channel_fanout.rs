@@ -182,7 +182,9 @@ async fn fanout(n: usize, channels: usize, hosts: usize) {
             held_until: None,
         })
         .collect();
-    store::enqueue_many(&state.db, rows).await.unwrap();
+    store::enqueue_many(&state.db, rows, chrono::Utc::now())
+        .await
+        .unwrap();
 
     let started = Instant::now();
     let mut sent = 0;

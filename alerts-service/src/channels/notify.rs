@@ -260,7 +260,7 @@ pub async fn enqueue(
         }
     }
     let queued = rows.len();
-    store::enqueue_many(txn, rows).await?;
+    store::enqueue_many(txn, rows, now).await?;
     Ok(queued)
 }
 

@@ -352,10 +352,13 @@ pub struct Queued {
 /// Rows per multi-row insert (9 values each).
 const ROWS_PER_STATEMENT: usize = 1_000;
 
-/// Writes outbox rows in the caller's transaction; a row for a (run, channel) already there is
-/// kept as it is.
-pub async fn enqueue_many<C: ConnectionTrait>(db: &C, rows: Vec<Queued>) -> Result<(), DbErr> {
-    let now = Utc::now();
+/// Writes outbox rows made at `now` (the caller's clock) in the caller's transaction; a row for
+/// a (run, channel) already there is kept as it is.
+pub async fn enqueue_many<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<Queued>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 9);
         let mut tuples = Vec::with_capacity(chunk.len());

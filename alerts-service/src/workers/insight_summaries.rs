@@ -184,7 +184,7 @@ pub async fn handle(
         })
         .collect();
     let queued = rows.len();
-    store::enqueue_many(&txn, rows).await?;
+    store::enqueue_many(&txn, rows, now).await?;
     txn.commit().await?;
     if queued > 0 {
         state.wake_channels.notify_one();
