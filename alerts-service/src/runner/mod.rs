@@ -43,7 +43,7 @@ pub struct RunSummary {
     pub items_found: usize,
     /// Listings mentioned in the email (new, cheaper, or at target).
     pub new_items: usize,
-    /// Whether an email was queued.
+    /// Whether an email was queued (or held for a digest: quiet hours, a digest alert).
     pub email_sent: bool,
     /// Listings the alert's filters hid, and why.
     pub hidden: filtering::Hidden,
