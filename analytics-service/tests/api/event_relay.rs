@@ -81,10 +81,7 @@ async fn write_events(db: &Db, n: usize) -> Vec<Event> {
 
 /// Every event on the insights topic so far, read by a fresh group.
 async fn published(transport: &Transport) -> Vec<Event> {
-    let group = ConsumerGroup::new(
-        &format!("relay-test-{}", Uuid::now_v7()),
-        &[topic::INSIGHTS],
-    );
+    let group = ConsumerGroup::new(format!("relay-test-{}", Uuid::now_v7()), &[topic::INSIGHTS]);
     let mut subscriber = transport.subscriber(&group).await.unwrap();
     let mut events = Vec::new();
     loop {
@@ -101,10 +98,7 @@ async fn published(transport: &Transport) -> Vec<Event> {
 
 /// Waits (generously, for the loop's poll) until `n` events are on the insights topic.
 async fn wait_for_events(transport: &Transport, n: usize) -> Vec<Event> {
-    let group = ConsumerGroup::new(
-        &format!("relay-wait-{}", Uuid::now_v7()),
-        &[topic::INSIGHTS],
-    );
+    let group = ConsumerGroup::new(format!("relay-wait-{}", Uuid::now_v7()), &[topic::INSIGHTS]);
     let mut subscriber = transport.subscriber(&group).await.unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let mut events = Vec::new();
