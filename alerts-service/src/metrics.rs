@@ -1,4 +1,5 @@
-//! Prometheus metrics: requests by route and status, latency, outbox backlog, email deliveries.
+//! Prometheus metrics: requests by route and status, latency, outbox backlog, email deliveries,
+//! insight summaries consumed.
 
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
@@ -21,6 +22,15 @@ pub struct Metrics {
     pub emails_sent: IntCounter,
     /// Failed delivery attempts.
     pub email_failures: IntCounter,
+    /// `ebay-alerts.insights` messages fetched by the insight summary consumer (redeliveries
+    /// included).
+    pub insight_summaries_received: IntCounter,
+    /// Channel notifications queued for insight summaries (one per channel of the alert).
+    pub insight_notifications_queued: IntCounter,
+    /// Insight summaries already consumed (redelivered or republished), dropped.
+    pub insight_summaries_duplicate: IntCounter,
+    /// Insight summary messages moved to the dead-letter stream.
+    pub insight_summaries_dead_lettered: IntCounter,
 }
 
 impl Metrics {
@@ -53,12 +63,32 @@ impl Metrics {
         let emails_sent = IntCounter::new("emails_sent_total", "Emails handed to the SMTP server")?;
         let email_failures =
             IntCounter::new("email_failures_total", "Failed email delivery attempts")?;
+        let insight_summaries_received = IntCounter::new(
+            "insight_summaries_received_total",
+            "Insight summary messages fetched (redeliveries included)",
+        )?;
+        let insight_notifications_queued = IntCounter::new(
+            "insight_notifications_queued_total",
+            "Channel notifications queued for insight summaries",
+        )?;
+        let insight_summaries_duplicate = IntCounter::new(
+            "insight_summaries_duplicate_total",
+            "Insight summaries consumed before, dropped",
+        )?;
+        let insight_summaries_dead_lettered = IntCounter::new(
+            "insight_summaries_dead_lettered_total",
+            "Insight summary messages moved to the dead-letter stream",
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(outbox_backlog.clone()))?;
         registry.register(Box::new(outbox_publish_failures.clone()))?;
         registry.register(Box::new(emails_sent.clone()))?;
         registry.register(Box::new(email_failures.clone()))?;
+        registry.register(Box::new(insight_summaries_received.clone()))?;
+        registry.register(Box::new(insight_notifications_queued.clone()))?;
+        registry.register(Box::new(insight_summaries_duplicate.clone()))?;
+        registry.register(Box::new(insight_summaries_dead_lettered.clone()))?;
         Ok(Self {
             registry,
             requests,
@@ -67,6 +97,10 @@ impl Metrics {
             outbox_publish_failures,
             emails_sent,
             email_failures,
+            insight_summaries_received,
+            insight_notifications_queued,
+            insight_summaries_duplicate,
+            insight_summaries_dead_lettered,
         })
     }
 

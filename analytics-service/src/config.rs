@@ -34,7 +34,7 @@ pub struct Cli {
 /// The subcommands (DESIGN §5).
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Consumer, insight schedule and read API. Applies migrations first.
+    /// Consumer, insight schedule, event relay and read API. Applies migrations first.
     Serve(ServeArgs),
     /// Apply pending migrations and exit.
     Migrate,
@@ -51,6 +51,9 @@ pub struct ServeArgs {
     /// Do not run the insight email schedule and the maintenance job.
     #[arg(long)]
     pub no_schedule: bool,
+    /// Do not run the event relay loop (insight passes still publish the events they make).
+    #[arg(long)]
+    pub no_relay: bool,
 }
 
 /// Flags of `send-insights`.
@@ -142,6 +145,8 @@ pub struct Settings {
     pub consumer: ConsumerSettings,
     /// Whether `serve` runs the insight schedule and the maintenance job.
     pub run_schedule: bool,
+    /// Whether `serve` runs the event relay loop.
+    pub run_relay: bool,
 }
 
 /// Settings of the insight emails.
@@ -223,6 +228,7 @@ impl Settings {
             retention_days: 180,
             consumer: ConsumerSettings::default(),
             run_schedule: true,
+            run_relay: true,
         }
     }
 

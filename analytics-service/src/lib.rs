@@ -14,8 +14,8 @@
 //!   report emails ([`reports::queue`]).
 //! * [`insights`] — the pure part of a report: its arithmetic, segments (like-for-like
 //!   comparison, robust lows), deal verdicts, the CSV exports, the chart and the email.
-//! * [`workers`] — consume loop, insight emails, maintenance, the cron schedule; each a
-//!   `…_once` a test can call.
+//! * [`workers`] — consume loop, insight emails, event relay, maintenance, the cron schedule;
+//!   each a `…_once` a test can call.
 //! * [`routes`] — the read API and the operational endpoints, thin over [`reports`].
 //! * [`metrics`] — Prometheus metrics.
 //!

@@ -1,4 +1,5 @@
-//! `analytics-service serve | migrate | send-insights [--alert ID]` (DESIGN §5).
+//! `analytics-service serve [--no-consumer] [--no-schedule] [--no-relay] | migrate |
+//! send-insights [--alert ID]` (DESIGN §5).
 
 use std::process::ExitCode;
 
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
                 let mut settings = settings;
                 settings.consumer.enabled = !args.no_consumer;
                 settings.run_schedule = !args.no_schedule;
+                settings.run_relay = !args.no_relay;
                 match Application::build_from_settings(settings).await {
                     Ok(app) => app.run_until_stopped().await,
                     Err(error) => Err(error),
@@ -63,12 +65,13 @@ fn main() -> ExitCode {
                     None => send_due_insights_once(&ctx).await?,
                 };
                 println!(
-                    "reports created: {}, emails sent: {}, retrying: {}, failed: {}, cancelled: {}",
+                    "reports created: {}, emails sent: {}, retrying: {}, failed: {}, cancelled: {}, events published: {}",
                     outcome.reports_created,
                     outcome.sent,
                     outcome.retried,
                     outcome.failed,
-                    outcome.cancelled
+                    outcome.cancelled,
+                    outcome.events_published
                 );
                 Ok(())
             }

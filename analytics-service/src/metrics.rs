@@ -2,8 +2,8 @@
 //! embedding process can run several side by side), served as text at `GET /metrics`.
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 /// Every metric analytics-service exports; cheap to clone (the metrics are shared handles).
@@ -38,6 +38,12 @@ pub struct Metrics {
     pub insight_emails_failed: IntCounter,
     /// Insight email attempts that failed and will be retried.
     pub insight_emails_retried: IntCounter,
+    /// Outbox events (`insight.generated`) published to the broker.
+    pub events_relayed: IntCounter,
+    /// Relay rounds stopped by the broker or the database; their events wait for a later round.
+    pub event_relay_failures: IntCounter,
+    /// Outbox events not yet published (refreshed on every scrape).
+    pub event_outbox_pending: IntGauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -78,6 +84,11 @@ impl Metrics {
             ]),
         )?;
         registry.register(Box::new(ingest_batch_seconds.clone()))?;
+        let event_outbox_pending = IntGauge::new(
+            "analytics_event_outbox_pending",
+            "Outbox events not yet published",
+        )?;
+        registry.register(Box::new(event_outbox_pending.clone()))?;
         Ok(Self {
             events_ingested,
             events_duplicate: counter(
@@ -129,6 +140,15 @@ impl Metrics {
                 "analytics_insight_emails_retried_total",
                 "Insight email attempts that failed and will be retried",
             )?,
+            events_relayed: counter(
+                "analytics_events_relayed_total",
+                "Outbox events published to the broker",
+            )?,
+            event_relay_failures: counter(
+                "analytics_event_relay_failures_total",
+                "Relay rounds stopped by a broker or database error",
+            )?,
+            event_outbox_pending,
             registry,
         })
     }

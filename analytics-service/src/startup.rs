@@ -1,5 +1,5 @@
 //! [`Application`]: builds everything, binds its own listener (port 0 in tests), and runs the
-//! read API, the consumer and the schedule until told to stop.
+//! read API, the consumer, the event relay and the schedule until told to stop.
 
 use std::future::Future;
 use std::net::{SocketAddr, TcpListener};
@@ -78,7 +78,8 @@ impl Application {
     }
 
     /// Runs until `shutdown` completes, then stops gracefully: the consumer finishes (commits
-    /// and acknowledges) the batch in hand, the schedule stops, HTTP requests in flight end.
+    /// and acknowledges) the batch in hand, the relay marks what it published, the schedule
+    /// stops, HTTP requests in flight end.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send,
@@ -89,6 +90,7 @@ impl Application {
             transport = ?ctx.transport,
             consumer = ctx.settings.consumer.enabled,
             schedule = ctx.settings.run_schedule,
+            relay = ctx.settings.run_relay,
             insights_cron = %ctx.settings.insights.cron,
             "analytics-service starting"
         );
@@ -120,6 +122,10 @@ impl Application {
             .consumer
             .enabled
             .then(|| tokio::spawn(workers::consumer::run(ctx.clone(), stop.clone())));
+        let relay = ctx
+            .settings
+            .run_relay
+            .then(|| tokio::spawn(workers::event_relay::run(ctx.clone(), stop.clone())));
         if ctx.settings.run_schedule {
             let maintenance_ctx = ctx.clone();
             tokio::spawn(async move {
@@ -144,6 +150,9 @@ impl Application {
         }
         if let Some(consumer) = consumer {
             let _ = consumer.await;
+        }
+        if let Some(relay) = relay {
+            let _ = relay.await;
         }
         http.stop(true).await;
         let result = match server_result {

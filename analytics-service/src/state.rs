@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use mailer::Mailer;
 use pubsub::Transport;
+use tokio::sync::Notify;
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub ingestor: Ingestor,
     /// Reads consumer lag and dead-letter counts for `/metrics`.
     pub probe: Arc<ConsumerProbe>,
+    /// Wakes the event relay loop ([`crate::workers::event_relay::run`]) before its next poll.
+    pub wake_relay: Arc<Notify>,
 }
 
 impl AppState {
@@ -62,6 +65,7 @@ impl AppState {
             metrics,
             ingestor,
             probe: Arc::new(probe),
+            wake_relay: Arc::new(Notify::new()),
         })
     }
 }

@@ -63,7 +63,15 @@ pub async fn consume_once(
     let mut handler = Summaries {
         state: state.clone(),
     };
-    consumer::poll_once(subscriber, &mut handler, options).await
+    let report = consumer::poll_once(subscriber, &mut handler, options).await?;
+    let metrics = &state.metrics;
+    metrics
+        .insight_summaries_received
+        .inc_by(report.received as u64);
+    metrics
+        .insight_summaries_dead_lettered
+        .inc_by(report.dead_lettered as u64);
+    Ok(report)
 }
 
 /// Consumes until `shutdown`; a batch in progress is finished first.
@@ -206,6 +214,14 @@ impl Handler for Summaries {
                     match handle(&self.state, &incoming.event.id, summary, Utc::now()).await {
                         Ok(handled) => {
                             tracing::info!(alert_id = %summary.alert_id, ?handled, "insight summary");
+                            let metrics = &self.state.metrics;
+                            match handled {
+                                Handled::Queued(n) => {
+                                    metrics.insight_notifications_queued.inc_by(n as u64);
+                                }
+                                Handled::Duplicate => metrics.insight_summaries_duplicate.inc(),
+                                Handled::Skipped => {}
+                            }
                             Disposition::Done
                         }
                         Err(error) => Disposition::Retry(error.to_string()),

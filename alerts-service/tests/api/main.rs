@@ -7,6 +7,7 @@ mod alerts;
 mod channels;
 mod deals;
 mod helpers;
+mod insight_metrics;
 mod insights;
 mod newcomer;
 mod operations;

@@ -35,6 +35,7 @@ use crate::reports::outbox;
 use crate::reports::queue::{self, Leased, NewReport};
 use crate::reports::{self, AlertState};
 use crate::state::AppState;
+use crate::workers::event_relay;
 
 /// The CloudEvents `source` of the events analytics-service publishes.
 pub const ANALYTICS_SOURCE: &str = "analytics-service";
@@ -62,16 +63,17 @@ pub struct InsightOutcome {
     pub events_published: usize,
 }
 
-/// Relays the outbox's `insight.generated` events; a broker that is down costs nothing but
-/// time: the events stay in the outbox and the next pass publishes them (emails go on).
-pub async fn relay_events(ctx: &AppState, now: DateTime<Utc>) -> usize {
-    match outbox::relay(&ctx.db, ctx.transport.publisher().as_ref(), now).await {
-        Ok(published) => published,
-        Err(error) => {
-            tracing::warn!(%error, "insight events stay in the outbox until the next pass");
-            0
-        }
+/// Relays the outbox's `insight.generated` events, so a pass's events go out as soon as it
+/// has planned. A broker that is down costs nothing but time: the emails go on, the events
+/// stay in the outbox and the relay loop ([`event_relay::run`], woken here) publishes them when
+/// the broker is back.
+pub async fn relay_events(ctx: &AppState) -> usize {
+    let relayed = event_relay::relay_once(ctx).await;
+    if let Some(error) = relayed.error {
+        tracing::warn!(%error, "insight events stay in the outbox for the relay loop");
+        ctx.wake_relay.notify_one();
     }
+    relayed.published
 }
 
 /// The scheduled pass: plan reports for due alerts, then deliver every due queued report.
@@ -85,7 +87,7 @@ pub async fn send_due_insights_at(
     now: DateTime<Utc>,
 ) -> Result<InsightOutcome, AppError> {
     let created = plan_due_reports(ctx, now).await?;
-    let events_published = relay_events(ctx, now).await;
+    let events_published = relay_events(ctx).await;
     let mut outcome = deliver_queued(ctx, now, None).await?;
     outcome.reports_created = created;
     outcome.events_published = events_published;
@@ -118,7 +120,7 @@ pub async fn send_insights_for_alert(
     if create_report(ctx, &alert, now, now).await? {
         outcome.reports_created = 1;
     }
-    let events_published = relay_events(ctx, now).await;
+    let events_published = relay_events(ctx).await;
     let delivered = deliver_queued(ctx, now, Some(alert_id)).await?;
     Ok(InsightOutcome {
         reports_created: outcome.reports_created,

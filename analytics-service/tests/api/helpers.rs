@@ -1,7 +1,7 @@
 //! `spawn_app()`: a running analytics-service on a free port with its own Postgres database,
-//! Redis key prefix and SMTP sink; the consumer and the schedule are off so each test drives
-//! ingestion ([`TestApp::consume`]) and emails ([`send_due_insights_once`]) itself, one step at
-//! a time and without sleeping.
+//! Redis key prefix and SMTP sink; the consumer, the relay loop and the schedule are off so
+//! each test drives ingestion ([`TestApp::consume`]) and emails ([`send_due_insights_once`])
+//! itself, one step at a time and without sleeping.
 
 use std::time::Duration;
 
@@ -57,6 +57,7 @@ fn base_settings(database_url: &str, transport: TransportSettings, smtp: &SmtpSi
     settings.consumer.enabled = false;
     settings.consumer.wait = Duration::from_millis(50);
     settings.run_schedule = false;
+    settings.run_relay = false;
     settings
 }
 

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod emails;
+mod event_relay;
 mod fixture;
 mod helpers;
 mod ingest;
