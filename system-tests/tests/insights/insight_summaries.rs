@@ -121,7 +121,10 @@ async fn an_insight_analytics_generates_reaches_the_alerts_webhook_once() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let outcome = outcome.expect("analytics learnt the alert");
-    assert_eq!((outcome.reports_created, outcome.events_published), (1, 1));
+    // Its event is published by the pass or, if the relay loop's round came first, by the
+    // loop (`events_published` 0 then): that it arrives, once, is what the rest checks.
+    assert_eq!(outcome.reports_created, 1);
+    assert!(outcome.events_published <= 1);
 
     let state = app.state().clone();
     let mut subscriber = insight_summaries::subscriber(&state).await.unwrap();
