@@ -1408,7 +1408,7 @@ export interface components {
         };
         /** @description The outcome of one alert's run, as `POST /api/v1/alerts/{id}/run` reports it. */
         RunSummary: {
-            /** @description Whether an email was queued. */
+            /** @description Whether an email was queued (or held for a digest: quiet hours, a digest alert). */
             email_sent: boolean;
             /** @description Listings the alert's filters hid, and why. */
             hidden: components["schemas"]["Hidden"];
