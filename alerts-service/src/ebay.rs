@@ -134,7 +134,14 @@ pub fn listing(item: ebay_sdk::ItemSummary, alert_currency: &str) -> Option<List
         }),
         image_url: item.image.as_ref().and_then(|i| i.image_url.clone()),
         seller: item.seller.as_ref().and_then(|s| s.username.clone()),
-        seller_feedback_percent: item.seller.as_ref().and_then(|s| s.feedback_percentage),
+        // A seller nobody has rated yet comes with "0.0" %: unknown, not 0 % positive (a
+        // feedback floor still leaves them out; the email says "no feedback yet").
+        seller_feedback_percent: item
+            .seller
+            .as_ref()
+            .filter(|s| s.feedback_score != Some(0))
+            .and_then(|s| s.feedback_percentage),
+        seller_feedback_score: item.seller.as_ref().and_then(|s| s.feedback_score),
         condition_id,
         condition_group: condition_id.and_then(group_of),
         bid_count: item.bid_count,
@@ -199,5 +206,32 @@ mod tests {
             query_key(&d, Some("US"), Some("94105")),
             query_key(&d, Some("US"), Some("10001"))
         );
+    }
+
+    #[test]
+    fn a_seller_nobody_has_rated_has_no_feedback_percent_not_zero() {
+        // (feedbackPercentage, feedbackScore, percent kept)
+        let cases = [
+            (json!("0.0"), json!(0), None),
+            (
+                json!("99.5"),
+                json!(1200),
+                Some(rust_decimal::Decimal::new(995, 1)),
+            ),
+            (json!("0.0"), json!(3), Some(rust_decimal::Decimal::ZERO)),
+        ];
+        for (percent, score, expected) in cases {
+            let item: ebay_sdk::ItemSummary = serde_json::from_value(json!({
+                "itemId": "v1|1|0",
+                "title": "x",
+                "price": {"value": "10.00", "currency": "USD"},
+                "buyingOptions": ["FIXED_PRICE"],
+                "seller": {"username": "s", "feedbackPercentage": percent, "feedbackScore": score}
+            }))
+            .unwrap();
+            let l = listing(item, "USD").unwrap();
+            assert_eq!(l.seller_feedback_percent, expected, "{percent} {score}");
+            assert_eq!(l.seller_feedback_score, score.as_i64());
+        }
     }
 }

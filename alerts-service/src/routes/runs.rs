@@ -118,7 +118,8 @@ pub struct SeenListing {
     pub ends_at: Option<DateTime<Utc>>,
     /// Seller's eBay user name.
     pub seller: Option<String>,
-    /// Seller's positive feedback, percent (decimal string).
+    /// Seller's positive feedback, percent (decimal string); null when unknown or when nobody
+    /// has rated the seller yet (eBay's "0.0" for them is not 0 % positive).
     pub seller_feedback_percent: Option<String>,
     /// Deal verdict against comparable listings (same condition group and buying format, lots
     /// and for-parts units apart), from analytics-service: `{"kind": "lowest_in_30_days" |

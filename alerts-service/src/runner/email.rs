@@ -102,12 +102,16 @@ pub fn time_left(ends_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<S
     })
 }
 
-/// "seller_name · 99.2% positive", or the name alone without feedback.
+/// "seller_name · 99.2% positive", "seller_name · no feedback yet" for a seller nobody has
+/// rated, or the name alone when eBay does not say.
 pub(crate) fn seller_line(l: &Listing) -> Option<String> {
-    l.seller.as_ref().map(|s| match l.seller_feedback_percent {
-        Some(f) => format!("{s} · {}% positive", f.normalize()),
-        None => s.clone(),
-    })
+    l.seller.as_ref().map(
+        |s| match (l.seller_feedback_percent, l.seller_feedback_score) {
+            (Some(f), _) => format!("{s} · {}% positive", f.normalize()),
+            (None, Some(0)) => format!("{s} · no feedback yet"),
+            (None, _) => s.clone(),
+        },
+    )
 }
 
 /// The subject: what matters most first, then the phrase.
@@ -414,6 +418,39 @@ mod tests {
             subject([0, 1, 2, 0], "x"),
             "1 price drop, 2 ending soon — x"
         );
+    }
+
+    #[test]
+    fn sellers_show_their_feedback_or_that_they_have_none_yet() {
+        // (name, percent, score, expected)
+        let cases = [
+            (
+                Some("ann"),
+                Some(dec!(99.20)),
+                Some(1200),
+                Some("ann · 99.2% positive"),
+            ),
+            (Some("bob"), None, Some(0), Some("bob · no feedback yet")),
+            (Some("cy"), None, None, Some("cy")),
+            (
+                Some("di"),
+                Some(dec!(100.0)),
+                None,
+                Some("di · 100% positive"),
+            ),
+            (None, Some(dec!(99)), Some(5), None),
+        ];
+        for (name, percent, score, expected) in cases {
+            let mut l = listing("a", dec!(1));
+            l.seller = name.map(str::to_owned);
+            l.seller_feedback_percent = percent;
+            l.seller_feedback_score = score;
+            assert_eq!(
+                seller_line(&l).as_deref(),
+                expected,
+                "{name:?} {percent:?} {score:?}"
+            );
+        }
     }
 
     #[test]

@@ -59,8 +59,11 @@ pub struct Listing {
     pub buying_options: Vec<String>,
     /// Seller name.
     pub seller: Option<String>,
-    /// Seller's positive feedback, percent.
+    /// Seller's positive feedback, percent; `None` when unknown or when the seller has no
+    /// feedback at all (eBay then says "0.0", which is not 0 % positive).
     pub seller_feedback_percent: Option<Decimal>,
+    /// Seller's feedback score (ratings received); 0 for a brand-new account.
+    pub seller_feedback_score: Option<i64>,
     /// Bids so far (auctions).
     pub bid_count: Option<u32>,
     /// When the listing ends (auctions).
@@ -285,6 +288,7 @@ pub(crate) mod tests {
             buying_options: vec!["FIXED_PRICE".into()],
             seller: None,
             seller_feedback_percent: None,
+            seller_feedback_score: None,
             bid_count: None,
             ends_at: None,
             listed_at: None,
