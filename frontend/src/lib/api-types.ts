@@ -1480,7 +1480,10 @@ export interface components {
             price: string;
             /** @description Seller's eBay user name. */
             seller?: string | null;
-            /** @description Seller's positive feedback, percent (decimal string). */
+            /**
+             * @description Seller's positive feedback, percent (decimal string); null when unknown or when nobody
+             *     has rated the seller yet (eBay's "0.0" for them is not 0 % positive).
+             */
             seller_feedback_percent?: string | null;
             /**
              * @description Cheapest shipping to the account's location; null = unknown (calculated at checkout, or
