@@ -168,7 +168,23 @@ const VIEW_COLUMNS: &str = "id, search_phrase, frequency_minutes, min_price, max
      buying_options, target_price, paused, revision, created_at, updated_at, last_run_at, next_run_at, \
      last_run_status, last_run_error, effective_interval_minutes, conditions, exclude_words, exclude_sellers, \
      min_seller_feedback_percent, price_basis, ending_within_hours, notify_on, alert_emails, insight_emails, \
-     last_run_hidden, delivery, digest_hour";
+     last_run_hidden, delivery, digest_hour, email_channel";
+
+/// An alert's other channels as one text column of ids separated by commas (NULL for none),
+/// so a list page reads its alerts' channels in the same statement: two more queries per page
+/// cost the list 60 % of its throughput (BENCHMARKS.md). SQLite stores ids as 16-byte blobs.
+fn linked_channels(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Sqlite => {
+            "(SELECT group_concat(hex(channel_id), ',') FROM alert_channels \
+             WHERE alert_id = alerts.id)"
+        }
+        _ => {
+            "(SELECT string_agg(CAST(channel_id AS TEXT), ',') FROM alert_channels \
+             WHERE alert_id = alerts.id)"
+        }
+    }
+}
 
 /// The stored alert as a valid draft (stored values were validated when written).
 pub fn draft_of(m: &alert::Model) -> Result<AlertDraft, ApiError> {
@@ -445,8 +461,9 @@ pub async fn list(
         .query_all_raw(sql(
             backend,
             &format!(
-                "SELECT {VIEW_COLUMNS}, {count} AS total FROM alerts WHERE user_id = $1 \
-                 ORDER BY created_at DESC, id DESC LIMIT {per_page} OFFSET {offset}"
+                "SELECT {VIEW_COLUMNS}, {} AS linked_channels, {count} AS total FROM alerts \
+                 WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT {per_page} OFFSET {offset}",
+                linked_channels(backend)
             ),
             [owner.id.into()],
         ))
@@ -469,7 +486,7 @@ pub async fn list(
     Ok((rows.into_iter().map(|(view, _)| view).collect(), total))
 }
 
-/// Decodes a row of [`VIEW_COLUMNS`] followed by the total, by position and straight from the
+/// Decodes a row of [`VIEW_COLUMNS`] followed by [`linked_channels`] and the total, by position and straight from the
 /// driver's row. A list page decodes 20 of them; sea-orm's decoding by column name, which
 /// also formats an error message for every NULL it meets, took a fifth of the service's CPU
 /// on the list endpoint (BENCHMARKS.md).
@@ -529,9 +546,38 @@ where
         last_run_hidden: hidden_of(row.try_get::<Option<String>, _>(27)?.as_deref()),
         delivery: Delivery::parse(&row.try_get::<String, _>(28)?).unwrap_or_default(),
         digest_hour: row.try_get(29)?,
-        channels: vec!["email".to_owned()],
+        channels: channel_ids(
+            row.try_get(30)?,
+            row.try_get::<Option<String>, _>(31)?.as_deref(),
+        ),
     };
-    Ok((view, row.try_get(30)?))
+    Ok((view, row.try_get(32)?))
+}
+
+/// An alert's `channels` as the API shows them: `"email"` first when it emails, then its other
+/// channels' ids in id order (as `channels::store::routes` gives them).
+fn channel_ids(email: bool, linked: Option<&str>) -> Vec<String> {
+    route_channels(&Route {
+        email,
+        channels: linked
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|id| Uuid::parse_str(id.trim()).ok())
+            .collect(),
+    })
+}
+
+/// A route as the API's `channels`: `"email"` first when it emails, then the other channels'
+/// ids in id order.
+pub fn route_channels(route: &Route) -> Vec<String> {
+    let mut ids = route.channels.clone();
+    ids.sort();
+    route
+        .email
+        .then(|| crate::routes::channels::EMAIL_ID.to_owned())
+        .into_iter()
+        .chain(ids.iter().map(Uuid::to_string))
+        .collect()
 }
 
 /// The two kinds of email an alert sends, each with its own unsubscribe link.
@@ -665,4 +711,27 @@ pub async fn relocate_owner<C: ConnectionTrait>(
         active.update(db).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::channel_ids;
+
+    #[test]
+    fn listed_channels_are_email_first_then_ids_in_order_whatever_the_database_wrote() {
+        let a = "01a24848-0000-7000-8000-000000000001";
+        let b = "01a24848-0000-7000-8000-000000000002";
+        // (emails, the aggregate column, expected)
+        let cases: [(bool, Option<&str>, Vec<&str>); 5] = [
+            (true, None, vec!["email"]),
+            (false, None, vec![]),
+            (true, Some(&format!("{b},{a}")), vec!["email", a, b]),
+            // SQLite's hex of the 16-byte blob.
+            (false, Some("01A24848000070008000000000000002"), vec![b]),
+            (false, Some("not-an-id,,"), vec![]),
+        ];
+        for (email, linked, expected) in cases {
+            assert_eq!(channel_ids(email, linked), expected, "{linked:?}");
+        }
+    }
 }

@@ -161,8 +161,8 @@ async fn list(
     if !errors.is_empty() {
         return Err(ApiError::bad_query(errors));
     }
-    let (mut items, total) = alerts::list(&state, &user, page, per_page).await?;
-    fill_channels(&state, &mut items).await?;
+    // Each alert's channels come with it (`alerts::list`).
+    let (items, total) = alerts::list(&state, &user, page, per_page).await?;
     Ok(HttpResponse::Ok().json(AlertPage {
         items,
         page,
@@ -194,7 +194,10 @@ async fn create(
     let (draft, route) = combine(draft, route)?;
     let model = alerts::create(&state, &user, &draft, route.as_ref()).await?;
     let mut view = AlertView::from(model);
-    fill_channels(&state, std::slice::from_mut(&mut view)).await?;
+    // What was just written; without `channels`, email only (the view's default).
+    if let Some(route) = &route {
+        view.channels = alerts::route_channels(route);
+    }
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/alerts/{}", view.id)))
         .json(view))
@@ -342,12 +345,7 @@ async fn fill_channels(state: &AppState, views: &mut [AlertView]) -> Result<(), 
     let routes = crate::channels::store::routes(&state.db, &ids).await?;
     for view in views {
         if let Some(route) = routes.get(&view.id) {
-            view.channels = route
-                .email
-                .then(|| crate::routes::channels::EMAIL_ID.to_owned())
-                .into_iter()
-                .chain(route.channels.iter().map(Uuid::to_string))
-                .collect();
+            view.channels = alerts::route_channels(route);
         }
     }
     Ok(())

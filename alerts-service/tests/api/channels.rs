@@ -968,6 +968,9 @@ async fn on_sqlite_a_run_notifies_its_channel_once_and_a_retry_keeps_the_webhook
     let mut body = alert_body("game boy");
     body["channels"] = json!([channel["id"]]);
     let alert = app.create_alert(&auth, body).await;
+    // The list reads each alert's channels in its one statement (ids are blobs on SQLite).
+    let page = app.get_json("/api/v1/alerts", &auth).await;
+    assert_eq!(page["items"][0]["channels"], json!([channel["id"]]));
     run_alert(&app, &auth, &alert).await;
     assert_eq!(deliver_due_once(&app.state).await.unwrap().retrying, 1);
     exec(
