@@ -255,16 +255,20 @@ mod held {
         }
     }
 
-    /// Delivers as a replica whose clock reads `at`.
-    async fn deliver_at(app: &TestApp, at: DateTime<Utc>) -> (u64, u64) {
-        let later = build_state_with_clock(
+    /// Another replica of `app`, whose clock reads `at`.
+    async fn replica_at(app: &TestApp, at: DateTime<Utc>) -> Arc<alerts_service::state::AppState> {
+        build_state_with_clock(
             app.state.settings.clone(),
             None,
             Arc::new(SimulatedClock::starting_at(at)),
         )
         .await
-        .unwrap();
-        let outcome = deliver_due_once(&later).await.unwrap();
+        .unwrap()
+    }
+
+    /// Delivers as a replica whose clock reads `at`.
+    async fn deliver_at(app: &TestApp, at: DateTime<Utc>) -> (u64, u64) {
+        let outcome = deliver_due_once(&replica_at(app, at).await).await.unwrap();
         (outcome.sent as u64, outcome.failed as u64)
     }
 
@@ -280,12 +284,7 @@ mod held {
         // Quiet from an hour ago to two hours ahead, in UTC (whole minutes).
         let now = Utc::now();
         let end = now + Duration::hours(2);
-        let quiet =
-            json!({"start": hhmm(now - Duration::hours(1)), "end": hhmm(end), "time_zone": "UTC"});
-        let saved = app
-            .patch("/api/v1/me", &ada, json!({"quiet_hours": quiet}))
-            .await;
-        assert_eq!(saved.status(), StatusCode::OK);
+        set_quiet(&app, &ada, now - Duration::hours(1), end).await;
         webhook_alerts(
             &app,
             &ada,
@@ -331,9 +330,13 @@ mod held {
         let ada = app.token_for("ada@example.com").await;
         let hook = Receiver::start().await;
         let now = Utc::now();
-        let quiet = json!({"start": hhmm(now + Duration::hours(2)), "end": hhmm(now + Duration::hours(3)), "time_zone": "UTC"});
-        app.patch("/api/v1/me", &ada, json!({"quiet_hours": quiet}))
-            .await;
+        set_quiet(
+            &app,
+            &ada,
+            now + Duration::hours(2),
+            now + Duration::hours(3),
+        )
+        .await;
         webhook_alerts(&app, &ada, &hook, vec![alert_body("lego 42100")]).await;
         assert_eq!(deliver_due_once(&app.state).await.unwrap().sent, 1);
         assert_eq!(hook.requests()[0].json()["type"], "alert.listings");
@@ -372,18 +375,9 @@ mod held {
         let hook = Receiver::start().await;
         let now = Utc::now();
         let end = now + Duration::hours(2);
-        let quiet =
-            json!({"start": hhmm(now - Duration::hours(1)), "end": hhmm(end), "time_zone": "UTC"});
-        app.patch("/api/v1/me", &ada, json!({"quiet_hours": quiet}))
-            .await;
+        set_quiet(&app, &ada, now - Duration::hours(1), end).await;
         webhook_alerts(&app, &ada, &hook, vec![alert_body("lego 42100")]).await;
-        let later = build_state_with_clock(
-            app.state.settings.clone(),
-            None,
-            Arc::new(SimulatedClock::starting_at(end + Duration::minutes(1))),
-        )
-        .await
-        .unwrap();
+        let later = replica_at(&app, end + Duration::minutes(1)).await;
 
         // Replica A has locked the held row and not committed: replica B skips it.
         let dying = later.db.begin().await.unwrap();
@@ -410,10 +404,7 @@ mod held {
         let hook = Receiver::start().await;
         let now = Utc::now();
         let end = now + Duration::hours(3);
-        let quiet =
-            json!({"start": hhmm(now - Duration::hours(1)), "end": hhmm(end), "time_zone": "UTC"});
-        app.patch("/api/v1/me", &ada, json!({"quiet_hours": quiet}))
-            .await;
+        set_quiet(&app, &ada, now - Duration::hours(1), end).await;
         let mut body = alert_body("lego 42100");
         body["delivery"] = json!("digest");
         // The next whole hour after one from now: inside the quiet window.
@@ -522,13 +513,7 @@ mod held {
     /// Releases and delivers emails as a replica whose clock reads `at`; returns the number
     /// sent.
     async fn email_at(app: &TestApp, at: DateTime<Utc>) -> usize {
-        let later = build_state_with_clock(
-            app.state.settings.clone(),
-            None,
-            Arc::new(SimulatedClock::starting_at(at)),
-        )
-        .await
-        .unwrap();
+        let later = replica_at(app, at).await;
         alerts_service::workers::email_sender::deliver_due_once(&later)
             .await
             .unwrap()
